@@ -1,0 +1,86 @@
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
+import helmet from 'helmet';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { AppModule } from './app.module';
+import { jsonBody } from './common/json-body';
+import type { AppConfig } from './config/app-config';
+import { AppIoAdapter } from './redis/app-io.adapter';
+import { RedisService } from './redis/redis.service';
+
+const NEST_LEVELS: Record<string, LogLevel[]> = {
+  silent: [],
+  fatal: ['fatal'],
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+const NOT_SPA = /^\/(api|socket\.io|metrics)(\/|$)/;
+
+/** Builds and starts the whole server (API, Socket.IO, web app) on config.port. */
+export async function startServer(config: AppConfig): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
+    bodyParser: false,
+    logger: NEST_LEVELS[config.logLevel] ?? NEST_LEVELS['info'],
+  });
+  app.set('trust proxy', config.trustProxy);
+  app.disable('x-powered-by');
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          'default-src': ["'self'"],
+          'script-src': ["'self'"],
+          'style-src': ["'self'", "'unsafe-inline'"],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          // Parties may play any http(s) video URL; hls.js fetches it through XHR.
+          'media-src': ["'self'", 'blob:', 'http:', 'https:'],
+          'connect-src': ["'self'", 'ws:', 'wss:', 'http:', 'https:'],
+          'upgrade-insecure-requests': null,
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins });
+  app.use(jsonBody('16kb'));
+  app.setGlobalPrefix('api', { exclude: ['metrics'] });
+  app.useWebSocketAdapter(new AppIoAdapter(app, config, app.get(RedisService)));
+  serveWebApp(app, config);
+  app.enableShutdownHooks();
+  await app.listen(config.port, config.host);
+  return app;
+}
+
+/** The built Angular app at `/`, with index.html for every client-side route. */
+function serveWebApp(app: NestExpressApplication, config: AppConfig) {
+  const candidates = config.webDir
+    ? [resolve(config.webDir)]
+    : [join(__dirname, '../web/browser'), resolve('dist/apps/web/browser')];
+  const dir = candidates.find((d) => existsSync(join(d, 'index.html')));
+  if (!dir) {
+    new Logger('Web').warn(`no web build found (looked in ${candidates.join(', ')}); serving the API only`);
+    return;
+  }
+  const index = join(dir, 'index.html');
+  app.use(
+    express.static(dir, {
+      index: false,
+      setHeaders: (res, path) =>
+        res.setHeader('Cache-Control', /-[A-Z0-9]{8}\.(js|css)$/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+    }),
+  );
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_SPA.test(req.path) || !req.accepts('html')) {
+      return next();
+    }
+    res.setHeader('Cache-Control', 'no-cache');
+    res.sendFile(index);
+  });
+}

@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { Clock, SystemClock } from './clock';
+import { JsonErrorFilter } from './http-errors';
+
+@Global()
+@Module({
+  providers: [
+    { provide: Clock, useClass: SystemClock },
+    { provide: APP_FILTER, useClass: JsonErrorFilter },
+  ],
+  exports: [Clock],
+})
+export class CommonModule {}

@@ -1,0 +1,54 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('applies the contract defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      redisUrl: null,
+      mediaDir: './data/media',
+      appSecret: null,
+      maxUploadBytes: 4294967296,
+      ffmpegPath: 'ffmpeg',
+      ffprobePath: 'ffprobe',
+      corsOrigins: [],
+      rtmpPort: 1935,
+      sessionCreatePerMin: 30,
+      transcodeConcurrency: 1,
+    });
+    expect(c.replicaId).toMatch(/^[A-Za-z0-9_-]{8}$/);
+  });
+
+  it('parses every variable', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      REDIS_URL: 'redis://cache:6379',
+      CORS_ORIGINS: 'https://a.example, https://b.example',
+      MAX_UPLOAD_BYTES: '1024',
+      TRUST_PROXY: 'true',
+    });
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      redisUrl: 'redis://cache:6379',
+      corsOrigins: ['https://a.example', 'https://b.example'],
+      maxUploadBytes: 1024,
+      trustProxy: true,
+    });
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['REDIS_URL', 'http://x'],
+    ['APP_SECRET', 'short'],
+    ['CORS_ORIGINS', 'not a url'],
+    ['SESSION_CREATE_PER_MIN', '-1'],
+    ['TRUST_PROXY', 'maybe'],
+  ])('refuses %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`${name}:`));
+  });
+});

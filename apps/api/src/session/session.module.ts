@@ -1,0 +1,35 @@
+import { Module } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from '../common/rate-limiter';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { RedisService } from '../redis/redis.service';
+import { SessionController } from './session.controller';
+import { SessionRepository } from './session.repository';
+import { MemorySessionRepository } from './session.repository.memory';
+import { RedisSessionRepository } from './session.repository.redis';
+import { SessionService } from './session.service';
+import { TokenService } from './token.service';
+
+@Module({
+  controllers: [SessionController],
+  providers: [
+    SessionService,
+    TokenService,
+    {
+      provide: SessionRepository,
+      inject: [RedisService, Clock, APP_CONFIG],
+      useFactory: (redis: RedisService, clock: Clock, config: AppConfig) =>
+        redis.client
+          ? new RedisSessionRepository(redis.client, config.replicaId)
+          : new MemorySessionRepository(clock),
+    },
+    {
+      provide: RateLimiter,
+      inject: [RedisService, Clock],
+      useFactory: (redis: RedisService, clock: Clock) =>
+        redis.client ? new RedisRateLimiter(redis.client) : new MemoryRateLimiter(clock),
+    },
+  ],
+  exports: [SessionService, TokenService, SessionRepository, RateLimiter],
+})
+export class SessionModule {}

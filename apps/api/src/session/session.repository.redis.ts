@@ -1,0 +1,291 @@
+import type { ChatMessage, PlaybackState } from '@watch-party/contracts';
+import type { Redis } from 'ioredis';
+import { LuaScript } from '../redis/lua-script';
+import {
+  type AddParticipantResult,
+  type CasResult,
+  type ParticipantPatch,
+  type ParticipantRecord,
+  SessionRepository,
+  type SessionPatch,
+  type SessionRecord,
+} from './session.repository';
+
+/** How long a replica counts as alive after its last heartbeat. */
+const REPLICA_TTL_MS = 15_000;
+const HEARTBEAT_MS = 5_000;
+
+// All keys of one session share a hash tag, so scripts stay valid on Redis Cluster.
+const keysOf = (sid: string) => {
+  const base = `wp:{${sid}}`;
+  return {
+    session: `${base}:session`,
+    participants: `${base}:participants`,
+    state: `${base}:state`,
+    conns: `${base}:conns`,
+    chat: `${base}:chat`,
+  };
+};
+const allKeys = (sid: string) => Object.values(keysOf(sid));
+const replicaKey = (replicaId: string) => `wp:replica:${replicaId}`;
+
+const EXPIRE_ALL = `for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end`;
+
+const addParticipantScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 'not_found' end
+if redis.call('HLEN', KEYS[2]) >= tonumber(ARGV[4]) then return 'full' end
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+${EXPIRE_ALL}
+return 'ok'`);
+
+const setConnectionScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[3] == '' then redis.call('HDEL', KEYS[4], ARGV[2]) else redis.call('HSET', KEYS[4], ARGV[2], ARGV[3]) end
+${EXPIRE_ALL}
+return 1`);
+
+// Merges a JSON patch into a JSON value (cjson keeps 14 significant digits: fine for ms epochs).
+const MERGE = `local function merge(json, patch)
+  local v = cjson.decode(json)
+  for k, x in pairs(cjson.decode(patch)) do v[k] = x end
+  return cjson.encode(v)
+end`;
+
+// KEYS: all; ARGV: ttl, expectedRev, nextState, sessionPatch ('' for none)
+const casStateScript = new LuaScript(`
+${MERGE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
+local cur = redis.call('GET', KEYS[3])
+if cjson.decode(cur)['rev'] ~= tonumber(ARGV[2]) then return {0, cur} end
+redis.call('SET', KEYS[3], ARGV[3])
+if ARGV[4] ~= '' then redis.call('SET', KEYS[1], merge(redis.call('GET', KEYS[1]), ARGV[4])) end
+${EXPIRE_ALL}
+return {1}`);
+
+// KEYS: all; ARGV: ttl, patch
+const updateSessionScript = new LuaScript(`
+${MERGE}
+local cur = redis.call('GET', KEYS[1])
+if not cur then return false end
+local next = merge(cur, ARGV[2])
+redis.call('SET', KEYS[1], next)
+${EXPIRE_ALL}
+return next`);
+
+// KEYS: all; ARGV: ttl, participantId, patch
+const updateParticipantScript = new LuaScript(`
+${MERGE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+local cur = redis.call('HGET', KEYS[2], ARGV[2])
+if not cur then return false end
+local next = merge(cur, ARGV[3])
+redis.call('HSET', KEYS[2], ARGV[2], next)
+${EXPIRE_ALL}
+return next`);
+
+// KEYS: all; ARGV: ttl, fromId, toId
+const transferHostScript = new LuaScript(`
+if ARGV[2] == ARGV[3] or redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local from = redis.call('HGET', KEYS[2], ARGV[2])
+local to = redis.call('HGET', KEYS[2], ARGV[3])
+if not from or not to then return 0 end
+from = cjson.decode(from)
+to = cjson.decode(to)
+if from['role'] ~= 'host' then return 0 end
+from['role'] = 'controller'
+to['role'] = 'host'
+redis.call('HSET', KEYS[2], ARGV[2], cjson.encode(from), ARGV[3], cjson.encode(to))
+${EXPIRE_ALL}
+return 1`);
+
+// KEYS: all; ARGV: ttl, participantId
+const removeParticipantScript = new LuaScript(`
+if redis.call('HDEL', KEYS[2], ARGV[2]) == 0 then return 0 end
+${EXPIRE_ALL}
+return 1`);
+
+// KEYS: all; ARGV: ttl, message, keep
+const appendChatScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[5], ARGV[2])
+redis.call('LTRIM', KEYS[5], -tonumber(ARGV[3]), -1)
+${EXPIRE_ALL}
+return 1`);
+
+const refreshScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+${EXPIRE_ALL}
+return 1`);
+
+/**
+ * Redis storage shared by every replica. Presence entries are tagged with the replica id;
+ * a replica that dies stops its heartbeat and its sockets stop counting within 15 s.
+ */
+export class RedisSessionRepository extends SessionRepository {
+  private readonly heartbeat: NodeJS.Timeout;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly replicaId: string,
+  ) {
+    super();
+    void this.beat();
+    this.heartbeat = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.heartbeat.unref();
+  }
+
+  async create(session: SessionRecord, host: ParticipantRecord, state: PlaybackState, ttlMs: number) {
+    const k = keysOf(session.id);
+    await this.redis
+      .multi()
+      .set(k.session, JSON.stringify(session), 'PX', ttlMs)
+      .hset(k.participants, host.id, JSON.stringify(host))
+      .pexpire(k.participants, ttlMs)
+      .set(k.state, JSON.stringify(state), 'PX', ttlMs)
+      .exec();
+  }
+
+  async get(sessionId: string) {
+    return parse<SessionRecord>(await this.redis.get(keysOf(sessionId).session));
+  }
+
+  async addParticipant(
+    sessionId: string,
+    participant: ParticipantRecord,
+    maxParticipants: number,
+    ttlMs: number,
+  ): Promise<AddParticipantResult> {
+    const result = await addParticipantScript.run(this.redis, allKeys(sessionId), [
+      ttlMs,
+      participant.id,
+      JSON.stringify(participant),
+      maxParticipants,
+    ]);
+    return result as AddParticipantResult;
+  }
+
+  async getParticipant(sessionId: string, participantId: string) {
+    return parse<ParticipantRecord>(
+      await this.redis.hget(keysOf(sessionId).participants, participantId),
+    );
+  }
+
+  async listParticipants(sessionId: string) {
+    const all = await this.redis.hvals(keysOf(sessionId).participants);
+    return all
+      .map((json) => JSON.parse(json) as ParticipantRecord)
+      .sort((a, b) => a.joinedAt - b.joinedAt);
+  }
+
+  async countParticipants(sessionId: string) {
+    return this.redis.hlen(keysOf(sessionId).participants);
+  }
+
+  async getState(sessionId: string) {
+    return parse<PlaybackState>(await this.redis.get(keysOf(sessionId).state));
+  }
+
+  async casState(
+    sessionId: string,
+    expectedRev: number,
+    next: PlaybackState,
+    sessionPatch: SessionPatch | null,
+    ttlMs: number,
+  ): Promise<CasResult> {
+    const [ok, current] = (await casStateScript.run(this.redis, allKeys(sessionId), [
+      ttlMs,
+      expectedRev,
+      JSON.stringify(next),
+      sessionPatch ? JSON.stringify(sessionPatch) : '',
+    ])) as [number, string | undefined];
+    return ok === 1 ? { ok: true } : { ok: false, current: parse<PlaybackState>(current ?? null) };
+  }
+
+  async updateSession(sessionId: string, patch: SessionPatch, ttlMs: number) {
+    const next = await updateSessionScript.run(this.redis, allKeys(sessionId), [ttlMs, JSON.stringify(patch)]);
+    return parse<SessionRecord>(next as string | null);
+  }
+
+  async updateParticipant(sessionId: string, participantId: string, patch: ParticipantPatch, ttlMs: number) {
+    const next = await updateParticipantScript.run(this.redis, allKeys(sessionId), [
+      ttlMs,
+      participantId,
+      JSON.stringify(patch),
+    ]);
+    return parse<ParticipantRecord>(next as string | null);
+  }
+
+  async transferHost(sessionId: string, fromId: string, toId: string, ttlMs: number) {
+    return (await transferHostScript.run(this.redis, allKeys(sessionId), [ttlMs, fromId, toId])) === 1;
+  }
+
+  async removeParticipant(sessionId: string, participantId: string, ttlMs: number) {
+    return (await removeParticipantScript.run(this.redis, allKeys(sessionId), [ttlMs, participantId])) === 1;
+  }
+
+  async appendChat(sessionId: string, message: ChatMessage, keep: number, ttlMs: number) {
+    const ok = await appendChatScript.run(this.redis, allKeys(sessionId), [ttlMs, JSON.stringify(message), keep]);
+    return ok === 1;
+  }
+
+  async recentChat(sessionId: string, limit: number) {
+    const list = await this.redis.lrange(keysOf(sessionId).chat, -limit, -1);
+    return list.map((json) => JSON.parse(json) as ChatMessage);
+  }
+
+  async addConnection(sessionId: string, connectionId: string, participantId: string, ttlMs: number) {
+    await setConnectionScript.run(this.redis, allKeys(sessionId), [
+      ttlMs,
+      `${this.replicaId}/${connectionId}`,
+      participantId,
+    ]);
+  }
+
+  async removeConnection(sessionId: string, connectionId: string, ttlMs: number) {
+    await setConnectionScript.run(this.redis, allKeys(sessionId), [
+      ttlMs,
+      `${this.replicaId}/${connectionId}`,
+      '',
+    ]);
+  }
+
+  async connectedParticipantIds(sessionId: string) {
+    const conns = await this.redis.hgetall(keysOf(sessionId).conns);
+    const entries = Object.entries(conns);
+    const replicas = [...new Set(entries.map(([id]) => id.slice(0, id.indexOf('/'))))];
+    const alive = new Set<string>();
+    if (replicas.length > 0) {
+      const flags = await this.redis.mget(...replicas.map(replicaKey));
+      replicas.forEach((r, i) => flags[i] !== null && alive.add(r));
+    }
+    const connected = new Set<string>();
+    const stale: string[] = [];
+    for (const [id, participantId] of entries) {
+      if (alive.has(id.slice(0, id.indexOf('/')))) connected.add(participantId);
+      else stale.push(id);
+    }
+    if (stale.length > 0) await this.redis.hdel(keysOf(sessionId).conns, ...stale);
+    return connected;
+  }
+
+  async refreshExpiry(sessionId: string, ttlMs: number) {
+    await refreshScript.run(this.redis, allKeys(sessionId), [ttlMs]);
+  }
+
+  async close() {
+    clearInterval(this.heartbeat);
+    await this.redis.del(replicaKey(this.replicaId)).catch(() => undefined);
+  }
+
+  private async beat() {
+    try {
+      await this.redis.set(replicaKey(this.replicaId), '1', 'PX', REPLICA_TTL_MS);
+    } catch {
+      // Redis down: readiness reports it; presence resumes with the next beat.
+    }
+  }
+}
+
+function parse<T>(json: string | null): T | null {
+  return json === null ? null : (JSON.parse(json) as T);
+}

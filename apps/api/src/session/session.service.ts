@@ -1,0 +1,128 @@
+import {
+  ConflictException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  UnauthorizedException,
+} from '@nestjs/common';
+import {
+  type CreateSessionBody,
+  ID_PATTERN,
+  type JoinedSession,
+  type JoinSessionBody,
+  LIMITS,
+  type SessionInfo,
+} from '@watch-party/contracts';
+import { initialPlaybackState } from '@watch-party/sync-core';
+import { Clock } from '../common/clock';
+import { TooManyRequestsException } from '../common/http-errors';
+import { newId } from '../common/ids';
+import { RateLimiter } from '../common/rate-limiter';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { hashPassword, verifyPassword } from './password';
+import { type ParticipantRecord, SessionRepository, type SessionRecord } from './session.repository';
+import { TokenService } from './token.service';
+
+/** A session with nobody connected is forgotten this long after the last one left. */
+export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
+const MINUTE_MS = 60_000;
+
+@Injectable()
+export class SessionService {
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly limiter: RateLimiter,
+    private readonly tokens: TokenService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async create(body: CreateSessionBody, clientIp: string): Promise<JoinedSession> {
+    const created = await this.limiter.hit(`create:${clientIp}`, MINUTE_MS);
+    if (created.count > this.config.sessionCreatePerMin) {
+      throw new TooManyRequestsException('too many parties created from this address; try again in a minute', created.resetInMs);
+    }
+    const now = this.clock.now();
+    const session: SessionRecord = {
+      id: newId(),
+      name: body.name || `${body.hostName}'s party`,
+      passwordHash: body.password ? await hashPassword(body.password) : null,
+      createdAt: new Date(now).toISOString(),
+      controlPolicy: body.controlPolicy ?? 'host',
+      waitForBuffering: false,
+      source: body.source ?? null,
+      bufferingHold: null,
+    };
+    const host = this.newParticipant(body.hostName, 'host', now);
+    await this.sessions.create(session, host, initialPlaybackState(now), SESSION_TTL_MS);
+    return this.joined(session, host);
+  }
+
+  async info(sessionId: string): Promise<SessionInfo> {
+    return this.toInfo(await this.require(sessionId));
+  }
+
+  async join(sessionId: string, body: JoinSessionBody, clientIp: string): Promise<JoinedSession> {
+    const session = await this.require(sessionId);
+    if (session.passwordHash) await this.checkPassword(session, body.password, clientIp);
+    const participant = this.newParticipant(body.name, 'viewer', this.clock.now());
+    const added = await this.sessions.addParticipant(
+      sessionId,
+      participant,
+      LIMITS.participantsPerSession,
+      SESSION_TTL_MS,
+    );
+    if (added === 'not_found') throw new NotFoundException('party not found');
+    if (added === 'full') {
+      throw new ConflictException(`this party is full (${LIMITS.participantsPerSession} participants)`);
+    }
+    return this.joined(session, participant);
+  }
+
+  async toInfo(session: SessionRecord): Promise<SessionInfo> {
+    return {
+      id: session.id,
+      name: session.name,
+      hasPassword: session.passwordHash !== null,
+      createdAt: session.createdAt,
+      controlPolicy: session.controlPolicy,
+      participantCount: await this.sessions.countParticipants(session.id),
+      source: session.source,
+      waitForBuffering: session.waitForBuffering,
+    };
+  }
+
+  private async require(sessionId: string): Promise<SessionRecord> {
+    const session = ID_PATTERN.test(sessionId) ? await this.sessions.get(sessionId) : null;
+    if (!session) throw new NotFoundException('party not found');
+    return session;
+  }
+
+  /** 5 wrong passwords a minute per address and party, then 429 even for the right one. */
+  private async checkPassword(session: SessionRecord, password: string | undefined, clientIp: string) {
+    const key = `password:${clientIp}:${session.id}`;
+    const limit = this.config.passwordFailuresPerMin;
+    const failures = await this.limiter.peek(key);
+    if (failures.count >= limit) {
+      throw new TooManyRequestsException('too many wrong passwords; try again in a minute', failures.resetInMs);
+    }
+    if (!password) throw new UnauthorizedException('this party needs a password');
+    if (!(await verifyPassword(password, session.passwordHash ?? ''))) {
+      await this.limiter.hit(key, MINUTE_MS);
+      throw new UnauthorizedException('wrong password');
+    }
+  }
+
+  private newParticipant(name: string, role: ParticipantRecord['role'], now: number): ParticipantRecord {
+    return { id: newId(), name, role, joinedAt: now, status: 'paused', driftMs: null };
+  }
+
+  private async joined(session: SessionRecord, participant: ParticipantRecord): Promise<JoinedSession> {
+    const token = await this.tokens.sign({
+      sessionId: session.id,
+      participantId: participant.id,
+      name: participant.name,
+    });
+    return { session: await this.toInfo(session), participantId: participant.id, token };
+  }
+}

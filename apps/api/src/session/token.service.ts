@@ -1,0 +1,72 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { errors, jwtVerify, SignJWT } from 'jose';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { RedisService } from '../redis/redis.service';
+
+export interface TokenClaims {
+  sessionId: string;
+  participantId: string;
+  name: string;
+}
+
+export class TokenError extends Error {}
+
+const ALG = 'HS256';
+/** Long enough to come back to a party the next day; kicks revoke earlier. */
+export const TOKEN_TTL = '7d';
+const SECRET_KEY = 'wp:app-secret';
+
+/** Signs and verifies participant tokens with APP_SECRET (shared by all replicas). */
+@Injectable()
+export class TokenService implements OnModuleInit {
+  private secret: Uint8Array = new Uint8Array();
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly redis: RedisService,
+  ) {}
+
+  async onModuleInit() {
+    this.secret = new TextEncoder().encode(await this.resolveSecret());
+  }
+
+  async sign(claims: TokenClaims): Promise<string> {
+    return new SignJWT({ sid: claims.sessionId, name: claims.name })
+      .setProtectedHeader({ alg: ALG })
+      .setSubject(claims.participantId)
+      .setIssuedAt()
+      .setExpirationTime(TOKEN_TTL)
+      .sign(this.secret);
+  }
+
+  async verify(token: unknown): Promise<TokenClaims> {
+    if (typeof token !== 'string' || token.length === 0 || token.length > 2048) {
+      throw new TokenError('missing token');
+    }
+    try {
+      const { payload } = await jwtVerify(token, this.secret, { algorithms: [ALG] });
+      const { sid, name, sub } = payload;
+      if (typeof sid !== 'string' || typeof name !== 'string' || typeof sub !== 'string') {
+        throw new TokenError('invalid token');
+      }
+      return { sessionId: sid, participantId: sub, name };
+    } catch (err) {
+      if (err instanceof errors.JWTExpired) throw new TokenError('token expired');
+      if (err instanceof TokenError) throw err;
+      throw new TokenError('invalid token');
+    }
+  }
+
+  /** APP_SECRET, else one generated once and shared through Redis, else one per process. */
+  private async resolveSecret(): Promise<string> {
+    if (this.config.appSecret) return this.config.appSecret;
+    const fresh = randomBytes(32).toString('base64url');
+    const redis = this.redis.client;
+    if (!redis) return fresh;
+    await redis.set(SECRET_KEY, fresh, 'NX');
+    const shared = await redis.get(SECRET_KEY);
+    if (!shared) throw new Error('could not read the shared secret from Redis');
+    return shared;
+  }
+}

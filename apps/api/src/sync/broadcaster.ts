@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import type { ServerToClientEvents } from '@watch-party/contracts';
+import { type AppServer, participantRoom, sessionRoom } from './socket-types';
+
+/** Emits to rooms on every replica (through the adapter); the gateway hands it the server. */
+@Injectable()
+export class Broadcaster {
+  private server: AppServer | null = null;
+
+  attach(server: AppServer) {
+    this.server = server;
+  }
+
+  toSession<E extends keyof ServerToClientEvents>(
+    sessionId: string,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ) {
+    this.server?.to(sessionRoom(sessionId)).emit(event, ...args);
+  }
+
+  toParticipant<E extends keyof ServerToClientEvents>(
+    participantId: string,
+    event: E,
+    ...args: Parameters<ServerToClientEvents[E]>
+  ) {
+    this.server?.to(participantRoom(participantId)).emit(event, ...args);
+  }
+
+  /** Close every socket of a participant, wherever it is connected. */
+  disconnectParticipant(participantId: string) {
+    this.server?.in(participantRoom(participantId)).disconnectSockets(true);
+  }
+
+  /** Session rooms with at least one socket on this replica. */
+  localSessionIds(): string[] {
+    if (!this.server) return [];
+    return [...this.server.of('/').adapter.rooms.keys()]
+      .filter((room) => room.startsWith('s:'))
+      .map((room) => room.slice(2));
+  }
+}

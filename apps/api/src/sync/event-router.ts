@@ -1,0 +1,116 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  type Ack,
+  type ClientToServerEvents,
+  clientEventSchemas,
+  describeZodError,
+  LIMITS,
+} from '@watch-party/contracts';
+import type { z } from 'zod';
+import { Clock } from '../common/clock';
+import { RateLimiter } from '../common/rate-limiter';
+import { AckFailure } from './ack';
+import { ChatService } from './chat.service';
+import { GroupService } from './group.service';
+import { PlaybackService } from './playback.service';
+import type { AppSocket, SocketData } from './socket-types';
+
+type EventName = keyof ClientToServerEvents;
+type Payload<E extends EventName> = z.infer<(typeof clientEventSchemas)[E]>;
+type Handler<E extends EventName> = (ctx: SocketData, payload: Payload<E>) => Promise<object>;
+
+/**
+ * Which limit an event counts against: `control` and `chat` are per participant across
+ * replicas (Redis); `local` (clock pings, status reports) per socket, so a ping's answer
+ * never waits on Redis and its round trip stays honest.
+ */
+const BUCKET: Record<EventName, 'control' | 'chat' | 'local'> = {
+  'time:ping': 'local',
+  'participant:status': 'local',
+  'playback:control': 'control',
+  'source:set': 'control',
+  'role:set': 'control',
+  'session:settings': 'control',
+  'participant:kick': 'control',
+  'chat:send': 'chat',
+};
+const LOCAL_EVENTS_PER_SEC = 20;
+
+/** Validates, rate-limits and dispatches every client event; always answers the ack. */
+@Injectable()
+export class EventRouter {
+  private readonly logger = new Logger('Events');
+  private readonly localWindows = new WeakMap<AppSocket, { start: number; count: number }>();
+  private readonly handlers: { [E in EventName]: Handler<E> };
+
+  constructor(
+    playback: PlaybackService,
+    chat: ChatService,
+    group: GroupService,
+    private readonly limiter: RateLimiter,
+    private readonly clock: Clock,
+  ) {
+    this.handlers = {
+      'time:ping': async (_ctx, p) => ({ t0: p.t0, serverTime: this.clock.now() }),
+      'playback:control': async (ctx, p) => ({ state: await playback.control(ctx, p) }),
+      'source:set': async (ctx, p) => ({ state: await playback.setSource(ctx, p.source) }),
+      'participant:status': async (ctx, p) => (await group.reportStatus(ctx, p), {}),
+      'chat:send': async (ctx, p) => ({ message: await chat.send(ctx, p.text) }),
+      'role:set': async (ctx, p) => (await group.setRole(ctx, p.participantId, p.role), {}),
+      'session:settings': async (ctx, p) => ({ session: await group.updateSettings(ctx, p) }),
+      'participant:kick': async (ctx, p) => (await group.kick(ctx, p.participantId), {}),
+    };
+  }
+
+  attach(socket: AppSocket) {
+    for (const event of Object.keys(clientEventSchemas) as EventName[]) {
+      socket.on(event, ((payload: unknown, ack: unknown) => void this.dispatch(socket, event, payload, ack)) as never);
+    }
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && event in clientEventSchemas) return;
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') ack(fail('BAD_REQUEST', `unknown event "${String(event).slice(0, 64)}"`));
+    });
+  }
+
+  private async dispatch<E extends EventName>(socket: AppSocket, event: E, payload: unknown, ack: unknown) {
+    const reply = (answer: Ack<object>) => {
+      if (typeof ack === 'function') ack(answer);
+    };
+    try {
+      if (typeof ack !== 'function' && typeof payload === 'function') {
+        return (payload as (a: Ack<object>) => void)(fail('BAD_REQUEST', 'missing payload'));
+      }
+      const parsed = clientEventSchemas[event].safeParse(payload);
+      if (!parsed.success) return reply(fail('BAD_REQUEST', describeZodError(parsed.error)));
+      if (!(await this.allow(socket, event))) return reply(fail('RATE_LIMITED', 'too many events; slow down'));
+      const result = await this.handlers[event](socket.data, parsed.data as Payload<E>);
+      reply({ ok: true, ...result });
+    } catch (err) {
+      if (err instanceof AckFailure) return reply(err.toAck());
+      this.logger.error(`${event} from ${socket.id}: ${(err as Error).stack ?? String(err)}`);
+      reply(fail('INTERNAL', 'something went wrong on the server; try again'));
+    }
+  }
+
+  private async allow(socket: AppSocket, event: EventName): Promise<boolean> {
+    const bucket = BUCKET[event];
+    if (bucket === 'local') {
+      const now = this.clock.now();
+      const w = this.localWindows.get(socket);
+      if (!w || now - w.start >= 1000) {
+        this.localWindows.set(socket, { start: now, count: 1 });
+        return true;
+      }
+      return ++w.count <= LOCAL_EVENTS_PER_SEC;
+    }
+    const { sessionId, participantId } = socket.data;
+    const limit = bucket === 'chat' ? LIMITS.chatMessagesPerSec : LIMITS.controlEventsPerSec;
+    const { count } = await this.limiter.hit(`${bucket}:${sessionId}:${participantId}`, 1000);
+    return count <= limit;
+  }
+}
+
+function fail(code: 'BAD_REQUEST' | 'RATE_LIMITED' | 'INTERNAL', message: string): Ack<object> {
+  return { ok: false, error: { code, message } };
+}

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import type {
+  ParticipantStatusPayload,
+  Role,
+  SessionInfo,
+  SessionSettings,
+} from '@watch-party/contracts';
+import { SessionRepository } from '../session/session.repository';
+import { SESSION_TTL_MS, SessionService } from '../session/session.service';
+import { badRequest, forbidden, notFound } from './ack';
+import { type Actor, loadActor } from './actor';
+import { Broadcaster } from './broadcaster';
+import { PresenceService } from './presence.service';
+import type { SocketData } from './socket-types';
+import { SupervisorService } from './supervisor.service';
+
+/** Drift-only status changes are announced at most this often per session and replica. */
+const DRIFT_BROADCAST_MS = 2000;
+
+/** Roles, settings, kicks and status reports: the host's tools and everyone's presence. */
+@Injectable()
+export class GroupService {
+  private readonly pendingDrift = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly sessionService: SessionService,
+    private readonly presence: PresenceService,
+    private readonly broadcaster: Broadcaster,
+    private readonly supervisor: SupervisorService,
+  ) {}
+
+  async setRole(ctx: SocketData, participantId: string, role: Role): Promise<void> {
+    const actor = await this.requireHost(ctx);
+    const target = await this.sessions.getParticipant(ctx.sessionId, participantId);
+    if (!target) throw notFound('no such participant');
+    if (role === 'host') {
+      if (target.id === actor.participant.id) return;
+      const moved = await this.sessions.transferHost(ctx.sessionId, actor.participant.id, target.id, SESSION_TTL_MS);
+      if (!moved) throw forbidden('you are no longer the host');
+    } else {
+      if (target.id === actor.participant.id) throw badRequest('give the host role to someone else instead');
+      await this.sessions.updateParticipant(ctx.sessionId, target.id, { role }, SESSION_TTL_MS);
+    }
+    await this.announceParticipants(ctx.sessionId);
+  }
+
+  async updateSettings(ctx: SocketData, settings: SessionSettings): Promise<SessionInfo> {
+    await this.requireHost(ctx);
+    const patch = { ...settings, ...(settings.waitForBuffering === false ? { bufferingHold: null } : {}) };
+    const session = await this.sessions.updateSession(ctx.sessionId, patch, SESSION_TTL_MS);
+    if (!session) throw notFound('this party no longer exists');
+    const info = await this.sessionService.toInfo(session);
+    this.broadcaster.toSession(ctx.sessionId, 'session:update', info);
+    return info;
+  }
+
+  async kick(ctx: SocketData, participantId: string): Promise<void> {
+    await this.requireHost(ctx);
+    if (participantId === ctx.participantId) throw badRequest('the host cannot kick themselves');
+    const removed = await this.sessions.removeParticipant(ctx.sessionId, participantId, SESSION_TTL_MS);
+    if (!removed) throw notFound('no such participant');
+    this.broadcaster.toParticipant(participantId, 'session:kicked', { reason: 'the host removed you from this party' });
+    this.broadcaster.disconnectParticipant(participantId);
+    await this.announceParticipants(ctx.sessionId);
+  }
+
+  async reportStatus(ctx: SocketData, report: ParticipantStatusPayload): Promise<void> {
+    const before = await this.sessions.getParticipant(ctx.sessionId, ctx.participantId);
+    if (!before) throw forbidden('you are no longer a participant of this party');
+    const driftMs = report.driftMs === undefined ? null : Math.round(report.driftMs * 10) / 10;
+    await this.sessions.updateParticipant(ctx.sessionId, ctx.participantId, { status: report.status, driftMs }, SESSION_TTL_MS);
+    if (before.status !== report.status) {
+      await this.announceParticipants(ctx.sessionId);
+      await this.supervisor.onStatus(ctx.sessionId, ctx.participantId, report.status);
+    } else if (before.driftMs !== driftMs) {
+      this.announceSoon(ctx.sessionId);
+    }
+  }
+
+  async announceParticipants(sessionId: string) {
+    this.broadcaster.toSession(sessionId, 'participants:update', await this.presence.participants(sessionId));
+  }
+
+  private announceSoon(sessionId: string) {
+    if (this.pendingDrift.has(sessionId)) return;
+    const timer = setTimeout(() => {
+      this.pendingDrift.delete(sessionId);
+      this.announceParticipants(sessionId).catch(() => undefined);
+    }, DRIFT_BROADCAST_MS);
+    timer.unref();
+    this.pendingDrift.set(sessionId, timer);
+  }
+
+  private async requireHost(ctx: SocketData): Promise<Actor> {
+    const actor = await loadActor(this.sessions, ctx);
+    if (actor.participant.role !== 'host') throw forbidden('only the host can do this');
+    return actor;
+  }
+
+  onModuleDestroy() {
+    for (const timer of this.pendingDrift.values()) clearTimeout(timer);
+  }
+}

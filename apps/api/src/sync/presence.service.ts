@@ -1,0 +1,58 @@
+import { Injectable } from '@nestjs/common';
+import { LIMITS, type Participant, type SessionSnapshot } from '@watch-party/contracts';
+import { Clock } from '../common/clock';
+import { SessionRepository } from '../session/session.repository';
+import { SESSION_TTL_MS, SessionService } from '../session/session.service';
+
+/** Who is in a session and connected right now, merged across replicas through the repository. */
+@Injectable()
+export class PresenceService {
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly sessionService: SessionService,
+    private readonly clock: Clock,
+  ) {}
+
+  async connect(sessionId: string, socketId: string, participantId: string): Promise<void> {
+    await this.sessions.addConnection(sessionId, socketId, participantId, SESSION_TTL_MS);
+  }
+
+  /** Removing the last socket starts the 24 h expiry clock (every write pushes it out). */
+  async disconnect(sessionId: string, socketId: string): Promise<void> {
+    await this.sessions.removeConnection(sessionId, socketId, SESSION_TTL_MS);
+  }
+
+  async participants(sessionId: string): Promise<Participant[]> {
+    const [records, connected] = await Promise.all([
+      this.sessions.listParticipants(sessionId),
+      this.sessions.connectedParticipantIds(sessionId),
+    ]);
+    return records.map((p) => ({
+      id: p.id,
+      name: p.name,
+      role: p.role,
+      connected: connected.has(p.id),
+      status: p.status,
+      driftMs: p.driftMs,
+    }));
+  }
+
+  async snapshot(sessionId: string, participantId: string): Promise<SessionSnapshot | null> {
+    const [session, state, participants, chat] = await Promise.all([
+      this.sessions.get(sessionId),
+      this.sessions.getState(sessionId),
+      this.participants(sessionId),
+      this.sessions.recentChat(sessionId, LIMITS.chatHistory),
+    ]);
+    const you = participants.find((p) => p.id === participantId);
+    if (!session || !state || !you) return null;
+    return {
+      session: await this.sessionService.toInfo(session),
+      you,
+      participants,
+      state,
+      chat,
+      serverTime: this.clock.now(),
+    };
+  }
+}

@@ -1,0 +1,102 @@
+import { Logger } from '@nestjs/common';
+import {
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+  WebSocketGateway,
+} from '@nestjs/websockets';
+import { SessionRepository } from '../session/session.repository';
+import { SESSION_TTL_MS } from '../session/session.service';
+import { TokenError, TokenService } from '../session/token.service';
+import { Broadcaster } from './broadcaster';
+import { EventRouter } from './event-router';
+import { PresenceService } from './presence.service';
+import { SupervisorService } from './supervisor.service';
+import { type AppServer, type AppSocket, participantRoom, sessionRoom } from './socket-types';
+
+/** Sessions with sockets here get their expiry pushed out this often. */
+const EXPIRY_REFRESH_MS = 10 * 60_000;
+
+/** Thin edge: authenticates the handshake, joins rooms, delegates everything else. */
+@WebSocketGateway()
+export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+  private readonly logger = new Logger('SyncGateway');
+  private refresher?: NodeJS.Timeout;
+
+  constructor(
+    private readonly tokens: TokenService,
+    private readonly sessions: SessionRepository,
+    private readonly presence: PresenceService,
+    private readonly router: EventRouter,
+    private readonly broadcaster: Broadcaster,
+    private readonly supervisor: SupervisorService,
+  ) {}
+
+  afterInit(server: AppServer) {
+    this.broadcaster.attach(server);
+    server.use((socket, next) => {
+      this.authenticate(socket).then(
+        () => next(),
+        (err: unknown) => {
+          const message = err instanceof Error ? err.message : 'refused';
+          if (!(err instanceof TokenError)) this.logger.warn(`handshake failed: ${message}`);
+          next(new Error(message));
+        },
+      );
+    });
+    this.refresher = setInterval(() => void this.refreshLocalSessions(), EXPIRY_REFRESH_MS);
+    this.refresher.unref();
+  }
+
+  async handleConnection(socket: AppSocket) {
+    const { sessionId, participantId } = socket.data;
+    if (!sessionId) return; // refused by the handshake middleware
+    this.router.attach(socket);
+    try {
+      await socket.join([sessionRoom(sessionId), participantRoom(participantId)]);
+      await this.presence.connect(sessionId, socket.id, participantId);
+      const snapshot = await this.presence.snapshot(sessionId, participantId);
+      if (!snapshot) {
+        socket.disconnect(true);
+        return;
+      }
+      socket.emit('session:snapshot', snapshot);
+      this.broadcaster.toSession(sessionId, 'participants:update', snapshot.participants);
+    } catch (err) {
+      this.logger.error(`connect ${socket.id}: ${(err as Error).message}`);
+      socket.disconnect(true);
+    }
+  }
+
+  async handleDisconnect(socket: AppSocket) {
+    const { sessionId } = socket.data;
+    if (!sessionId) return;
+    try {
+      await this.presence.disconnect(sessionId, socket.id);
+      this.broadcaster.toSession(sessionId, 'participants:update', await this.presence.participants(sessionId));
+      this.supervisor.onDisconnect(sessionId);
+    } catch (err) {
+      this.logger.warn(`disconnect ${socket.id}: ${(err as Error).message}`);
+    }
+  }
+
+  private async authenticate(socket: AppSocket) {
+    const auth = socket.handshake.auth as { token?: unknown } | undefined;
+    const claims = await this.tokens.verify(auth?.token);
+    const participant = await this.sessions.getParticipant(claims.sessionId, claims.participantId);
+    if (!participant) {
+      throw new TokenError('token refused: not a participant of this party (removed, or the party expired)');
+    }
+    socket.data = { sessionId: claims.sessionId, participantId: participant.id, name: participant.name };
+  }
+
+  private async refreshLocalSessions() {
+    for (const sessionId of this.broadcaster.localSessionIds()) {
+      await this.sessions.refreshExpiry(sessionId, SESSION_TTL_MS).catch(() => undefined);
+    }
+  }
+
+  onModuleDestroy() {
+    clearInterval(this.refresher);
+  }
+}

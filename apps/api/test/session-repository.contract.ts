@@ -1,0 +1,197 @@
+import { applyCommand, initialPlaybackState } from '@watch-party/sync-core';
+import { newId } from '../src/common/ids';
+import type { ParticipantRecord, SessionRecord, SessionRepository } from '../src/session/session.repository';
+
+const TTL = 60_000;
+
+const sessionRecord = (over: Partial<SessionRecord> = {}): SessionRecord => ({
+  id: newId(),
+  name: 'Movie night',
+  passwordHash: null,
+  createdAt: new Date().toISOString(),
+  controlPolicy: 'host',
+  waitForBuffering: false,
+  source: null,
+  bufferingHold: null,
+  ...over,
+});
+
+const participant = (name: string, joinedAt: number, role: ParticipantRecord['role'] = 'viewer'): ParticipantRecord => ({
+  id: newId(),
+  name,
+  role,
+  joinedAt,
+  status: 'paused',
+  driftMs: null,
+});
+
+export interface RepositoryFixture {
+  repo: SessionRepository;
+  /** A second view of the same storage (another replica), or the same repo in memory. */
+  peer: SessionRepository;
+}
+
+/** One behaviour, two storages: every SessionRepository implementation must pass this. */
+export function sessionRepositoryContract(name: string, setup: () => Promise<RepositoryFixture>, teardown: () => Promise<void>) {
+  describe(`SessionRepository contract: ${name}`, () => {
+    let repo: SessionRepository;
+    let peer: SessionRepository;
+
+    beforeEach(async () => {
+      ({ repo, peer } = await setup());
+    });
+    afterEach(teardown);
+
+    it('stores a session with its host and initial state, readable from a peer', async () => {
+      const s = sessionRecord({ source: { kind: 'url', url: 'https://example.test/a.mp4' } });
+      const host = participant('Ann', 1, 'host');
+      await repo.create(s, host, initialPlaybackState(1000), TTL);
+      expect(await peer.get(s.id)).toEqual(s);
+      expect(await peer.getParticipant(s.id, host.id)).toEqual(host);
+      expect(await peer.getState(s.id)).toEqual(initialPlaybackState(1000));
+      expect(await peer.countParticipants(s.id)).toBe(1);
+    });
+
+    it('returns null / empty for unknown sessions', async () => {
+      const id = newId();
+      expect(await repo.get(id)).toBeNull();
+      expect(await repo.getState(id)).toBeNull();
+      expect(await repo.getParticipant(id, newId())).toBeNull();
+      expect(await repo.listParticipants(id)).toEqual([]);
+      expect(await repo.countParticipants(id)).toBe(0);
+      expect(await repo.addParticipant(id, participant('Bo', 2), 10, TTL)).toBe('not_found');
+      expect(await repo.get(id)).toBeNull(); // nothing half-created
+    });
+
+    it('adds participants up to the limit and lists them oldest first', async () => {
+      const s = sessionRecord();
+      await repo.create(s, participant('Ann', 10, 'host'), initialPlaybackState(0), TTL);
+      expect(await repo.addParticipant(s.id, participant('Cy', 30), 3, TTL)).toBe('ok');
+      expect(await peer.addParticipant(s.id, participant('Bo', 20), 3, TTL)).toBe('ok');
+      expect(await repo.addParticipant(s.id, participant('Di', 40), 3, TTL)).toBe('full');
+      const names = (await peer.listParticipants(s.id)).map((p) => p.name);
+      expect(names).toEqual(['Ann', 'Bo', 'Cy']);
+      expect(await repo.countParticipants(s.id)).toBe(3);
+    });
+
+    it('tracks connections per socket across peers', async () => {
+      const s = sessionRecord();
+      const ann = participant('Ann', 1, 'host');
+      const bo = participant('Bo', 2);
+      await repo.create(s, ann, initialPlaybackState(0), TTL);
+      await repo.addParticipant(s.id, bo, 10, TTL);
+      await repo.addConnection(s.id, 'sock-a1', ann.id, TTL);
+      await repo.addConnection(s.id, 'sock-a2', ann.id, TTL);
+      await peer.addConnection(s.id, 'sock-b1', bo.id, TTL);
+      expect(await repo.connectedParticipantIds(s.id)).toEqual(new Set([ann.id, bo.id]));
+      await repo.removeConnection(s.id, 'sock-a1', TTL);
+      expect(await peer.connectedParticipantIds(s.id)).toEqual(new Set([ann.id, bo.id]));
+      await repo.removeConnection(s.id, 'sock-a2', TTL);
+      await peer.removeConnection(s.id, 'sock-b1', TTL);
+      expect(await repo.connectedParticipantIds(s.id)).toEqual(new Set());
+    });
+
+    it('ignores connections to unknown sessions', async () => {
+      const id = newId();
+      await repo.addConnection(id, 'sock', newId(), TTL);
+      expect(await repo.connectedParticipantIds(id)).toEqual(new Set());
+      expect(await repo.get(id)).toBeNull();
+    });
+
+    it('compares and sets the playback state atomically, with a session patch', async () => {
+      const s = sessionRecord();
+      await repo.create(s, participant('Ann', 1, 'host'), initialPlaybackState(0), TTL);
+      const play = applyCommand(initialPlaybackState(0), { action: 'play' }, 1000, 'ann');
+      expect(await repo.casState(s.id, 0, play, null, TTL)).toEqual({ ok: true });
+      // A second writer that read rev 0 loses and learns the current state.
+      const stale = applyCommand(initialPlaybackState(0), { action: 'pause' }, 1001, 'bo');
+      expect(await peer.casState(s.id, 0, stale, null, TTL)).toEqual({ ok: false, current: play });
+      const source = { kind: 'url' as const, url: 'https://example.test/v.m3u8' };
+      const next = applyCommand(play, { action: 'source' }, 2000, 'ann');
+      expect(await peer.casState(s.id, 1, next, { source, bufferingHold: null }, TTL)).toEqual({ ok: true });
+      expect(await repo.getState(s.id)).toEqual(next);
+      expect((await repo.get(s.id))?.source).toEqual(source);
+      expect(await repo.casState(newId(), 0, next, null, TTL)).toEqual({ ok: false, current: null });
+    });
+
+    it('patches sessions and participants, keeping other fields', async () => {
+      const s = sessionRecord();
+      const bo = participant('Bo', 2);
+      await repo.create(s, participant('Ann', 1, 'host'), initialPlaybackState(0), TTL);
+      await repo.addParticipant(s.id, bo, 10, TTL);
+      const hold = { since: 1795287085123, rev: 7 };
+      const updated = await peer.updateSession(s.id, { waitForBuffering: true, bufferingHold: hold }, TTL);
+      expect(updated).toEqual({ ...s, waitForBuffering: true, bufferingHold: hold });
+      expect(await repo.updateSession(s.id, { bufferingHold: null }, TTL)).toEqual({ ...s, waitForBuffering: true });
+      expect(await repo.updateParticipant(s.id, bo.id, { status: 'buffering', driftMs: -3.25 }, TTL)).toEqual({
+        ...bo,
+        status: 'buffering',
+        driftMs: -3.25,
+      });
+      expect(await peer.getParticipant(s.id, bo.id)).toMatchObject({ name: 'Bo', role: 'viewer', status: 'buffering' });
+      expect(await repo.updateParticipant(s.id, newId(), { status: 'ready' }, TTL)).toBeNull();
+      expect(await repo.updateSession(newId(), { waitForBuffering: true }, TTL)).toBeNull();
+    });
+
+    it('transfers host exactly once', async () => {
+      const s = sessionRecord();
+      const ann = participant('Ann', 1, 'host');
+      const bo = participant('Bo', 2);
+      const cy = participant('Cy', 3);
+      await repo.create(s, ann, initialPlaybackState(0), TTL);
+      await repo.addParticipant(s.id, bo, 10, TTL);
+      await repo.addParticipant(s.id, cy, 10, TTL);
+      const results = await Promise.all([
+        repo.transferHost(s.id, ann.id, bo.id, TTL),
+        peer.transferHost(s.id, ann.id, cy.id, TTL),
+      ]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const roles = (await repo.listParticipants(s.id)).map((p) => p.role).sort();
+      expect(roles).toEqual(['controller', 'host', 'viewer']);
+      expect(await repo.transferHost(s.id, bo.id, bo.id, TTL)).toBe(false);
+    });
+
+    it('removes a participant', async () => {
+      const s = sessionRecord();
+      const bo = participant('Bo', 2);
+      await repo.create(s, participant('Ann', 1, 'host'), initialPlaybackState(0), TTL);
+      await repo.addParticipant(s.id, bo, 10, TTL);
+      expect(await peer.removeParticipant(s.id, bo.id, TTL)).toBe(true);
+      expect(await repo.getParticipant(s.id, bo.id)).toBeNull();
+      expect(await repo.removeParticipant(s.id, bo.id, TTL)).toBe(false);
+      expect(await repo.countParticipants(s.id)).toBe(1);
+    });
+
+    it('keeps the newest chat messages, oldest first', async () => {
+      const s = sessionRecord();
+      await repo.create(s, participant('Ann', 1, 'host'), initialPlaybackState(0), TTL);
+      for (let i = 0; i < 7; i++) {
+        const msg = { id: `m${i}`, participantId: 'p', name: 'Ann', text: `hello ${i} ✓`, at: 1000 + i };
+        expect(await (i % 2 ? repo : peer).appendChat(s.id, msg, 5, TTL)).toBe(true);
+      }
+      expect((await peer.recentChat(s.id, 50)).map((m) => m.text)).toEqual(['hello 2 ✓', 'hello 3 ✓', 'hello 4 ✓', 'hello 5 ✓', 'hello 6 ✓']);
+      expect((await repo.recentChat(s.id, 2)).map((m) => m.id)).toEqual(['m5', 'm6']);
+      expect(await repo.appendChat(newId(), { id: 'x', participantId: 'p', name: 'A', text: 't', at: 1 }, 5, TTL)).toBe(false);
+    });
+
+    it('forgets a session and everything it owns when its expiry passes', async () => {
+      const s = sessionRecord();
+      const host = participant('Ann', 1, 'host');
+      await repo.create(s, host, initialPlaybackState(0), TTL);
+      await repo.addConnection(s.id, 'sock', host.id, TTL);
+      await repo.appendChat(s.id, { id: 'm', participantId: host.id, name: 'Ann', text: 'hi', at: 1 }, 50, TTL);
+      await repo.removeConnection(s.id, 'sock', 150);
+      await new Promise((r) => setTimeout(r, 80));
+      expect(await repo.get(s.id)).not.toBeNull();
+      await repo.refreshExpiry(s.id, 150); // activity pushes the expiry out
+      await new Promise((r) => setTimeout(r, 100));
+      expect(await peer.get(s.id)).not.toBeNull();
+      await new Promise((r) => setTimeout(r, 120));
+      expect(await peer.get(s.id)).toBeNull();
+      expect(await peer.getState(s.id)).toBeNull();
+      expect(await peer.getParticipant(s.id, host.id)).toBeNull();
+      expect(await peer.countParticipants(s.id)).toBe(0);
+      expect(await peer.recentChat(s.id, 50)).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,172 @@
+import { type ComponentFixture, TestBed } from '@angular/core/testing';
+import { provideRouter } from '@angular/router';
+import type { JoinedSession, SessionInfo } from '@watch-party/contracts';
+import { ApiRequestError, ApiService, networkError } from '../../services/api.service';
+import { IdentityStoreService } from '../../services/identity-store.service';
+import { SOCKET_FACTORY } from '../../services/session-socket.service';
+import { FakeSocket, snapshotFor } from '../../testing/fake-socket';
+import { WatchPageComponent } from './watch-page.component';
+
+const ID = 'SessIonId_1234567';
+const SESSION: SessionInfo = {
+  id: ID,
+  name: 'Movie night',
+  hasPassword: true,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  controlPolicy: 'host',
+  participantCount: 1,
+  source: null,
+  waitForBuffering: false,
+};
+
+describe('WatchPageComponent', () => {
+  let api: { getSession: jest.Mock; joinSession: jest.Mock; createSession: jest.Mock };
+  let sockets: FakeSocket[];
+  let fixture: ComponentFixture<WatchPageComponent>;
+
+  const el = () => fixture.nativeElement as HTMLElement;
+  const q = (selector: string) => el().querySelector<HTMLElement>(selector);
+  const settle = async () => {
+    await new Promise((resolve) => setTimeout(resolve));
+    await fixture.whenStable();
+  };
+  const type = (selector: string, value: string) => {
+    const input = q(selector) as HTMLInputElement;
+    input.value = value;
+    input.dispatchEvent(new Event('input'));
+  };
+
+  async function open(id = ID): Promise<void> {
+    fixture = TestBed.createComponent(WatchPageComponent);
+    fixture.componentRef.setInput('id', id);
+    await settle();
+  }
+
+  beforeEach(() => {
+    localStorage.clear();
+    sockets = [];
+    api = { getSession: jest.fn(), joinSession: jest.fn(), createSession: jest.fn() };
+    TestBed.configureTestingModule({
+      imports: [WatchPageComponent],
+      providers: [
+        provideRouter([]),
+        { provide: ApiService, useValue: api },
+        {
+          provide: SOCKET_FACTORY,
+          useValue: (token: string) => {
+            const socket = new FakeSocket(token);
+            sockets.push(socket);
+            return socket.asSocket();
+          },
+        },
+      ],
+    });
+  });
+
+  it('shows "Party not found" with a link home on 404', async () => {
+    api.getSession.mockRejectedValue(new ApiRequestError(404, 'Not found', 'Not Found'));
+    await open();
+    expect(q('[data-testid="not-found"]')?.textContent).toContain('Party not found');
+    expect(q('[data-testid="not-found"] a')?.getAttribute('href')).toBe('/');
+  });
+
+  it('shows "Server unreachable" and retries', async () => {
+    api.getSession.mockRejectedValueOnce(networkError()).mockResolvedValueOnce(SESSION);
+    await open();
+    expect(q('[data-testid="unreachable"]')?.textContent).toContain('Server unreachable');
+    q('[data-testid="retry"]')?.click();
+    await settle();
+    expect(api.getSession).toHaveBeenCalledTimes(2);
+    expect(q('[data-testid="join-submit"]')).not.toBeNull();
+  });
+
+  it('without identity: join card with password; 401 shows "Wrong password"', async () => {
+    api.getSession.mockResolvedValue(SESSION);
+    api.joinSession.mockRejectedValue(new ApiRequestError(401, 'bad password', 'Unauthorized'));
+    await open();
+    expect(q('input[name="password"]')).not.toBeNull();
+    type('input[name="name"]', 'Bob');
+    type('input[name="password"]', 'nope');
+    q('[data-testid="join-submit"]')?.click();
+    await settle();
+    expect(api.joinSession).toHaveBeenCalledWith(ID, { name: 'Bob', password: 'nope' });
+    expect(q('[data-testid="join-error"]')?.textContent).toContain('Wrong password');
+    expect(sockets).toHaveLength(0);
+  });
+
+  it('validates the name with the contract schema before calling the API', async () => {
+    api.getSession.mockResolvedValue({ ...SESSION, hasPassword: false });
+    await open();
+    expect(q('input[name="password"]')).toBeNull();
+    type('input[name="name"]', '   ');
+    q('[data-testid="join-submit"]')?.click();
+    await settle();
+    expect(api.joinSession).not.toHaveBeenCalled();
+    expect(q('#join-name-error')?.textContent).toContain('Please fill this in');
+  });
+
+  it('maps 429 to "Too many attempts, wait a minute"', async () => {
+    api.getSession.mockResolvedValue({ ...SESSION, hasPassword: false });
+    api.joinSession.mockRejectedValue(new ApiRequestError(429, 'Too Many Requests', 'Too Many Requests'));
+    await open();
+    type('input[name="name"]', 'Bob');
+    q('[data-testid="join-submit"]')?.click();
+    await settle();
+    expect(q('[data-testid="join-error"]')?.textContent).toContain('Too many attempts, wait a minute');
+  });
+
+  it('joining stores the identity, connects, and renders participants', async () => {
+    const joined: JoinedSession = { session: SESSION, participantId: 'me', token: 'tok-1' };
+    api.getSession.mockResolvedValue(SESSION);
+    api.joinSession.mockResolvedValue(joined);
+    await open();
+    type('input[name="name"]', 'Ann');
+    type('input[name="password"]', 'secret');
+    q('[data-testid="join-submit"]')?.click();
+    await settle();
+
+    expect(TestBed.inject(IdentityStoreService).get(ID)).toEqual({ token: 'tok-1', participantId: 'me', name: 'Ann' });
+    expect(sockets[0].token).toBe('tok-1');
+    sockets[0].fire('connect');
+    sockets[0].fire('session:snapshot', snapshotFor(ID, 'me', [{ id: 'p2', name: 'Bob' }]));
+    await settle();
+
+    const rows = el().querySelectorAll('[data-testid="participant"]');
+    expect(rows).toHaveLength(2);
+    expect(rows[0].textContent).toContain('(you)');
+    expect(rows[0].querySelector('[data-testid="host-badge"]')).not.toBeNull();
+    expect(rows[1].querySelector('[data-testid="host-badge"]')).toBeNull();
+    expect((q('[data-testid="invite-link"]') as HTMLInputElement).value).toBe(`${location.origin}/watch/${ID}`);
+    expect(q('[data-testid="party-name"]')?.textContent).toContain('Movie night');
+  });
+
+  it('reuses a stored identity, shows reconnecting, and drops a refused token', async () => {
+    TestBed.inject(IdentityStoreService).set(ID, { token: 'old', participantId: 'me', name: 'Ann' });
+    api.getSession.mockResolvedValue(SESSION);
+    await open();
+    expect(sockets[0].token).toBe('old');
+    sockets[0].fire('connect');
+    sockets[0].fire('session:snapshot', snapshotFor(ID, 'me'));
+    sockets[0].fire('disconnect', 'transport close');
+    await settle();
+    expect(q('[data-testid="reconnecting"]')?.textContent).toContain('Reconnecting');
+
+    sockets[0].active = false;
+    sockets[0].fire('connect_error', new Error('token expired'));
+    await settle();
+    expect(TestBed.inject(IdentityStoreService).get(ID)).toBeNull();
+    expect(q('[data-testid="join-notice"]')?.textContent).toContain('token expired');
+    expect(q('[data-testid="join-submit"]')).not.toBeNull();
+  });
+
+  it('on session:kicked forgets the identity and says so', async () => {
+    TestBed.inject(IdentityStoreService).set(ID, { token: 'tok', participantId: 'me', name: 'Ann' });
+    api.getSession.mockResolvedValue(SESSION);
+    await open();
+    sockets[0].fire('connect');
+    sockets[0].fire('session:kicked', { reason: 'Bye' });
+    await settle();
+    expect(q('[data-testid="kicked"]')?.textContent).toContain('Bye');
+    expect(TestBed.inject(IdentityStoreService).get(ID)).toBeNull();
+  });
+});

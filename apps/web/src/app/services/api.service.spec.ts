@@ -1,0 +1,126 @@
+import { TestBed } from '@angular/core/testing';
+import type { SessionInfo } from '@watch-party/contracts';
+import { ApiRequestError, ApiService, FETCH, toApiRequestError } from './api.service';
+
+const SESSION: SessionInfo = {
+  id: 'AbCdEfGhIjKlMnOp',
+  name: 'Movie night',
+  hasPassword: true,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  controlPolicy: 'host',
+  participantCount: 1,
+  source: null,
+  waitForBuffering: false,
+};
+
+function jsonResponse(status: number, body: unknown, statusText = ''): Response {
+  return {
+    ok: status >= 200 && status < 300,
+    status,
+    statusText,
+    text: async () => (typeof body === 'string' ? body : JSON.stringify(body)),
+  } as Response;
+}
+
+describe('toApiRequestError', () => {
+  it('uses the contract error body', () => {
+    const error = toApiRequestError(
+      401,
+      'Unauthorized',
+      JSON.stringify({ statusCode: 401, error: 'Unauthorized', message: 'wrong password' }),
+    );
+    expect(error).toBeInstanceOf(ApiRequestError);
+    expect(error).toMatchObject({ statusCode: 401, message: 'wrong password', error: 'Unauthorized' });
+    expect(error.isNetworkError).toBe(false);
+  });
+
+  it('joins a list of messages (Nest validation style)', () => {
+    const error = toApiRequestError(
+      400,
+      'Bad Request',
+      JSON.stringify({ statusCode: 400, error: 'Bad Request', message: ['hostName must not be empty', 'password too short'] }),
+    );
+    expect(error.message).toBe('hostName must not be empty; password too short');
+  });
+
+  it('keeps the HTTP status even when the body claims another', () => {
+    const error = toApiRequestError(404, 'Not Found', JSON.stringify({ statusCode: 500, message: 'gone' }));
+    expect(error.statusCode).toBe(404);
+    expect(error.message).toBe('gone');
+  });
+
+  it('falls back to a readable message for non-JSON bodies', () => {
+    expect(toApiRequestError(502, 'Bad Gateway', '<html>nginx</html>')).toMatchObject({
+      statusCode: 502,
+      message: 'The server had a problem, try again',
+      error: 'Bad Gateway',
+    });
+    expect(toApiRequestError(429, '', '').message).toBe('Too many requests, wait a minute');
+    expect(toApiRequestError(404, 'Not Found', '').message).toBe('Not found');
+    expect(toApiRequestError(418, '', '{}')).toMatchObject({ message: 'Request failed (418)', error: 'HTTP 418' });
+  });
+});
+
+describe('ApiService', () => {
+  let fetchMock: jest.Mock<Promise<Response>, Parameters<typeof fetch>>;
+  let api: ApiService;
+
+  beforeEach(() => {
+    fetchMock = jest.fn();
+    TestBed.configureTestingModule({ providers: [{ provide: FETCH, useValue: fetchMock }] });
+    api = TestBed.inject(ApiService);
+  });
+
+  it('creates a session with a JSON POST and returns the parsed answer', async () => {
+    fetchMock.mockResolvedValue(
+      jsonResponse(201, { session: SESSION, participantId: 'p1', token: 't1', extra: 'ignored' }),
+    );
+    const joined = await api.createSession({ hostName: 'Ann', password: 'secret' });
+    expect(joined).toEqual({ session: SESSION, participantId: 'p1', token: 't1' });
+    const [url, init] = fetchMock.mock.calls[0];
+    expect(url).toBe('/api/sessions');
+    expect(init?.method).toBe('POST');
+    expect((init?.headers as Record<string, string>)['Content-Type']).toBe('application/json');
+    expect(JSON.parse(String(init?.body))).toEqual({ hostName: 'Ann', password: 'secret' });
+  });
+
+  it('fetches a session by escaped id without a body', async () => {
+    fetchMock.mockResolvedValue(jsonResponse(200, SESSION));
+    await expect(api.getSession('a/b')).resolves.toEqual(SESSION);
+    const [url, init] = fetchMock.mock.calls[0];
+    expect(url).toBe('/api/sessions/a%2Fb');
+    expect(init?.method).toBe('GET');
+    expect(init?.body).toBeUndefined();
+  });
+
+  it('rejects with the server error for 401/404/429', async () => {
+    fetchMock.mockResolvedValueOnce(
+      jsonResponse(401, { statusCode: 401, error: 'Unauthorized', message: 'Wrong password' }),
+    );
+    await expect(api.joinSession(SESSION.id, { name: 'Bob', password: 'nope' })).rejects.toMatchObject({
+      statusCode: 401,
+      message: 'Wrong password',
+    });
+    expect(fetchMock.mock.calls[0][0]).toBe(`/api/sessions/${SESSION.id}/participants`);
+
+    fetchMock.mockResolvedValueOnce(jsonResponse(404, { statusCode: 404, error: 'Not Found', message: 'No such session' }));
+    await expect(api.getSession('missing-session')).rejects.toMatchObject({ statusCode: 404 });
+
+    fetchMock.mockResolvedValueOnce(jsonResponse(429, 'Too Many Requests', 'Too Many Requests'));
+    await expect(api.joinSession(SESSION.id, { name: 'Bob' })).rejects.toMatchObject({ statusCode: 429 });
+  });
+
+  it('maps a failed fetch (server down) to statusCode 0 "Server unreachable"', async () => {
+    fetchMock.mockRejectedValue(new TypeError('Failed to fetch'));
+    const error = await api.getSession(SESSION.id).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiRequestError);
+    expect(error).toMatchObject({ statusCode: 0, message: 'Server unreachable', isNetworkError: true });
+  });
+
+  it('rejects a 2xx answer that does not match the contract', async () => {
+    fetchMock.mockResolvedValue(jsonResponse(200, { id: 42 }));
+    await expect(api.getSession(SESSION.id)).rejects.toMatchObject({ statusCode: 502 });
+    fetchMock.mockResolvedValue(jsonResponse(200, '<!doctype html>'));
+    await expect(api.getSession(SESSION.id)).rejects.toMatchObject({ statusCode: 502 });
+  });
+});

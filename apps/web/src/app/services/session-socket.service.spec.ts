@@ -1,0 +1,133 @@
+import { TestBed } from '@angular/core/testing';
+import { FakeSocket, snapshotFor } from '../testing/fake-socket';
+import { SOCKET_FACTORY, SessionSocketService, isCredentialRejection } from './session-socket.service';
+
+describe('SessionSocketService', () => {
+  let sockets: FakeSocket[];
+  let service: SessionSocketService;
+  const last = () => sockets[sockets.length - 1];
+
+  beforeEach(() => {
+    sockets = [];
+    TestBed.configureTestingModule({
+      providers: [
+        SessionSocketService,
+        {
+          provide: SOCKET_FACTORY,
+          useValue: (token: string) => {
+            const socket = new FakeSocket(token);
+            sockets.push(socket);
+            return socket.asSocket();
+          },
+        },
+      ],
+    });
+    service = TestBed.inject(SessionSocketService);
+  });
+
+  it('connects with the token and fills state from the snapshot', () => {
+    service.connect('tok');
+    expect(last().token).toBe('tok');
+    expect(last().connectCalls).toBe(1);
+    expect(service.status()).toBe('connecting');
+
+    last().fire('connect');
+    expect(service.status()).toBe('connected');
+    expect(service.hasSnapshot()).toBe(false);
+
+    last().fire('session:snapshot', snapshotFor('s1', 'me', [{ id: 'p2', name: 'Bob' }]));
+    expect(service.hasSnapshot()).toBe(true);
+    expect(service.you()?.id).toBe('me');
+    expect(service.session()?.name).toBe('Movie night');
+    expect(service.participants().map((p) => p.name)).toEqual(['Ann', 'Bob']);
+  });
+
+  it('replaces participants on participants:update and keeps `you` current', () => {
+    service.connect('tok');
+    last().fire('connect');
+    last().fire('session:snapshot', snapshotFor('s1', 'me'));
+    const me = service.participants()[0];
+    last().fire('participants:update', [
+      { ...me, status: 'buffering' },
+      { id: 'p3', name: 'Cy', role: 'viewer', connected: true, status: 'ready', driftMs: null },
+    ]);
+    expect(service.participants().map((p) => p.id)).toEqual(['me', 'p3']);
+    expect(service.you()?.status).toBe('buffering');
+  });
+
+  it('shows reconnecting after a drop and clears it on reconnect', () => {
+    service.connect('tok');
+    last().fire('connect');
+    last().fire('disconnect', 'transport close');
+    expect(service.status()).toBe('reconnecting');
+    last().fire('connect_error', new Error('xhr poll error'));
+    expect(service.status()).toBe('reconnecting');
+    last().fire('connect');
+    expect(service.status()).toBe('connected');
+    expect(service.problem()).toBeNull();
+  });
+
+  it('stays "connecting" (not reconnecting) while the first connection keeps failing', () => {
+    service.connect('tok');
+    last().fire('connect_error', new Error('websocket error'));
+    expect(service.status()).toBe('connecting');
+    expect(service.problem()).toBe('websocket error');
+  });
+
+  it('marks a handshake refusal as rejected and stops', () => {
+    service.connect('tok');
+    const socket = last();
+    socket.active = false; // socket.io gives up after a middleware error
+    socket.fire('connect_error', new Error('invalid token'));
+    expect(service.status()).toBe('rejected');
+    expect(service.problem()).toBe('invalid token');
+    expect(socket.disconnected).toBe(true);
+    expect(socket.handlers.size).toBe(0);
+  });
+
+  it('handles session:kicked', () => {
+    service.connect('tok');
+    last().fire('connect');
+    last().fire('session:kicked', { reason: 'Removed by the host' });
+    expect(service.status()).toBe('kicked');
+    expect(service.problem()).toBe('Removed by the host');
+    expect(last().disconnected).toBe(true);
+  });
+
+  it('replaces the session on session:update (settings or source changed)', () => {
+    service.connect('tok');
+    const snapshot = snapshotFor('s1', 'me');
+    last().fire('session:snapshot', snapshot);
+    last().fire('session:update', { ...snapshot.session, controlPolicy: 'everyone', name: 'Renamed' });
+    expect(service.session()?.controlPolicy).toBe('everyone');
+    expect(service.session()?.name).toBe('Renamed');
+  });
+
+  it('applies playback:state only when its rev is newer', () => {
+    service.connect('tok');
+    last().fire('session:snapshot', snapshotFor('s1', 'me'));
+    const base = { playing: true, position: 1, rate: 1, at: 1, by: 'me', action: 'play' as const };
+    last().fire('playback:state', { ...base, rev: 3 });
+    last().fire('playback:state', { ...base, rev: 2, playing: false });
+    expect(service.playback()?.rev).toBe(3);
+    expect(service.playback()?.playing).toBe(true);
+  });
+
+  it('disconnect() closes the socket and goes idle', () => {
+    service.connect('tok');
+    service.disconnect();
+    expect(last().disconnected).toBe(true);
+    expect(service.status()).toBe('idle');
+  });
+});
+
+describe('isCredentialRejection', () => {
+  it.each(['invalid token', 'Token expired', 'token refused', 'Unauthorized', 'jwt signature mismatch', 'session not found'])(
+    'treats %p as a dead identity',
+    (message) => expect(isCredentialRejection(message)).toBe(true),
+  );
+
+  it.each(['server is shutting down', 'rate limited', ''])('keeps the identity for %p', (message) =>
+    expect(isCredentialRejection(message)).toBe(false),
+  );
+});

@@ -1,0 +1,155 @@
+import { DestroyRef, Injectable, InjectionToken, computed, inject, signal } from '@angular/core';
+import type {
+  ChatMessage,
+  ClientToServerEvents,
+  Participant,
+  PlaybackState,
+  ServerToClientEvents,
+  SessionInfo,
+  SessionSnapshot,
+} from '@watch-party/contracts';
+import { io, type Socket } from 'socket.io-client';
+
+export type SessionSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** Opens the (not yet connected) socket for a participant token; replaced in tests. */
+export const SOCKET_FACTORY = new InjectionToken<(token: string) => SessionSocket>('SOCKET_FACTORY', {
+  providedIn: 'root',
+  factory: () => (token: string) =>
+    io({
+      path: '/socket.io',
+      auth: { token },
+      transports: ['websocket', 'polling'],
+      autoConnect: false,
+    }),
+});
+
+/**
+ * - `connecting`: first connection attempt(s), nothing received yet
+ * - `connected`: live; a snapshot arrives right after every (re)connect
+ * - `reconnecting`: the connection dropped after having been up; socket.io retries
+ * - `rejected`: the server refused the handshake (see `problem`); no more retries
+ * - `kicked`: the host removed us (see `problem`)
+ */
+export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'rejected' | 'kicked';
+
+const CREDENTIAL_PROBLEM = /token|expired|invalid|refused|revoked|kicked|unauthori[sz]ed|forbidden|not found|signature/i;
+
+/** True when a handshake refusal means our stored identity is useless and we must join again. */
+export function isCredentialRejection(message: string): boolean {
+  return CREDENTIAL_PROBLEM.test(message);
+}
+
+const CHAT_KEEP = 200;
+const SERVER_DISCONNECT_RETRY_MS = 1000;
+
+/** One Socket.IO connection to a party; provide it per watch page. */
+@Injectable()
+export class SessionSocketService {
+  private readonly createSocket = inject(SOCKET_FACTORY);
+  private socket: SessionSocket | null = null;
+  private everConnected = false;
+
+  readonly status = signal<ConnectionStatus>('idle');
+  /** Why the server refused or kicked us, or the last transport error while retrying. */
+  readonly problem = signal<string | null>(null);
+  readonly session = signal<SessionInfo | null>(null);
+  readonly you = signal<Participant | null>(null);
+  readonly participants = signal<Participant[]>([]);
+  readonly playback = signal<PlaybackState | null>(null);
+  readonly chat = signal<ChatMessage[]>([]);
+  readonly hasSnapshot = computed(() => this.you() !== null);
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => this.disconnect());
+  }
+
+  connect(token: string): void {
+    this.disconnect();
+    this.reset();
+    const socket = this.createSocket(token);
+    this.socket = socket;
+    this.status.set('connecting');
+
+    socket.on('connect', () => {
+      this.everConnected = true;
+      this.problem.set(null);
+      this.status.set('connected');
+    });
+    socket.on('disconnect', (reason) => {
+      if (this.status() === 'kicked' || reason === 'io client disconnect') return;
+      this.status.set(this.everConnected ? 'reconnecting' : 'connecting');
+      // The server closed us on purpose: socket.io does not retry that by itself. If our
+      // token is no longer accepted, the next handshake says so through connect_error.
+      if (reason === 'io server disconnect') {
+        setTimeout(() => {
+          if (this.socket === socket) socket.connect();
+        }, SERVER_DISCONNECT_RETRY_MS);
+      }
+    });
+    socket.on('connect_error', (error) => {
+      if (!socket.active) {
+        // A refusal by the server's handshake middleware: socket.io will not retry.
+        this.problem.set(error.message || 'Connection refused');
+        this.status.set('rejected');
+        this.teardown();
+        return;
+      }
+      this.problem.set(error.message || null);
+      this.status.set(this.everConnected ? 'reconnecting' : 'connecting');
+    });
+    socket.on('session:snapshot', (snapshot) => this.applySnapshot(snapshot));
+    socket.on('participants:update', (participants) => {
+      this.participants.set(participants);
+      const you = this.you();
+      if (you) this.you.set(participants.find((p) => p.id === you.id) ?? you);
+    });
+    socket.on('session:update', (session) => this.session.set(session));
+    socket.on('playback:state', (state) => {
+      const current = this.playback();
+      if (!current || state.rev > current.rev) this.playback.set(state);
+    });
+    socket.on('chat:message', (message) => {
+      this.chat.update((chat) => [...chat, message].slice(-CHAT_KEEP));
+    });
+    socket.on('session:kicked', ({ reason }) => {
+      this.problem.set(reason || 'The host removed you from this party');
+      this.status.set('kicked');
+      this.teardown();
+    });
+
+    socket.connect();
+  }
+
+  disconnect(): void {
+    this.teardown();
+    if (this.status() !== 'kicked' && this.status() !== 'rejected') this.status.set('idle');
+  }
+
+  private applySnapshot(snapshot: SessionSnapshot): void {
+    this.session.set(snapshot.session);
+    this.you.set(snapshot.you);
+    this.participants.set(snapshot.participants);
+    this.playback.set(snapshot.state);
+    this.chat.set(snapshot.chat.slice(-CHAT_KEEP));
+  }
+
+  private teardown(): void {
+    const socket = this.socket;
+    this.socket = null;
+    if (socket) {
+      socket.removeAllListeners();
+      socket.disconnect();
+    }
+  }
+
+  private reset(): void {
+    this.everConnected = false;
+    this.problem.set(null);
+    this.session.set(null);
+    this.you.set(null);
+    this.participants.set([]);
+    this.playback.set(null);
+    this.chat.set([]);
+  }
+}

@@ -1,0 +1,30 @@
+import type { Config } from 'jest';
+import { getJestProjectsAsync } from '@nx/jest';
+import { spawnSync } from 'node:child_process';
+
+/** The real things the suites start; `npm test` stops here naming what to install. */
+const SYSTEM_DEPENDENCIES: [command: string, args: string[], aptPackage: string][] = [
+  ['redis-server', ['--version'], 'redis-server'],
+  ['ffmpeg', ['-version'], 'ffmpeg'],
+  ['ffprobe', ['-version'], 'ffmpeg'],
+  ['chromium', ['--version'], 'chromium'],
+];
+
+function checkSystemDependencies() {
+  const missing = SYSTEM_DEPENDENCIES.filter(([cmd, args]) => {
+    const r = spawnSync(cmd, args, { stdio: 'ignore', timeout: 20_000 });
+    return r.error !== undefined || r.status !== 0;
+  });
+  if (missing.length > 0) {
+    const packages = [...new Set(missing.map(([, , pkg]) => pkg))].join(' ');
+    throw new Error(
+      `Missing system dependencies: ${missing.map(([cmd]) => cmd).join(', ')}.\n` +
+        `Install them with: sudo apt-get install -y ${packages}`,
+    );
+  }
+}
+
+export default async (): Promise<Config> => {
+  checkSystemDependencies();
+  return { projects: await getJestProjectsAsync() };
+};

@@ -1,0 +1,2 @@
+export * from './lib/rest';
+export * from './lib/socket';

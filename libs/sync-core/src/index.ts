@@ -1,0 +1,5 @@
+export * from './lib/playback';
+export * from './lib/clock';
+export * from './lib/follower';
+export * from './lib/follower-tuning';
+export * from './lib/control';

@@ -1,0 +1,89 @@
+/**
+ * NTP-style estimate of the server clock from `time:ping` round trips.
+ *
+ * For one round trip, offset = serverTime − (t0 + t3) / 2 is wrong by half the difference
+ * between the two one-way delays, so its error is at most rtt / 2. Trusting the sample with
+ * the smallest round trip (Jellyfin's rule) therefore gives the tightest bound we can prove,
+ * and ignores samples that queued behind other traffic.
+ */
+
+/** One answered ping, all in ms: client send time, server time when it answered, client receive time. */
+export interface ClockSample {
+  t0: number;
+  serverTime: number;
+  t3: number;
+}
+
+/** Samples kept: ~24 s of history at the steady interval, enough to catch one quiet round trip. */
+export const CLOCK_SAMPLE_WINDOW = 8;
+/** Pings sent quickly on (re)connect so an estimate exists before the first playback command. */
+export const CLOCK_BURST_PINGS = 5;
+/** Spacing of the burst: far above a LAN rtt, short enough to settle within ~0.5 s. */
+export const CLOCK_BURST_INTERVAL_MS = 100;
+/** Steady spacing: clocks drift by µs per second, so a few seconds keeps us fresh at ~0 cost. */
+export const CLOCK_STEADY_INTERVAL_MS = 3000;
+
+/**
+ * Delay before sending ping number `pingsSent` (0-based count of pings already sent since
+ * (re)connect). Counts sent pings, not answers, so a dead server is not hammered forever.
+ */
+export function nextPingDelayMs(pingsSent: number): number {
+  if (!(pingsSent >= 1)) return 0;
+  return pingsSent < CLOCK_BURST_PINGS ? CLOCK_BURST_INTERVAL_MS : CLOCK_STEADY_INTERVAL_MS;
+}
+
+interface Measured {
+  offset: number;
+  rtt: number;
+}
+
+export class ClockEstimator {
+  private readonly window: number;
+  private samples: Measured[] = [];
+  private best: Measured | null = null;
+
+  constructor(window: number = CLOCK_SAMPLE_WINDOW) {
+    this.window = Math.max(1, Math.floor(window));
+  }
+
+  /** Adds one answered ping; returns false (and ignores it) when it cannot be right. */
+  addSample(sample: ClockSample): boolean {
+    const { t0, serverTime, t3 } = sample;
+    if (![t0, serverTime, t3].every(Number.isFinite)) return false;
+    const rtt = t3 - t0;
+    if (rtt < 0) return false;
+    this.samples.push({ offset: serverTime - (t0 + t3) / 2, rtt });
+    if (this.samples.length > this.window) this.samples.shift();
+    this.best = this.samples.reduce((a, b) => (b.rtt < a.rtt ? b : a));
+    return true;
+  }
+
+  get hasEstimate(): boolean {
+    return this.best !== null;
+  }
+
+  /** serverClock − clientClock in ms; 0 until the first sample. */
+  get offsetMs(): number {
+    return this.best?.offset ?? 0;
+  }
+
+  /** Round trip of the trusted sample; the offset is within ±rttMs/2. Infinity until the first sample. */
+  get rttMs(): number {
+    return this.best?.rtt ?? Number.POSITIVE_INFINITY;
+  }
+
+  get sampleCount(): number {
+    return this.samples.length;
+  }
+
+  /** Server time (ms) corresponding to the client time `clientNowMs`. */
+  serverNow(clientNowMs: number): number {
+    return clientNowMs + this.offsetMs;
+  }
+
+  /** Forget everything, e.g. after a reconnect to another replica. */
+  reset(): void {
+    this.samples = [];
+    this.best = null;
+  }
+}

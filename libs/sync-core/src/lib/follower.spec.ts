@@ -1,0 +1,313 @@
+import fc from 'fast-check';
+import { FollowerController, type FollowerAction, type FollowerInput } from './follower';
+import {
+  DEFAULT_PLAY_LATENCY_MS,
+  DEFAULT_SEEK_LEAD_MS,
+  MAX_LOOP_GAIN,
+  MAX_RATE_DEVIATION,
+  PLAY_LATENCY_MAX_STEP_MS,
+  PLAY_START_TIMEOUT_MS,
+  RATE_HOLD_AFTER_SEEK_MS,
+  SEEK_DEADLINE_GUARD_MS,
+  SEEK_MARGIN_MS,
+  STEER_GAIN,
+} from './follower-tuning';
+
+/** The first resync's lead: the floor, or seek + play latency + guard if that is longer. */
+const MARGIN_MS = Math.max(
+  SEEK_MARGIN_MS,
+  DEFAULT_SEEK_LEAD_MS + DEFAULT_PLAY_LATENCY_MS + SEEK_DEADLINE_GUARD_MS,
+);
+
+const base: FollowerInput = {
+  expectedPosition: 10,
+  groupRate: 1,
+  groupPlaying: true,
+  rev: 1,
+  currentTime: 0,
+  paused: true,
+  seeking: false,
+  playbackRate: 1,
+  nowMs: 1000,
+};
+
+/** Rates are computed, so compare them with a tolerance. */
+function expectRate(a: FollowerAction, rate: number): void {
+  expect(a.kind).toBe('rate');
+  if (a.kind === 'rate') expect(a.rate).toBeCloseTo(rate, 12);
+}
+
+/** Drives a controller through a clean resync; returns it in the steady phase at `nowMs`. */
+function settled(
+  g = 1,
+  residualS = 0,
+  latencyMs = DEFAULT_PLAY_LATENCY_MS,
+): { c: FollowerController; at: (ms: number, ahead: number) => FollowerInput } {
+  const c = new FollowerController({ playLatencyMs: latencyMs });
+  const start = c.tick({ ...base, groupRate: g, playbackRate: g });
+  if (start.kind !== 'seek' || start.playAtLocalMs === null)
+    throw new Error('expected a timed seek');
+  const expectedAt = (ms: number): number => 10 + ((ms - 1000) / 1000) * g;
+  const at = (ms: number, ahead: number): FollowerInput => ({
+    ...base,
+    groupRate: g,
+    playbackRate: g,
+    paused: false,
+    nowMs: ms,
+    expectedPosition: expectedAt(ms),
+    currentTime: expectedAt(ms) + ahead,
+  });
+  expect(
+    c.tick({
+      ...base,
+      groupRate: g,
+      playbackRate: g,
+      nowMs: 1100,
+      expectedPosition: expectedAt(1100),
+      currentTime: start.position,
+    }),
+  ).toEqual({ kind: 'none' });
+  const moved = start.playAtLocalMs + latencyMs + 50;
+  c.tick(at(moved, residualS));
+  expect(c.phase).toBe('steady');
+  return { c, at };
+}
+
+describe('FollowerController: resync', () => {
+  it('starts with a paused seek ahead and a timed play()', () => {
+    const c = new FollowerController();
+    expect(c.tick({ ...base, groupRate: 1.5 })).toEqual({
+      kind: 'seek',
+      position: 10 + (MARGIN_MS / 1000) * 1.5,
+      rate: 1.5,
+      playAtLocalMs: 1000 + MARGIN_MS - DEFAULT_PLAY_LATENCY_MS,
+    });
+    expect(c.phase).toBe('resync');
+  });
+
+  it('resyncs on a new revision (seek, rate change) even when close', () => {
+    const { c, at } = settled();
+    expect(c.tick(at(3000, 0))).toEqual({ kind: 'none' });
+    expect(c.tick({ ...at(3050, 0), rev: 2 }).kind).toBe('seek');
+  });
+
+  it('learns the play latency from the residual error (the first one fully)', () => {
+    const { c } = settled(1, -0.02); // started 20 ms late → L was 20 ms too small
+    expect(c.playLatencyMs).toBeCloseTo(DEFAULT_PLAY_LATENCY_MS + 20, 6);
+    expect(c.lastResidualMs).toBeCloseTo(-20, 6);
+    const { c: c4 } = settled(4, 0.02); // at 4x, 20 ms ahead is only 5 ms of wall time
+    expect(c4.playLatencyMs).toBeCloseTo(DEFAULT_PLAY_LATENCY_MS - 5, 6);
+  });
+
+  it('bounds the correction one resync can make to L', () => {
+    const { c } = settled(1, 0.15, 300); // started 150 ms early: L looks 150 ms too large
+    expect(c.playLatencyMs).toBeCloseTo(300 - PLAY_LATENCY_MAX_STEP_MS, 9);
+  });
+
+  it('re-plans with a longer seek lead when the seek is still running near play time', () => {
+    const c = new FollowerController();
+    const first = c.tick(base);
+    if (first.kind !== 'seek' || first.playAtLocalMs === null) throw new Error('seek');
+    expect(c.tick({ ...base, seeking: true, nowMs: 1100 })).toEqual({ kind: 'none' });
+    const again = c.tick({ ...base, seeking: true, nowMs: first.playAtLocalMs - 10 });
+    expect(again.kind).toBe('seek');
+    expect(c.seekLeadMs).toBeGreaterThan(first.playAtLocalMs - 10 - 1000);
+  });
+
+  it('resyncs again when play() never moves the clock', () => {
+    const c = new FollowerController();
+    const first = c.tick(base);
+    if (first.kind !== 'seek' || first.playAtLocalMs === null) throw new Error('seek');
+    const stuck = { ...base, currentTime: first.position };
+    expect(c.tick({ ...stuck, nowMs: 1100 }).kind).toBe('none');
+    expect(c.tick({ ...stuck, nowMs: first.playAtLocalMs + 500 }).kind).toBe('none');
+    expect(
+      c.tick({
+        ...stuck,
+        nowMs: first.playAtLocalMs + DEFAULT_PLAY_LATENCY_MS + PLAY_START_TIMEOUT_MS + 1,
+      }).kind,
+    ).toBe('seek');
+  });
+});
+
+describe('FollowerController: steering', () => {
+  it('uses a dead band with hysteresis: start above 5 ms, stop below 1 ms', () => {
+    const { c, at } = settled();
+    expect(c.tick(at(3000, 0.004))).toEqual({ kind: 'none' });
+    expectRate(c.tick(at(3050, 0.006)), 1 - STEER_GAIN * 0.006);
+    expectRate(
+      c.tick({ ...at(3100, 0.003), playbackRate: 1 - STEER_GAIN * 0.006 }),
+      1 - STEER_GAIN * 0.003,
+    ); // still steering
+    expect(c.tick({ ...at(3150, 0.0005), playbackRate: 0.997 })).toEqual({ kind: 'rate', rate: 1 });
+    expect(c.tick(at(3200, 0.0005))).toEqual({ kind: 'none' });
+  });
+
+  it('clamps to ±5 % of the group rate, at 0.25x and 4x too', () => {
+    for (const g of [0.25, 1, 4]) {
+      const { c, at } = settled(g);
+      expect(c.tick(at(3000, 0.5))).toEqual({ kind: 'rate', rate: g * (1 - MAX_RATE_DEVIATION) });
+      expect(c.tick({ ...at(3050, -0.5), playbackRate: g * 0.95 })).toEqual({
+        kind: 'rate',
+        rate: g * (1 + MAX_RATE_DEVIATION),
+      });
+    }
+  });
+
+  it('does not rewrite a rate for a negligible change', () => {
+    const { c, at } = settled();
+    expectRate(c.tick(at(3000, 0.01)), 1 - STEER_GAIN * 0.01);
+    expect(c.tick({ ...at(3050, 0.0099), playbackRate: 1 - STEER_GAIN * 0.01 })).toEqual({
+      kind: 'none',
+    });
+  });
+
+  it('holds the rate for RATE_HOLD_AFTER_SEEK_MS after a seek it did not ask for', () => {
+    const { c, at } = settled();
+    expect(c.tick({ ...at(3000, -0.02), seeking: true })).toEqual({ kind: 'none' });
+    expect(c.tick(at(3000 + RATE_HOLD_AFTER_SEEK_MS - 1, -0.02))).toEqual({ kind: 'none' });
+    expectRate(c.tick(at(3000 + RATE_HOLD_AFTER_SEEK_MS, -0.02)), 1 + STEER_GAIN * 0.02);
+  });
+
+  it('is proportional to the group rate, with k·rate capped so 4x does not ring', () => {
+    const s1 = settled(0.5);
+    expectRate(s1.c.tick(s1.at(3000, -0.01)), 0.5 * (1 + STEER_GAIN * 0.01));
+    const s4 = settled(4);
+    expectRate(s4.c.tick(s4.at(3000, 0.01)), 4 * (1 - (MAX_LOOP_GAIN / 4) * 0.01));
+  });
+
+  it('resyncs on huge errors and when paused by someone else', () => {
+    const { c, at } = settled();
+    expect(c.tick(at(3000, 1.5)).kind).toBe('seek');
+    const s2 = settled();
+    expect(s2.c.tick({ ...s2.at(3000, 0), paused: true }).kind).toBe('seek');
+    const c3 = new FollowerController();
+    expect(c3.tick({ ...base, expectedPosition: 3600, currentTime: 0 })).toMatchObject({
+      kind: 'seek',
+      position: 3600 + MARGIN_MS / 1000,
+    });
+  });
+});
+
+describe('FollowerController: paused group and guards', () => {
+  const paused: FollowerInput = { ...base, groupPlaying: false, expectedPosition: 42 };
+
+  it('pauses and seeks to exactly the group position, once', () => {
+    const c = new FollowerController();
+    expect(c.tick({ ...paused, paused: false, currentTime: 40 })).toEqual({
+      kind: 'seek',
+      position: 42,
+      rate: 1,
+      playAtLocalMs: null,
+    });
+    expect(c.tick({ ...paused, currentTime: 42, seeking: true, nowMs: 1050 })).toEqual({
+      kind: 'none',
+    });
+    // a player that snaps to a frame near the target must not make us seek forever
+    expect(c.tick({ ...paused, currentTime: 42.02, nowMs: 1100 })).toEqual({ kind: 'none' });
+    expect(c.tick({ ...paused, currentTime: 42.02, nowMs: 1150 })).toEqual({ kind: 'none' });
+    // ...but if someone moves it, it goes back
+    expect(c.tick({ ...paused, currentTime: 50, nowMs: 1200 }).kind).toBe('seek');
+  });
+
+  it('only pauses when already in place', () => {
+    const c = new FollowerController();
+    expect(c.tick({ ...paused, paused: false, currentTime: 42.001 })).toEqual({ kind: 'pause' });
+    expect(c.tick({ ...paused, currentTime: 42.001, nowMs: 1050 })).toEqual({ kind: 'none' });
+  });
+
+  it('guards a negative currentTime and never seeks below 0', () => {
+    const c = new FollowerController();
+    expect(c.tick({ ...paused, expectedPosition: 0, currentTime: -3 })).toEqual({ kind: 'none' });
+    const c2 = new FollowerController();
+    const a = c2.tick({ ...base, expectedPosition: -1, currentTime: -0.5 });
+    expect(a).toMatchObject({ kind: 'seek', position: MARGIN_MS / 1000 });
+  });
+
+  it('ignores garbage input instead of emitting NaN', () => {
+    const c = new FollowerController();
+    for (const bad of [
+      { currentTime: Number.NaN },
+      { expectedPosition: Infinity },
+      { groupRate: 0 },
+      { groupRate: -1 },
+      { nowMs: Number.NaN },
+    ]) {
+      expect(c.tick({ ...base, ...bad })).toEqual({ kind: 'none' });
+    }
+  });
+});
+
+/** Every number an action carries. */
+const numbersOf = (a: FollowerAction): number[] =>
+  a.kind === 'rate'
+    ? [a.rate]
+    : a.kind === 'seek'
+      ? [a.position, a.rate, ...(a.playAtLocalMs === null ? [] : [a.playAtLocalMs])]
+      : [];
+
+describe('FollowerController properties', () => {
+  const tickArb = (rate: fc.Arbitrary<number>, num: fc.Arbitrary<number>) =>
+    fc.record({
+      expectedPosition: num,
+      groupRate: rate,
+      groupPlaying: fc.boolean(),
+      rev: fc.integer({ min: 0, max: 3 }),
+      currentTime: num,
+      paused: fc.boolean(),
+      seeking: fc.boolean(),
+      playbackRate: num,
+      dtMs: fc.double({ min: 0, max: 2000, noNaN: true }),
+    });
+  const sane = fc.double({ min: -10, max: 1e5, noNaN: true });
+
+  it('never steers outside [0.95, 1.05]·groupRate, never emits NaN or a negative position', () => {
+    fc.assert(
+      fc.property(
+        fc.array(tickArb(fc.double({ min: 0.25, max: 4, noNaN: true }), sane), { maxLength: 60 }),
+        (ticks) => {
+          const c = new FollowerController();
+          let now = 0;
+          for (const { dtMs, ...t } of ticks) {
+            now += dtMs;
+            const a = c.tick({ ...t, nowMs: now });
+            if (!numbersOf(a).every(Number.isFinite)) return false;
+            if (
+              a.kind === 'rate' &&
+              (a.rate < t.groupRate * 0.95 * (1 - 1e-12) ||
+                a.rate > t.groupRate * 1.05 * (1 + 1e-12))
+            )
+              return false;
+            if (
+              a.kind === 'seek' &&
+              (a.rate !== t.groupRate ||
+                a.position < 0 ||
+                (a.playAtLocalMs !== null && a.playAtLocalMs < now))
+            )
+              return false;
+          }
+          return true;
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never emits NaN/Infinity or a non-positive rate, whatever it is fed', () => {
+    fc.assert(
+      fc.property(fc.array(tickArb(fc.double(), fc.double()), { maxLength: 40 }), (ticks) => {
+        const c = new FollowerController();
+        let now = 0;
+        return ticks.every(({ dtMs, ...t }) => {
+          now += dtMs;
+          const a = c.tick({ ...t, nowMs: now });
+          return (
+            numbersOf(a).every(Number.isFinite) &&
+            (a.kind !== 'rate' && a.kind !== 'seek' ? true : a.rate > 0)
+          );
+        });
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
