@@ -67,7 +67,7 @@ export class EventRouter {
       socket.on(event, ((payload: unknown, ack: unknown) => void this.dispatch(socket, event, payload, ack)) as never);
     }
     socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (typeof event === 'string' && event in clientEventSchemas) return;
+      if (typeof event === 'string' && Object.hasOwn(clientEventSchemas, event)) return;
       const ack = args[args.length - 1];
       if (typeof ack === 'function') ack(fail('BAD_REQUEST', `unknown event "${String(event).slice(0, 64)}"`));
     });

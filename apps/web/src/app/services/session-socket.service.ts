@@ -1,5 +1,7 @@
 import { DestroyRef, Injectable, InjectionToken, computed, inject, signal } from '@angular/core';
 import type {
+  Ack,
+  AckError,
   ChatMessage,
   ClientToServerEvents,
   Participant,
@@ -42,6 +44,17 @@ export function isCredentialRejection(message: string): boolean {
 
 const CHAT_KEEP = 200;
 const SERVER_DISCONNECT_RETRY_MS = 1000;
+/** An ack that has not arrived after this long is reported as a failure. */
+export const REQUEST_TIMEOUT_MS = 5000;
+
+export type ClientEvent = keyof ClientToServerEvents;
+export type EventPayload<E extends ClientEvent> = Parameters<ClientToServerEvents[E]>[0];
+/** The acknowledgement of event E: `{ ok: true, ...result }` or `{ ok: false, error }`. */
+export type EventAck<E extends ClientEvent> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0];
+
+function localFailure(message: string): AckError {
+  return { ok: false, error: { code: 'INTERNAL', message } };
+}
 
 /** One Socket.IO connection to a party; provide it per watch page. */
 @Injectable()
@@ -59,6 +72,8 @@ export class SessionSocketService {
   readonly playback = signal<PlaybackState | null>(null);
   readonly chat = signal<ChatMessage[]>([]);
   readonly hasSnapshot = computed(() => this.you() !== null);
+  /** +1 on every successful (re)connect: consumers restart per-connection work (clock pings). */
+  readonly connectionCount = signal(0);
 
   constructor() {
     inject(DestroyRef).onDestroy(() => this.disconnect());
@@ -75,6 +90,7 @@ export class SessionSocketService {
       this.everConnected = true;
       this.problem.set(null);
       this.status.set('connected');
+      this.connectionCount.update((n) => n + 1);
     });
     socket.on('disconnect', (reason) => {
       if (this.status() === 'kicked' || reason === 'io client disconnect') return;
@@ -110,7 +126,9 @@ export class SessionSocketService {
       if (!current || state.rev > current.rev) this.playback.set(state);
     });
     socket.on('chat:message', (message) => {
-      this.chat.update((chat) => [...chat, message].slice(-CHAT_KEEP));
+      this.chat.update((chat) =>
+        chat.some((m) => m.id === message.id) ? chat : [...chat, message].slice(-CHAT_KEEP),
+      );
     });
     socket.on('session:kicked', ({ reason }) => {
       this.problem.set(reason || 'The host removed you from this party');
@@ -119,6 +137,37 @@ export class SessionSocketService {
     });
 
     socket.connect();
+  }
+
+  /** True while the socket is up (events sent now reach the server). */
+  get isConnected(): boolean {
+    return this.socket?.connected ?? false;
+  }
+
+  /**
+   * Sends a client event and resolves with its acknowledgement. Never rejects: while
+   * offline or when the server does not answer in time it resolves with a local failure,
+   * so a stale command is never queued and replayed after a reconnect.
+   */
+  request<E extends ClientEvent>(
+    event: E,
+    payload: EventPayload<E>,
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<EventAck<E>> {
+    const socket = this.socket;
+    if (!socket?.connected) return Promise.resolve(localFailure('Not connected to the party'));
+    type TimedEmit = (event: string, payload: unknown, ack: (err: Error | null, answer: Ack<object>) => void) => void;
+    const timed = socket.timeout(timeoutMs) as unknown as { emit: TimedEmit };
+    return new Promise((resolve) => {
+      timed.emit(event, payload, (err, answer) =>
+        resolve((err ? localFailure('The server did not answer in time') : answer) as EventAck<E>),
+      );
+    });
+  }
+
+  /** Test hook: closes the transport as a network drop would; socket.io reconnects by itself. */
+  dropConnection(): void {
+    this.socket?.io.engine?.close();
   }
 
   disconnect(): void {

@@ -1,5 +1,7 @@
-import { ChangeDetectionStrategy, Component, computed, input } from '@angular/core';
-import type { Participant, ParticipantStatus } from '@watch-party/contracts';
+import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
+import type { Participant, ParticipantStatus, Role } from '@watch-party/contracts';
+import { formatDrift } from '../../util/format';
+import { MenuButtonComponent, type MenuItem } from '../menu/menu-button.component';
 
 const STATUS_LABEL: Record<ParticipantStatus, string> = {
   ready: 'Ready',
@@ -10,10 +12,16 @@ const STATUS_LABEL: Record<ParticipantStatus, string> = {
 
 const ROLE_ORDER: Record<Participant['role'], number> = { host: 0, controller: 1, viewer: 2 };
 
-/** Who is in the party: host first, then connected people, each with live status. */
+/** What the host can do to someone from the participant list. */
+export type ParticipantAction =
+  | { kind: 'role'; participantId: string; role: Role }
+  | { kind: 'kick'; participantId: string };
+
+/** Who is in the party: host first, then connected people, each with live status and drift. */
 @Component({
   selector: 'wp-participants',
   changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [MenuButtonComponent],
   templateUrl: './participants.component.html',
   styleUrl: './participants.component.scss',
 })
@@ -22,6 +30,9 @@ export class ParticipantsComponent {
   readonly youId = input<string | null>(null);
   /** True until the first snapshot: shows skeleton rows. */
   readonly loading = input(false);
+  /** The viewer is the host: show a per-person actions menu. */
+  readonly canManage = input(false);
+  readonly action = output<ParticipantAction>();
 
   protected readonly sorted = computed(() =>
     [...this.participants()].sort(
@@ -35,5 +46,30 @@ export class ParticipantsComponent {
 
   protected statusLabel(participant: Participant): string {
     return participant.connected ? STATUS_LABEL[participant.status] : 'Offline';
+  }
+
+  /** Drift only means something while connected and following a playing or paused group. */
+  protected drift(participant: Participant): string | null {
+    const ms = participant.driftMs;
+    if (!participant.connected || ms === null || !Number.isFinite(ms)) return null;
+    if (participant.status !== 'playing' && participant.status !== 'paused') return null;
+    return formatDrift(ms);
+  }
+
+  protected menuItems(participant: Participant): MenuItem[] {
+    const items: MenuItem[] = [];
+    if (participant.role === 'viewer') items.push({ value: 'controller', label: 'Make controller' });
+    if (participant.role === 'controller') items.push({ value: 'viewer', label: 'Make viewer' });
+    items.push({ value: 'host', label: 'Make host' });
+    items.push({ value: 'kick', label: 'Remove from party', danger: true });
+    return items;
+  }
+
+  protected onMenu(participant: Participant, value: string): void {
+    if (value === 'kick') {
+      this.action.emit({ kind: 'kick', participantId: participant.id });
+    } else if (value === 'host' || value === 'controller' || value === 'viewer') {
+      this.action.emit({ kind: 'role', participantId: participant.id, role: value });
+    }
   }
 }

@@ -1,25 +1,349 @@
-import { ChangeDetectionStrategy, Component, input } from '@angular/core';
-import type { Source } from '@watch-party/contracts';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DOCUMENT,
+  DestroyRef,
+  type ElementRef,
+  afterNextRender,
+  afterRenderEffect,
+  computed,
+  effect,
+  inject,
+  input,
+  output,
+  signal,
+  untracked,
+  viewChild,
+} from '@angular/core';
+import type { PlaybackControl, PlaybackState, Source } from '@watch-party/contracts';
+import { SyncEngineService } from '../../services/sync-engine.service';
+import { formatRate, formatTime } from '../../util/format';
+import { MenuButtonComponent, type MenuItem } from '../menu/menu-button.component';
+import { MediaLoader, type QualityLevel } from './media-loader';
 
-/** Video area. A placeholder until the synced player lands (later issue). */
+export const RATES = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2] as const;
+const SEEK_STEP_S = 5;
+const VOLUME_STEP = 0.1;
+const VOLUME_KEY = 'wp.volume';
+
+interface Range {
+  start: number;
+  end: number;
+}
+
+/**
+ * The synced player. The <video> only ever follows the server's state through the
+ * SyncEngine; play/pause/seek/rate controls emit commands (`control`) and change nothing
+ * locally. Volume, mute, quality and fullscreen are personal and act at once.
+ */
 @Component({
   selector: 'wp-player',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  template: `
-    <div class="player-frame" role="img" [attr.aria-label]="source() ? 'Video player' : 'No video yet'">
-      @if (!source()) {
-        <div class="player-empty">
-          <svg class="player-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
-            <path d="M8 5.5v13l10.5-6.5z" fill="currentColor" />
-          </svg>
-          <p class="player-title">No video yet</p>
-          <p class="player-hint">The host will pick something to watch.</p>
-        </div>
-      }
-    </div>
-  `,
+  imports: [MenuButtonComponent],
+  templateUrl: './player.component.html',
   styleUrl: './player.component.scss',
 })
 export class PlayerComponent {
   readonly source = input<Source | null>(null);
+  readonly state = input<PlaybackState | null>(null);
+  readonly canControl = input(false);
+  /** Why controls are disabled, e.g. "Only Ann (host) can control playback". */
+  readonly controlHint = input('');
+  /** Empty state line: who can pick a video. */
+  readonly emptyHint = input('The host will pick something to watch.');
+  readonly control = output<PlaybackControl>();
+
+  protected readonly engine = inject(SyncEngineService);
+  private readonly document = inject(DOCUMENT);
+  private readonly frame = viewChild.required<ElementRef<HTMLElement>>('frame');
+  private readonly videoRef = viewChild<ElementRef<HTMLVideoElement>>('video');
+  private readonly seekInput = viewChild<ElementRef<HTMLInputElement>>('seekInput');
+  private loader: MediaLoader | null = null;
+  private loadedKey: string | null = null;
+
+  protected readonly time = signal(0);
+  protected readonly duration = signal(Number.NaN);
+  protected readonly buffered = signal<Range[]>([]);
+  protected readonly waiting = signal(false);
+  protected readonly error = signal<string | null>(null);
+  protected readonly volume = signal(1);
+  protected readonly muted = signal(false);
+  protected readonly fullscreen = signal(false);
+  protected readonly levels = signal<QualityLevel[]>([]);
+  protected readonly level = signal(-1);
+  protected readonly autoLevel = signal(true);
+  /** Seek bar position while the user drags it (nothing is sent until release). */
+  protected readonly scrub = signal<number | null>(null);
+
+  protected readonly playing = computed(() => this.state()?.playing ?? false);
+  protected readonly rate = computed(() => this.state()?.rate ?? 1);
+  protected readonly seekable = computed(() => Number.isFinite(this.duration()) && this.duration() > 0);
+  /** Group paused: show exactly the group's position, not whatever the element says. */
+  protected readonly shownTime = computed(() => {
+    const scrub = this.scrub();
+    if (scrub !== null) return scrub;
+    const state = this.state();
+    return state && !state.playing ? state.position : this.time();
+  });
+  protected readonly timeText = computed(() => formatTime(this.shownTime()));
+  protected readonly durationText = computed(() => (this.seekable() ? formatTime(this.duration()) : 'Live'));
+  protected readonly playedPct = computed(() => this.pct(this.shownTime()));
+  protected readonly bufferedPct = computed(() =>
+    this.buffered().map((r) => ({ left: this.pct(r.start), width: this.pct(r.end) - this.pct(r.start) })),
+  );
+  protected readonly showJoinOverlay = computed(() => this.engine.needsGesture() && this.playing());
+  protected readonly showSpinner = computed(
+    () => !!this.source() && !this.error() && !this.showJoinOverlay() && (this.waiting() || this.engine.status() === 'buffering'),
+  );
+  protected readonly lockedTitle = computed(() => (this.canControl() ? null : this.controlHint()));
+  protected readonly rateItems = computed<MenuItem[]>(() =>
+    RATES.map((r) => ({ value: String(r), label: r === 1 ? 'Normal' : formatRate(r), checked: r === this.rate() })),
+  );
+  protected readonly rateText = computed(() => formatRate(this.rate()));
+  protected readonly qualityItems = computed<MenuItem[]>(() => {
+    const current = this.levels().find((l) => l.index === this.level());
+    return [
+      { value: '-1', label: current && this.autoLevel() ? `Auto (${current.height}p)` : 'Auto', checked: this.autoLevel() },
+      ...[...this.levels()]
+        .sort((a, b) => b.height - a.height)
+        .map((l) => ({ value: String(l.index), label: `${l.height}p`, checked: !this.autoLevel() && l.index === this.level() })),
+    ];
+  });
+  protected readonly volumeIcon = computed(() =>
+    this.muted() || this.volume() === 0 ? 'muted' : this.volume() < 0.5 ? 'low' : 'high',
+  );
+
+  constructor() {
+    const storedVolume = Number(this.readStorage(VOLUME_KEY));
+    if (this.readStorage(VOLUME_KEY) !== null && storedVolume >= 0 && storedVolume <= 1) this.volume.set(storedVolume);
+
+    afterNextRender(() => {
+      const video = this.videoRef()?.nativeElement;
+      if (!video) return;
+      video.volume = this.volume();
+      video.muted = this.muted();
+      this.loader = new MediaLoader(video, {
+        levels: (levels) => {
+          this.levels.set(levels);
+          this.autoLevel.set(true);
+        },
+        levelSwitched: (index) => this.level.set(index),
+        failed: (message) => this.error.set(message),
+      });
+      this.listen(video);
+      this.engine.attach(video);
+      this.loadSource(untracked(this.source));
+    });
+
+    // A new source: load it and let the follower start afresh.
+    effect(() => {
+      const source = this.source();
+      untracked(() => this.loadSource(source));
+    });
+
+    // max before value, and both every time: a value set while max is still 0 gets clamped.
+    afterRenderEffect(() => {
+      const input = this.seekInput()?.nativeElement;
+      if (!input) return;
+      input.max = String(this.seekable() ? this.duration() : 0);
+      input.value = String(this.shownTime());
+    });
+
+    effect(() => {
+      const volume = this.volume();
+      const muted = this.muted();
+      const video = this.videoRef()?.nativeElement;
+      if (video) {
+        video.volume = volume;
+        video.muted = muted;
+      }
+    });
+
+    const onFullscreen = () => this.fullscreen.set(this.document.fullscreenElement === this.frame().nativeElement);
+    this.document.addEventListener('fullscreenchange', onFullscreen);
+    inject(DestroyRef).onDestroy(() => {
+      this.document.removeEventListener('fullscreenchange', onFullscreen);
+      this.engine.detach();
+      this.loader?.destroy();
+    });
+  }
+
+  // ---- group controls: commands only ----
+
+  protected togglePlay(): void {
+    if (!this.canControl() || !this.source()) return;
+    if (this.playing()) {
+      // Pause where this viewer sees it, not where the command happens to land.
+      const at = this.engine.expectedPosition();
+      this.control.emit(at === null ? { action: 'pause' } : { action: 'pause', position: this.clampTime(at) });
+    } else {
+      this.control.emit({ action: 'play' });
+    }
+  }
+
+  protected seekBy(deltaS: number): void {
+    if (!this.canControl() || !this.seekable()) return;
+    const from = this.engine.expectedPosition() ?? this.shownTime();
+    this.control.emit({ action: 'seek', position: this.clampTime(from + deltaS) });
+  }
+
+  protected onScrub(value: string): void {
+    this.scrub.set(Number(value));
+  }
+
+  protected onSeekCommit(value: string): void {
+    this.scrub.set(null);
+    if (!this.canControl()) return;
+    this.control.emit({ action: 'seek', position: this.clampTime(Number(value)) });
+  }
+
+  protected setRate(value: string): void {
+    const rate = Number(value);
+    if (this.canControl() && Number.isFinite(rate) && rate !== this.rate()) this.control.emit({ action: 'rate', rate });
+  }
+
+  protected joinPlayback(): void {
+    this.engine.unlockPlayback();
+  }
+
+  // ---- personal controls ----
+
+  protected toggleMute(): void {
+    if (this.muted() || this.volume() === 0) {
+      this.muted.set(false);
+      if (this.volume() === 0) this.setVolume(0.5);
+    } else {
+      this.muted.set(true);
+    }
+  }
+
+  protected setVolume(value: number): void {
+    const volume = Math.round(Math.min(1, Math.max(0, value)) * 100) / 100;
+    this.volume.set(volume);
+    this.muted.set(volume === 0);
+    this.writeStorage(VOLUME_KEY, String(volume));
+  }
+
+  protected setLevel(value: string): void {
+    const index = Number(value);
+    this.autoLevel.set(index < 0);
+    if (index >= 0) this.level.set(index);
+    this.loader?.setLevel(index);
+  }
+
+  protected async toggleFullscreen(): Promise<void> {
+    try {
+      if (this.document.fullscreenElement) await this.document.exitFullscreen();
+      else await this.frame().nativeElement.requestFullscreen();
+    } catch {
+      // Not allowed here (iframe without allowfullscreen): nothing to do.
+    }
+  }
+
+  /** Player shortcuts: space/k play-pause, ←/→ ±5 s, ↑/↓ volume, f fullscreen, m mute. */
+  protected onKey(event: KeyboardEvent): void {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    const target = event.target as HTMLElement;
+    const isButton = target.tagName === 'BUTTON';
+    const isVolume = target.classList.contains('volume-slider');
+    switch (event.key) {
+      case ' ':
+        if (isButton) return; // the focused button handles its own activation
+        this.togglePlay();
+        break;
+      case 'k':
+      case 'K':
+        this.togglePlay();
+        break;
+      case 'ArrowLeft':
+      case 'ArrowRight':
+        if (isVolume) return;
+        this.seekBy(event.key === 'ArrowLeft' ? -SEEK_STEP_S : SEEK_STEP_S);
+        break;
+      case 'ArrowUp':
+      case 'ArrowDown':
+        this.setVolume((this.muted() ? 0 : this.volume()) + (event.key === 'ArrowUp' ? VOLUME_STEP : -VOLUME_STEP));
+        break;
+      case 'f':
+      case 'F':
+        void this.toggleFullscreen();
+        break;
+      case 'm':
+      case 'M':
+        this.toggleMute();
+        break;
+      default:
+        return;
+    }
+    event.preventDefault();
+  }
+
+  // ---- internals ----
+
+  private loadSource(source: Source | null): void {
+    const key = source ? JSON.stringify(source) : '';
+    if (!this.loader || key === this.loadedKey) return;
+    this.loadedKey = key;
+    this.error.set(null);
+    this.time.set(0);
+    this.duration.set(Number.NaN);
+    this.buffered.set([]);
+    this.engine.mediaChanged();
+    void this.loader.load(source);
+  }
+
+  private listen(video: HTMLVideoElement): void {
+    const updateTime = () => this.time.set(video.currentTime);
+    const updateBuffered = () => {
+      const ranges: Range[] = [];
+      for (let i = 0; i < video.buffered.length; i++) {
+        ranges.push({ start: video.buffered.start(i), end: video.buffered.end(i) });
+      }
+      this.buffered.set(ranges);
+    };
+    const handlers: Record<string, () => void> = {
+      timeupdate: () => {
+        updateTime();
+        updateBuffered();
+      },
+      seeked: updateTime,
+      progress: updateBuffered,
+      durationchange: () => this.duration.set(video.duration),
+      loadedmetadata: () => this.duration.set(video.duration),
+      waiting: () => this.waiting.set(true),
+      playing: () => this.waiting.set(false),
+      canplay: () => this.waiting.set(false),
+      error: () => {
+        if (video.getAttribute('src') || video.currentSrc) {
+          this.error.set("This video can't be played: the link is broken or the format isn't supported.");
+        }
+      },
+    };
+    for (const [event, handler] of Object.entries(handlers)) video.addEventListener(event, handler);
+  }
+
+  private clampTime(seconds: number): number {
+    const max = this.seekable() ? this.duration() : Number.POSITIVE_INFINITY;
+    return Math.max(0, Math.min(max, seconds));
+  }
+
+  private pct(seconds: number): number {
+    return this.seekable() ? Math.min(100, Math.max(0, (seconds / this.duration()) * 100)) : 0;
+  }
+
+  private readStorage(key: string): string | null {
+    try {
+      return this.document.defaultView?.localStorage.getItem(key) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  private writeStorage(key: string, value: string): void {
+    try {
+      this.document.defaultView?.localStorage.setItem(key, value);
+    } catch {
+      // Private mode: the setting lasts for this page only.
+    }
+  }
 }

@@ -2,6 +2,7 @@ import {
   ChangeDetectionStrategy,
   Component,
   DOCUMENT,
+  DestroyRef,
   computed,
   effect,
   inject,
@@ -11,14 +12,60 @@ import {
 } from '@angular/core';
 import { Title } from '@angular/platform-browser';
 import { RouterLink } from '@angular/router';
-import { ID_PATTERN, type JoinSessionBody, type SessionInfo } from '@watch-party/contracts';
+import {
+  ID_PATTERN,
+  type AckError,
+  type JoinSessionBody,
+  type Participant,
+  type PlaybackControl,
+  type SessionInfo,
+  type SessionSettings,
+  type Source,
+} from '@watch-party/contracts';
+import { ChatComponent, type ChatSender } from '../../components/chat/chat.component';
+import { HostSettingsComponent } from '../../components/host-settings/host-settings.component';
 import { InviteLinkComponent } from '../../components/invite-link/invite-link.component';
 import { JoinCardComponent, type JoinError } from '../../components/join-card/join-card.component';
-import { ParticipantsComponent } from '../../components/participants/participants.component';
+import {
+  type ParticipantAction,
+  ParticipantsComponent,
+} from '../../components/participants/participants.component';
 import { PlayerComponent } from '../../components/player/player.component';
+import { SourcePickerComponent, type SourceSetter } from '../../components/source-picker/source-picker.component';
 import { ApiService, isApiRequestError } from '../../services/api.service';
 import { IdentityStoreService, type Identity } from '../../services/identity-store.service';
 import { SessionSocketService, isCredentialRejection } from '../../services/session-socket.service';
+import { SyncEngineService } from '../../services/sync-engine.service';
+
+/** Below this width the side panels become tabs ("People | Chat"). */
+const NARROW_QUERY = '(max-width: 959.98px)';
+const ACTION_ERROR_MS = 5000;
+
+export type SideTab = 'people' | 'chat';
+
+/** "Ann", "Ann and Bo", "Ann, Bo and Cy". */
+export function joinNames(names: string[]): string {
+  if (names.length <= 1) return names[0] ?? '';
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
+/** Who may press play: the hint shown to everyone else. */
+export function controlHint(participants: Participant[]): string {
+  const host = participants.find((p) => p.role === 'host');
+  const names = [host ? `${host.name} (host)` : 'the host', ...participants.filter((p) => p.role === 'controller').map((p) => p.name)];
+  return `Only ${joinNames(names)} can control playback`;
+}
+
+function actionErrorMessage(error: AckError['error']): string {
+  switch (error.code) {
+    case 'FORBIDDEN':
+      return "You can't do that: only the host and controllers control playback.";
+    case 'RATE_LIMITED':
+      return 'Too many commands at once. Wait a moment.';
+    default:
+      return error.message;
+  }
+}
 
 type LoadState =
   | { kind: 'loading' }
@@ -32,8 +79,17 @@ export type WatchView = 'loading' | 'not-found' | 'unreachable' | 'error' | 'joi
 @Component({
   selector: 'wp-watch-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, InviteLinkComponent, JoinCardComponent, ParticipantsComponent, PlayerComponent],
-  providers: [SessionSocketService],
+  imports: [
+    RouterLink,
+    ChatComponent,
+    HostSettingsComponent,
+    InviteLinkComponent,
+    JoinCardComponent,
+    ParticipantsComponent,
+    PlayerComponent,
+    SourcePickerComponent,
+  ],
+  providers: [SessionSocketService, SyncEngineService],
   templateUrl: './watch-page.component.html',
   styleUrl: './watch-page.component.scss',
 })
@@ -46,6 +102,7 @@ export class WatchPageComponent {
   private readonly document = inject(DOCUMENT);
   private readonly title = inject(Title);
   protected readonly socket = inject(SessionSocketService);
+  protected readonly engine = inject(SyncEngineService);
 
   protected readonly load = signal<LoadState>({ kind: 'loading' });
   protected readonly identity = signal<Identity | null>(null);
@@ -89,6 +146,49 @@ export class WatchPageComponent {
 
   protected readonly isHost = computed(() => this.socket.you()?.role === 'host');
 
+  /** Controllers: the host, role controller, everyone when the policy says so (CONTRACT 4). */
+  protected readonly canControl = computed(() => {
+    const you = this.socket.you();
+    if (!you) return false;
+    return you.role !== 'viewer' || this.session()?.controlPolicy === 'everyone';
+  });
+  protected readonly controlHint = computed(() => controlHint(this.socket.participants()));
+  protected readonly emptyHint = computed(() => {
+    if (this.canControl()) return 'Paste a video link in “Pick a video” to start watching together.';
+    const host = this.socket.participants().find((p) => p.role === 'host');
+    return `${host ? `${host.name} (host)` : 'The host'} or a controller will pick something to watch.`;
+  });
+
+  protected readonly actionError = signal<string | null>(null);
+  protected readonly settingsBusy = signal(false);
+
+  // ---- side panels: tabs on narrow screens, both visible on wide ones ----
+  protected readonly narrow = signal(false);
+  protected readonly tab = signal<SideTab>('chat');
+  protected readonly chatVisible = computed(() => !this.narrow() || this.tab() === 'chat');
+  /** Id of the newest message the user has had on screen; undefined before the first snapshot. */
+  private readonly seenChatId = signal<string | null | undefined>(undefined);
+  protected readonly unread = computed(() => {
+    const seen = this.seenChatId();
+    if (seen === undefined) return 0;
+    const chat = this.socket.chat();
+    const youId = this.socket.you()?.id;
+    const from = seen === null ? 0 : chat.findIndex((m) => m.id === seen) + 1;
+    return chat.slice(from).filter((m) => m.participantId !== youId).length;
+  });
+
+  protected readonly sendChat: ChatSender = async (text) => {
+    const ack = await this.socket.request('chat:send', { text });
+    return ack.ok ? { ok: true } : ack;
+  };
+
+  protected readonly setSource: SourceSetter = async (source: Source) => {
+    const ack = await this.socket.request('source:set', { source });
+    return ack.ok ? { ok: true } : ack;
+  };
+
+  private actionErrorTimer: ReturnType<typeof setTimeout> | undefined;
+
   constructor() {
     effect(() => {
       const id = this.id();
@@ -103,6 +203,65 @@ export class WatchPageComponent {
       const name = this.session()?.name;
       this.title.setTitle(name ? `${name} · watch-party` : 'watch-party');
     });
+    effect(() => {
+      const chat = this.socket.chat();
+      const visible = this.chatVisible();
+      if (!this.socket.hasSnapshot()) return;
+      untracked(() => {
+        if (visible || this.seenChatId() === undefined) this.seenChatId.set(chat.at(-1)?.id ?? null);
+      });
+    });
+
+    const media = this.document.defaultView?.matchMedia?.(NARROW_QUERY);
+    if (media) {
+      this.narrow.set(media.matches);
+      const onChange = (event: MediaQueryListEvent) => this.narrow.set(event.matches);
+      media.addEventListener('change', onChange);
+      inject(DestroyRef).onDestroy(() => media.removeEventListener('change', onChange));
+    }
+    inject(DestroyRef).onDestroy(() => clearTimeout(this.actionErrorTimer));
+  }
+
+  protected async onControl(control: PlaybackControl): Promise<void> {
+    const ack = await this.socket.request('playback:control', control);
+    if (!ack.ok) this.showActionError(actionErrorMessage(ack.error));
+  }
+
+  protected async onParticipantAction(action: ParticipantAction): Promise<void> {
+    const ack =
+      action.kind === 'kick'
+        ? await this.socket.request('participant:kick', { participantId: action.participantId })
+        : await this.socket.request('role:set', { participantId: action.participantId, role: action.role });
+    if (!ack.ok) this.showActionError(ack.error.message);
+  }
+
+  protected async onSettings(settings: SessionSettings): Promise<void> {
+    this.settingsBusy.set(true);
+    try {
+      const ack = await this.socket.request('session:settings', settings);
+      if (!ack.ok) this.showActionError(ack.error.message);
+    } finally {
+      this.settingsBusy.set(false);
+    }
+  }
+
+  protected selectTab(tab: SideTab): void {
+    this.tab.set(tab);
+  }
+
+  /** Arrow keys move between tabs (WAI-ARIA tabs pattern). */
+  protected onTabKey(event: KeyboardEvent): void {
+    if (event.key !== 'ArrowLeft' && event.key !== 'ArrowRight') return;
+    event.preventDefault();
+    const next: SideTab = this.tab() === 'chat' ? 'people' : 'chat';
+    this.tab.set(next);
+    this.document.getElementById(`tab-${next}`)?.focus();
+  }
+
+  private showActionError(message: string): void {
+    this.actionError.set(message);
+    clearTimeout(this.actionErrorTimer);
+    this.actionErrorTimer = setTimeout(() => this.actionError.set(null), ACTION_ERROR_MS);
   }
 
   protected retry(): void {

@@ -1,0 +1,80 @@
+import { ChangeDetectionStrategy, Component, input, output } from '@angular/core';
+import type { SessionInfo, SessionSettings } from '@watch-party/contracts';
+
+/** The host's party settings; reflects `session:update`, changes go out as `session:settings`. */
+@Component({
+  selector: 'wp-host-settings',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  template: `
+    <section class="panel" aria-labelledby="settings-heading">
+      <header class="panel-header">
+        <h2 id="settings-heading" class="panel-title">Party settings</h2>
+      </header>
+      <fieldset class="settings-group">
+        <legend class="label">Who can play, pause and seek</legend>
+        <label class="choice">
+          <input
+            type="radio"
+            name="controlPolicy"
+            value="host"
+            data-testid="policy-host"
+            [checked]="session().controlPolicy === 'host'"
+            [disabled]="busy()"
+            (change)="changed.emit({ controlPolicy: 'host' })"
+          />
+          <span>You and the controllers you choose</span>
+        </label>
+        <label class="choice">
+          <input
+            type="radio"
+            name="controlPolicy"
+            value="everyone"
+            data-testid="policy-everyone"
+            [checked]="session().controlPolicy === 'everyone'"
+            [disabled]="busy()"
+            (change)="changed.emit({ controlPolicy: 'everyone' })"
+          />
+          <span>Everyone</span>
+        </label>
+      </fieldset>
+      <label class="choice">
+        <input
+          #wait
+          type="checkbox"
+          data-testid="wait-for-buffering"
+          aria-describedby="wait-hint"
+          [checked]="session().waitForBuffering"
+          [disabled]="busy()"
+          (change)="changed.emit({ waitForBuffering: wait.checked })"
+        />
+        <span>Wait for anyone buffering</span>
+      </label>
+      <p id="wait-hint" class="hint">Pauses everyone while someone's video loads, for up to 10 seconds.</p>
+    </section>
+  `,
+  styles: `
+    .settings-group {
+      margin: 0 0 0.75rem;
+      padding: 0;
+      border: 0;
+    }
+    .choice {
+      display: flex;
+      align-items: center;
+      gap: 0.6rem;
+      min-height: 2.25rem;
+      cursor: pointer;
+    }
+    input {
+      width: 1.1rem;
+      height: 1.1rem;
+      margin: 0;
+      accent-color: var(--accent);
+    }
+  `,
+})
+export class HostSettingsComponent {
+  readonly session = input.required<SessionInfo>();
+  readonly busy = input(false);
+  readonly changed = output<SessionSettings>();
+}

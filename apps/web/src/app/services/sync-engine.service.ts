@@ -1,0 +1,405 @@
+import { DOCUMENT, DestroyRef, Injectable, InjectionToken, effect, inject, signal, untracked } from '@angular/core';
+import type { ParticipantStatus, PlaybackState } from '@watch-party/contracts';
+import {
+  ClockEstimator,
+  FollowerController,
+  type FollowerAction,
+  type FollowerPhase,
+  nextPingDelayMs,
+  positionAt,
+} from '@watch-party/sync-core';
+import { SessionSocketService, type ClientEvent, type EventAck, type EventPayload } from './session-socket.service';
+
+/**
+ * The one local clock (ms) used for pings, follower ticks and the timed play(): monotonic,
+ * sub-millisecond. Replaced in tests.
+ */
+export const SYNC_NOW = new InjectionToken<() => number>('SYNC_NOW', {
+  providedIn: 'root',
+  factory: () => () => performance.now(),
+});
+
+/** Follower decision period (SYNC-FINDINGS: ~50 ms). */
+export const TICK_MS = 50;
+/** Regular status report; the server limits status + pings to 20/s per socket. */
+export const STATUS_EVERY_MS = 1000;
+/** Minimum spacing of status reports, even when the status flips quickly. */
+export const STATUS_MIN_GAP_MS = 250;
+/**
+ * Not enough data for this long before we say "buffering": a paused resync seek (100-200 ms)
+ * is not buffering, and with waitForBuffering a false report would pause everyone.
+ */
+export const BUFFERING_AFTER_MS = 500;
+/** Within this of the end, a player that has no future data is finished, not buffering. */
+const END_EPSILON_S = 0.1;
+
+const HAVE_METADATA = 1;
+const HAVE_FUTURE_DATA = 3;
+
+/** Read-only view for browser tests and debugging (`window.__wpSync`). */
+export interface SyncDebugHandle {
+  expectedPosition(): number;
+  currentTime(): number;
+  /** expected and current read in the same task, plus what the player is doing. */
+  sample(): { expected: number; current: number; paused: boolean; rate: number; phase: FollowerPhase };
+  readonly offsetMs: number;
+  readonly rttMs: number;
+  readonly state: PlaybackState | null;
+  readonly playLatencyMs: number;
+  readonly phase: FollowerPhase;
+  readonly status: ParticipantStatus;
+  readonly needsGesture: boolean;
+  /** Sends a raw client event (the server still checks everything). */
+  emit<E extends ClientEvent>(event: E, payload: EventPayload<E>): Promise<EventAck<E>>;
+  /** Closes the transport like a network drop; socket.io reconnects on its own. */
+  dropConnection(): void;
+}
+
+declare global {
+  interface Window {
+    __wpSync?: SyncDebugHandle;
+  }
+}
+
+/**
+ * Keeps the local <video> on the group timeline: an NTP-style clock (time:ping on the
+ * nextPingDelayMs schedule, restarted on every reconnect), the FollowerController ticked
+ * every 50 ms, and participant:status reports. The player only ever follows the server's
+ * PlaybackState: nothing here sends a playback command, so there is no echo loop.
+ * Provide it per watch page, next to SessionSocketService.
+ */
+@Injectable()
+export class SyncEngineService {
+  private readonly socket = inject(SessionSocketService);
+  private readonly now = inject(SYNC_NOW);
+  private readonly window = inject(DOCUMENT).defaultView;
+
+  private readonly clock = new ClockEstimator();
+  private readonly follower = new FollowerController();
+  private video: HTMLVideoElement | null = null;
+  private readonly detachListeners: (() => void)[] = [];
+
+  private tickTimer: ReturnType<typeof setInterval> | undefined;
+  private pingTimer: ReturnType<typeof setTimeout> | undefined;
+  private playTimer: ReturnType<typeof setTimeout> | undefined;
+  private statusTimer: ReturnType<typeof setTimeout> | undefined;
+  private pingsSent = 0;
+  private pingEpoch = 0;
+  private loadingSince: number | null = null;
+  private lastReportAt = Number.NEGATIVE_INFINITY;
+  private lastReported: ParticipantStatus | null = null;
+  private destroyed = false;
+
+  /** play() was refused by the autoplay policy: the user must click once. */
+  readonly needsGesture = signal(false);
+  /** What we report as our participant status. */
+  readonly status = signal<ParticipantStatus>('ready');
+  /** currentTime − expected (ms) at the last tick, when it means something. */
+  readonly driftMs = signal<number | null>(null);
+  /** True once the clock has at least one sample since the last (re)connect. */
+  readonly clockReady = signal(false);
+
+  constructor() {
+    effect(() => {
+      const connections = this.socket.connectionCount();
+      untracked(() => {
+        if (connections > 0) this.restartClock();
+      });
+    });
+    // React to a new group state at once instead of at the next tick (saves up to 50 ms).
+    effect(() => {
+      const state = this.socket.playback();
+      untracked(() => {
+        if (state) this.tick();
+      });
+    });
+    this.exposeDebugHandle();
+    inject(DestroyRef).onDestroy(() => this.destroy());
+  }
+
+  /** Hands the engine the <video> to drive; call `mediaChanged()` whenever its source changes. */
+  attach(video: HTMLVideoElement): void {
+    if (this.video === video) return;
+    this.detach();
+    this.video = video;
+    video.preservesPitch = false;
+    const onChange = () => this.evaluateStatus();
+    for (const event of ['waiting', 'playing', 'pause', 'seeked', 'canplay', 'loadedmetadata'] as const) {
+      video.addEventListener(event, onChange);
+      this.detachListeners.push(() => video.removeEventListener(event, onChange));
+    }
+    this.follower.reset();
+    this.tickTimer = setInterval(() => this.tick(), TICK_MS);
+    this.scheduleStatus(0);
+  }
+
+  detach(): void {
+    clearInterval(this.tickTimer);
+    this.cancelPlay();
+    for (const off of this.detachListeners.splice(0)) off();
+    this.video = null;
+  }
+
+  /** The <video> got a new source (or lost it): forget the player's state, keep what was learned. */
+  mediaChanged(): void {
+    this.cancelPlay();
+    this.follower.reset();
+    this.loadingSince = null;
+    this.driftMs.set(null);
+  }
+
+  /**
+   * The user clicked "Click to join playback": a play() inside the gesture unlocks the
+   * element; the follower then pauses, seeks ahead and starts it on the group position.
+   */
+  unlockPlayback(): void {
+    const video = this.video;
+    this.needsGesture.set(false);
+    if (!video) return;
+    video.play().catch((error: unknown) => this.onPlayRejected(error));
+    this.cancelPlay();
+    this.follower.reset();
+    this.tick();
+  }
+
+  /** Group position now (s) by our clock estimate; null before the first state. */
+  expectedPosition(): number | null {
+    const state = this.socket.playback();
+    if (!state) return null;
+    return positionAt(state, this.clock.serverNow(this.now()));
+  }
+
+  /** Round trip of the trusted clock sample (ms); the offset is within ±rtt/2. */
+  get rttMs(): number {
+    return this.clock.rttMs;
+  }
+
+  get offsetMs(): number {
+    return this.clock.offsetMs;
+  }
+
+  // ---- clock ----
+
+  private restartClock(): void {
+    clearTimeout(this.pingTimer);
+    // Possibly another replica now: its clock may differ, so start the estimate afresh.
+    this.clock.reset();
+    this.clockReady.set(false);
+    this.pingsSent = 0;
+    this.pingEpoch++;
+    this.schedulePing();
+  }
+
+  private schedulePing(): void {
+    if (this.destroyed) return;
+    this.pingTimer = setTimeout(() => this.ping(), nextPingDelayMs(this.pingsSent));
+  }
+
+  private ping(): void {
+    if (!this.socket.isConnected) return; // the next connect restarts the schedule
+    const epoch = this.pingEpoch;
+    const t0 = this.now();
+    this.pingsSent++;
+    this.schedulePing();
+    void this.socket.request('time:ping', { t0 }).then((ack) => {
+      const t3 = this.now();
+      if (!ack.ok || epoch !== this.pingEpoch) return;
+      if (this.clock.addSample({ t0, serverTime: ack.serverTime, t3 }) && !this.clockReady()) {
+        this.clockReady.set(true);
+        this.tick();
+      }
+    });
+  }
+
+  // ---- follower ----
+
+  private tick(): void {
+    const video = this.video;
+    const state = this.socket.playback();
+    if (!video || !state || !this.clock.hasEstimate || !this.socket.session()?.source) return;
+    if (video.readyState < HAVE_METADATA || video.error) return;
+    // Autoplay refused: wait for the click instead of retrying play() every second.
+    if (this.needsGesture() && state.playing) {
+      this.driftMs.set(null);
+      return;
+    }
+    const nowMs = this.now();
+    let expected = positionAt(state, this.clock.serverNow(nowMs));
+    let groupPlaying = state.playing;
+    const duration = video.duration;
+    if (Number.isFinite(duration) && duration > 0 && expected >= duration) {
+      // The group ran past the end: rest on the last frame like everyone else.
+      expected = duration;
+      groupPlaying = false;
+    }
+    const action = this.follower.tick({
+      expectedPosition: expected,
+      groupRate: state.rate,
+      groupPlaying,
+      rev: state.rev,
+      currentTime: video.currentTime,
+      paused: video.paused,
+      seeking: video.seeking,
+      playbackRate: video.playbackRate,
+      nowMs,
+    });
+    this.apply(video, action);
+    const settled = this.follower.phase === 'steady' || (this.follower.phase === 'paused' && !video.seeking);
+    this.driftMs.set(settled ? (video.currentTime - expected) * 1000 : null);
+    this.evaluateStatus();
+  }
+
+  private apply(video: HTMLVideoElement, action: FollowerAction): void {
+    if (action.kind === 'none') return;
+    // Any action cancels a play() scheduled by an earlier seek (FollowerAction contract).
+    this.cancelPlay();
+    switch (action.kind) {
+      case 'rate':
+        video.playbackRate = action.rate;
+        return;
+      case 'pause':
+        video.pause();
+        return;
+      case 'seek': {
+        if (!video.paused) video.pause();
+        video.playbackRate = action.rate;
+        video.currentTime = action.position;
+        const playAt = action.playAtLocalMs;
+        if (playAt !== null) {
+          this.playTimer = setTimeout(() => this.startPlayback(video), Math.max(0, playAt - this.now()));
+        }
+        return;
+      }
+    }
+  }
+
+  private startPlayback(video: HTMLVideoElement): void {
+    this.playTimer = undefined;
+    if (video !== this.video) return;
+    video.play().then(
+      () => this.needsGesture.set(false),
+      (error: unknown) => this.onPlayRejected(error),
+    );
+  }
+
+  private onPlayRejected(error: unknown): void {
+    // AbortError: a pause() or a new source interrupted it, which the follower meant to do.
+    if (error instanceof DOMException && error.name === 'NotAllowedError') {
+      this.needsGesture.set(true);
+      this.evaluateStatus();
+    }
+  }
+
+  private cancelPlay(): void {
+    clearTimeout(this.playTimer);
+    this.playTimer = undefined;
+  }
+
+  // ---- status ----
+
+  private computeStatus(): ParticipantStatus {
+    const video = this.video;
+    const state = this.socket.playback();
+    if (!video || !state || !this.socket.session()?.source) return 'ready';
+    if (this.needsGesture() && state.playing) return 'paused';
+    const atEnd =
+      video.ended || (Number.isFinite(video.duration) && video.currentTime >= video.duration - END_EPSILON_S);
+    const loading = !atEnd && (video.readyState < HAVE_FUTURE_DATA || video.seeking);
+    const nowMs = this.now();
+    if (loading) {
+      this.loadingSince ??= nowMs;
+      if (nowMs - this.loadingSince >= BUFFERING_AFTER_MS || this.status() === 'buffering') return 'buffering';
+      // Not long enough to call it buffering: not ready either.
+      return state.playing ? 'playing' : 'paused';
+    }
+    this.loadingSince = null;
+    return state.playing ? 'playing' : 'ready';
+  }
+
+  private evaluateStatus(): void {
+    const status = this.computeStatus();
+    if (status !== this.status()) this.status.set(status);
+    if (status !== this.lastReported) {
+      this.scheduleStatus(Math.max(0, this.lastReportAt + STATUS_MIN_GAP_MS - this.now()));
+    }
+  }
+
+  private scheduleStatus(delayMs: number): void {
+    if (this.destroyed) return;
+    clearTimeout(this.statusTimer);
+    this.statusTimer = setTimeout(() => this.report(), delayMs);
+  }
+
+  private report(): void {
+    this.scheduleStatus(STATUS_EVERY_MS);
+    if (!this.socket.isConnected || !this.socket.playback()) return;
+    const status = this.computeStatus();
+    this.status.set(status);
+    const video = this.video;
+    const state = this.socket.playback();
+    const position = Math.max(0, video && this.socket.session()?.source ? video.currentTime : (state?.position ?? 0));
+    const drift = this.driftMs();
+    this.lastReportAt = this.now();
+    this.lastReported = status;
+    void this.socket.request('participant:status', {
+      status,
+      position: Number.isFinite(position) ? position : 0,
+      ...(drift !== null && Number.isFinite(drift) ? { driftMs: Math.round(drift * 10) / 10 } : {}),
+    });
+  }
+
+  // ---- lifecycle ----
+
+  private exposeDebugHandle(): void {
+    const win = this.window;
+    if (!win) return;
+    const engine = this;
+    const handle: SyncDebugHandle = {
+      expectedPosition: () => engine.expectedPosition() ?? Number.NaN,
+      currentTime: () => engine.video?.currentTime ?? Number.NaN,
+      sample: () => {
+        const video = engine.video;
+        return {
+          expected: engine.expectedPosition() ?? Number.NaN,
+          current: video?.currentTime ?? Number.NaN,
+          paused: video?.paused ?? true,
+          rate: video?.playbackRate ?? Number.NaN,
+          phase: engine.follower.phase,
+        };
+      },
+      get offsetMs() {
+        return engine.clock.offsetMs;
+      },
+      get rttMs() {
+        return engine.clock.rttMs;
+      },
+      get state() {
+        return engine.socket.playback();
+      },
+      get playLatencyMs() {
+        return engine.follower.playLatencyMs;
+      },
+      get phase() {
+        return engine.follower.phase;
+      },
+      get status() {
+        return engine.status();
+      },
+      get needsGesture() {
+        return engine.needsGesture();
+      },
+      emit: (event, payload) => engine.socket.request(event, payload),
+      dropConnection: () => engine.socket.dropConnection(),
+    };
+    win.__wpSync = Object.freeze(handle);
+  }
+
+  private destroy(): void {
+    this.destroyed = true;
+    this.detach();
+    clearTimeout(this.pingTimer);
+    clearTimeout(this.statusTimer);
+    const win = this.window;
+    if (win?.__wpSync) delete win.__wpSync;
+  }
+}

@@ -1,0 +1,42 @@
+import { formatClock, formatDrift, formatRate, formatTime } from './format';
+
+describe('formatTime', () => {
+  it.each([
+    [0, '0:00'],
+    [5.9, '0:05'],
+    [65, '1:05'],
+    [600, '10:00'],
+    [3600, '1:00:00'],
+    [3725.2, '1:02:05'],
+    [-3, '0:00'],
+    [Number.NaN, '0:00'],
+    [Number.POSITIVE_INFINITY, '0:00'],
+  ])('%p s -> %p', (s, text) => expect(formatTime(s)).toBe(text));
+});
+
+describe('formatDrift', () => {
+  it.each([
+    [3.2, '+3 ms'],
+    [-12.6, '−13 ms'],
+    [0.3, '0 ms'],
+    [-0.4, '0 ms'],
+    [1500, '+1.5 s'],
+    [-2000, '−2.0 s'],
+  ])('%p ms -> %p', (ms, text) => expect(formatDrift(ms)).toBe(text));
+});
+
+describe('formatClock', () => {
+  it('gives zero-padded local HH:MM', () => {
+    const at = new Date(2026, 0, 2, 7, 5, 59).getTime();
+    expect(formatClock(at)).toBe('07:05');
+    expect(formatClock(new Date(2026, 0, 2, 23, 41).getTime())).toBe('23:41');
+  });
+});
+
+describe('formatRate', () => {
+  it('drops trailing zeros', () => {
+    expect(formatRate(1)).toBe('1×');
+    expect(formatRate(1.5)).toBe('1.5×');
+    expect(formatRate(0.75)).toBe('0.75×');
+  });
+});
