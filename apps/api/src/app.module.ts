@@ -4,6 +4,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
+import { MediaModule } from './media/media.module';
 import { RedisModule } from './redis/redis.module';
 import { SessionModule } from './session/session.module';
 import { SyncModule } from './sync/sync.module';
@@ -20,6 +21,7 @@ export class AppModule {
         HealthModule,
         DocsModule,
         SessionModule,
+        MediaModule,
         SyncModule,
       ],
     };

@@ -88,7 +88,7 @@ describe('sessions over HTTP (single process, in-memory)', () => {
   it('answers health and sends security headers', async () => {
     const res = await api(srv.url, '/api/health');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok' });
+    expect(res.body).toEqual({ status: 'ok', transcoding: 'available' });
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
     expect(res.headers.get('access-control-allow-origin')).toBeNull();

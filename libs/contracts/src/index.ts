@@ -1,2 +1,3 @@
 export * from './lib/rest';
 export * from './lib/socket';
+export * from './lib/media';

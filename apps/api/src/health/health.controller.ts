@@ -1,16 +1,20 @@
 import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import type { Health } from '@watch-party/contracts';
 import type { Response } from 'express';
+import { MediaService } from '../media/media.service';
 import { RedisService } from '../redis/redis.service';
 
 @Controller('health')
 export class HealthController {
-  constructor(private readonly redis: RedisService) {}
+  constructor(
+    private readonly redis: RedisService,
+    private readonly media: MediaService,
+  ) {}
 
   /** Liveness: the process answers. */
   @Get()
   live(): Health {
-    return { status: 'ok' };
+    return { status: 'ok', transcoding: this.media.transcodingAvailable ? 'available' : 'unavailable' };
   }
 
   /** Readiness: also needs Redis when one is configured. */

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { MediaModule } from '../media/media.module';
 import { HealthController } from './health.controller';
 
-@Module({ controllers: [HealthController] })
+@Module({ imports: [MediaModule], controllers: [HealthController] })
 export class HealthModule {}

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 
 /** Owns every ioredis connection of this process; null client when REDIS_URL is unset. */
@@ -18,7 +18,7 @@ export class RedisService implements OnApplicationShutdown {
   }
 
   /** A new connection (Socket.IO pub/sub, blocking queues) closed with the app. */
-  connect(name: string): Redis {
+  connect(name: string, options: RedisOptions = {}): Redis {
     if (!this.config.redisUrl) throw new Error('REDIS_URL is not set');
     const redis = new Redis(this.config.redisUrl, {
       connectionName: `watch-party:${name}`,
@@ -26,6 +26,7 @@ export class RedisService implements OnApplicationShutdown {
       maxRetriesPerRequest: 2,
       enableOfflineQueue: true,
       retryStrategy: (times) => Math.min(times * 200, 2000),
+      ...options,
     });
     redis.on('error', (err: Error) => this.logger.warn(`${name}: ${err.message}`));
     this.connections.push(redis);

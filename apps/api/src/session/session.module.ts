@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from '../common/rate-limiter';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MediaModule } from '../media/media.module';
 import { RedisService } from '../redis/redis.service';
 import { SessionController } from './session.controller';
 import { SessionRepository } from './session.repository';
@@ -11,6 +12,7 @@ import { SessionService } from './session.service';
 import { TokenService } from './token.service';
 
 @Module({
+  imports: [MediaModule],
   controllers: [SessionController],
   providers: [
     SessionService,

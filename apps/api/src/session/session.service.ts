@@ -1,4 +1,5 @@
 import {
+  BadRequestException,
   ConflictException,
   Inject,
   Injectable,
@@ -19,6 +20,7 @@ import { TooManyRequestsException } from '../common/http-errors';
 import { newId } from '../common/ids';
 import { RateLimiter } from '../common/rate-limiter';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MediaService } from '../media/media.service';
 import { hashPassword, verifyPassword } from './password';
 import { type ParticipantRecord, SessionRepository, type SessionRecord } from './session.repository';
 import { TokenService } from './token.service';
@@ -35,12 +37,16 @@ export class SessionService {
     private readonly tokens: TokenService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly media: MediaService,
   ) {}
 
   async create(body: CreateSessionBody, clientIp: string): Promise<JoinedSession> {
     const created = await this.limiter.hit(`create:${clientIp}`, MINUTE_MS);
     if (created.count > this.config.sessionCreatePerMin) {
       throw new TooManyRequestsException('too many parties created from this address; try again in a minute', created.resetInMs);
+    }
+    if (body.source?.kind === 'media' && !(await this.media.find(body.source.mediaId))) {
+      throw new BadRequestException('source.mediaId names no media item');
     }
     const now = this.clock.now();
     const session: SessionRecord = {

@@ -27,6 +27,11 @@ export class Broadcaster {
     this.server?.to(participantRoom(participantId)).emit(event, ...args);
   }
 
+  /** Every connected client, on every replica. */
+  toAll<E extends keyof ServerToClientEvents>(event: E, ...args: Parameters<ServerToClientEvents[E]>) {
+    this.server?.emit(event, ...args);
+  }
+
   /** Close every socket of a participant, wherever it is connected. */
   disconnectParticipant(participantId: string) {
     this.server?.in(participantRoom(participantId)).disconnectSockets(true);

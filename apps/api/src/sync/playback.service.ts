@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { PlaybackControl, PlaybackState, Source } from '@watch-party/contracts';
 import { applyCommand, type PlaybackCommand } from '@watch-party/sync-core';
 import { Clock } from '../common/clock';
+import { MediaService } from '../media/media.service';
 import { KeyedQueue } from '../common/keyed-queue';
 import { type SessionPatch, SessionRepository } from '../session/session.repository';
 import { SESSION_TTL_MS, SessionService } from '../session/session.service';
@@ -23,6 +24,7 @@ export class PlaybackService {
     private readonly sessionService: SessionService,
     private readonly broadcaster: Broadcaster,
     private readonly clock: Clock,
+    private readonly media: MediaService,
   ) {}
 
   async control(ctx: SocketData, control: PlaybackControl): Promise<PlaybackState> {
@@ -32,6 +34,7 @@ export class PlaybackService {
 
   async setSource(ctx: SocketData, source: Source): Promise<PlaybackState> {
     await this.requireController(ctx);
+    if (source.kind === 'media' && !(await this.media.find(source.mediaId))) throw notFound('no such media item');
     const state = await this.apply(ctx.sessionId, { action: 'source' }, ctx.participantId, {
       source,
       bufferingHold: null,

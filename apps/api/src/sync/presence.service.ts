@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LIMITS, type Participant, type SessionSnapshot } from '@watch-party/contracts';
 import { Clock } from '../common/clock';
+import { MediaService } from '../media/media.service';
 import { SessionRepository } from '../session/session.repository';
 import { SESSION_TTL_MS, SessionService } from '../session/session.service';
 
@@ -11,6 +12,7 @@ export class PresenceService {
     private readonly sessions: SessionRepository,
     private readonly sessionService: SessionService,
     private readonly clock: Clock,
+    private readonly media: MediaService,
   ) {}
 
   async connect(sessionId: string, socketId: string, participantId: string): Promise<void> {
@@ -52,6 +54,7 @@ export class PresenceService {
       participants,
       state,
       chat,
+      media: session.source?.kind === 'media' ? await this.media.find(session.source.mediaId) : null,
       serverTime: this.clock.now(),
     };
   }

@@ -45,7 +45,7 @@ export class SupervisorService implements OnModuleInit, OnModuleDestroy {
 
   /** A socket left: if it was the host's last, start the host-absence clock. */
   onDisconnect(sessionId: string) {
-    void this.checkHost(sessionId);
+    this.later(0, () => this.checkHost(sessionId));
     this.later(HOST_ABSENCE_MS + 50, () => this.checkHost(sessionId));
   }
 

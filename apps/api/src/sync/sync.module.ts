@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
+import { MediaModule } from '../media/media.module';
 import { SessionModule } from '../session/session.module';
-import { Broadcaster } from './broadcaster';
+import { BroadcastModule } from './broadcast.module';
 import { ChatService } from './chat.service';
 import { EventRouter } from './event-router';
 import { GroupService } from './group.service';
@@ -10,17 +11,15 @@ import { SupervisorService } from './supervisor.service';
 import { SyncGateway } from './sync.gateway';
 
 @Module({
-  imports: [SessionModule],
+  imports: [SessionModule, BroadcastModule, MediaModule],
   providers: [
     SyncGateway,
     EventRouter,
-    Broadcaster,
     PresenceService,
     PlaybackService,
     ChatService,
     GroupService,
     SupervisorService,
   ],
-  exports: [Broadcaster],
 })
 export class SyncModule {}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { PlaybackState } from '@watch-party/sync-core';
+import type { Media, MediaProgress } from './media';
 import { controlPolicySchema, idSchema, sourceSchema, type SessionInfo } from './rest';
 
 export const roleSchema = z.enum(['host', 'controller', 'viewer']);
@@ -34,6 +35,8 @@ export interface SessionSnapshot {
   state: PlaybackState;
   chat: ChatMessage[];
   serverTime: number;
+  /** added to the contract: the media item behind a `{kind: "media"}` source, with its URLs */
+  media?: Media | null;
 }
 
 export const MIN_RATE = 0.25;
@@ -120,6 +123,8 @@ export interface ServerToClientEvents {
   'session:kicked': (payload: { reason: string }) => void;
   /** added to the contract: settings changed (control policy, waitForBuffering, source) */
   'session:update': (session: SessionInfo) => void;
+  /** contract section 3 / media issue: transcoding progress of any media item */
+  'media:progress': (progress: MediaProgress) => void;
 }
 
 /** Payload schema per client event; the gateway validates every event through this map. */

@@ -113,6 +113,46 @@ describe('SessionSocketService', () => {
     expect(service.playback()?.playing).toBe(true);
   });
 
+  it('request() resolves with the ack, or a local failure when offline or unanswered', async () => {
+    service.connect('tok');
+    await expect(service.request('chat:send', { text: 'hi' })).resolves.toMatchObject({
+      ok: false,
+      error: { message: 'Not connected to the party' },
+    });
+    expect(last().emitted).toHaveLength(0); // never queued for a later replay
+
+    last().fire('connect');
+    const pending = service.request('chat:send', { text: 'hi' });
+    const sent = last().sent('chat:send')[0];
+    expect(sent.payload).toEqual({ text: 'hi' });
+    sent.ack(null, { ok: false, error: { code: 'RATE_LIMITED', message: 'slow down' } });
+    await expect(pending).resolves.toEqual({ ok: false, error: { code: 'RATE_LIMITED', message: 'slow down' } });
+
+    const late = service.request('time:ping', { t0: 1 });
+    last().sent('time:ping')[0].ack(new Error('operation has timed out'));
+    await expect(late).resolves.toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+  });
+
+  it('counts connections and ignores a chat message it already has', () => {
+    service.connect('tok');
+    expect(service.connectionCount()).toBe(0);
+    last().fire('connect');
+    last().fire('disconnect', 'transport close');
+    last().fire('connect');
+    expect(service.connectionCount()).toBe(2);
+    const message = { id: 'm1', participantId: 'p', name: 'Bo', text: 'yo', at: 1 };
+    last().fire('chat:message', message);
+    last().fire('chat:message', message);
+    expect(service.chat()).toHaveLength(1);
+  });
+
+  it('dropConnection() closes the transport so socket.io reconnects', () => {
+    service.connect('tok');
+    service.dropConnection();
+    expect(last().engineClosed).toBe(1);
+    expect(last().disconnected).toBe(false);
+  });
+
   it('disconnect() closes the socket and goes idle', () => {
     service.connect('tok');
     service.disconnect();

@@ -30,6 +30,12 @@ export const STATUS_MIN_GAP_MS = 250;
  * is not buffering, and with waitForBuffering a false report would pause everyone.
  */
 export const BUFFERING_AFTER_MS = 500;
+/**
+ * Where the learned play() latency is kept between visits. It differs a lot per device
+ * (85 ms in SYNC-FINDINGS, 15-35 ms in headless Chromium without an audio device), and a
+ * good seed saves the first resync of every visit tens of ms of error.
+ */
+export const PLAY_LATENCY_KEY = 'wp.playLatencyMs';
 /** Within this of the end, a player that has no future data is finished, not buffering. */
 const END_EPSILON_S = 0.1;
 
@@ -46,6 +52,8 @@ export interface SyncDebugHandle {
   readonly rttMs: number;
   readonly state: PlaybackState | null;
   readonly playLatencyMs: number;
+  /** Error (ms) left when the clock started after the last resync; what L learns from. */
+  readonly lastResidualMs: number | null;
   readonly phase: FollowerPhase;
   readonly status: ParticipantStatus;
   readonly needsGesture: boolean;
@@ -89,6 +97,7 @@ export class SyncEngineService {
   private lastReportAt = Number.NEGATIVE_INFINITY;
   private lastReported: ParticipantStatus | null = null;
   private destroyed = false;
+  private lastResidual: number | null = null;
 
   /** play() was refused by the autoplay policy: the user must click once. */
   readonly needsGesture = signal(false);
@@ -113,6 +122,8 @@ export class SyncEngineService {
         if (state) this.tick();
       });
     });
+    const seeded = Number(this.readStorage(PLAY_LATENCY_KEY) ?? Number.NaN);
+    if (Number.isFinite(seeded) && seeded > 0) this.follower.playLatencyMs = seeded;
     this.exposeDebugHandle();
     inject(DestroyRef).onDestroy(() => this.destroy());
   }
@@ -244,6 +255,7 @@ export class SyncEngineService {
       nowMs,
     });
     this.apply(video, action);
+    this.rememberLatency();
     const settled = this.follower.phase === 'steady' || (this.follower.phase === 'paused' && !video.seeking);
     this.driftMs.set(settled ? (video.currentTime - expected) * 1000 : null);
     this.evaluateStatus();
@@ -270,6 +282,26 @@ export class SyncEngineService {
         }
         return;
       }
+    }
+  }
+
+  /** After each resync the follower has corrected L: keep it for the next visit. */
+  private rememberLatency(): void {
+    const residual = this.follower.lastResidualMs;
+    if (residual === null || residual === this.lastResidual) return;
+    this.lastResidual = residual;
+    try {
+      this.window?.localStorage.setItem(PLAY_LATENCY_KEY, this.follower.playLatencyMs.toFixed(1));
+    } catch {
+      // Storage unavailable: we just learn again next time.
+    }
+  }
+
+  private readStorage(key: string): string | null {
+    try {
+      return this.window?.localStorage.getItem(key) ?? null;
+    } catch {
+      return null;
     }
   }
 
@@ -353,44 +385,36 @@ export class SyncEngineService {
   private exposeDebugHandle(): void {
     const win = this.window;
     if (!win) return;
-    const engine = this;
-    const handle: SyncDebugHandle = {
-      expectedPosition: () => engine.expectedPosition() ?? Number.NaN,
-      currentTime: () => engine.video?.currentTime ?? Number.NaN,
-      sample: () => {
-        const video = engine.video;
-        return {
-          expected: engine.expectedPosition() ?? Number.NaN,
-          current: video?.currentTime ?? Number.NaN,
-          paused: video?.paused ?? true,
-          rate: video?.playbackRate ?? Number.NaN,
-          phase: engine.follower.phase,
-        };
-      },
-      get offsetMs() {
-        return engine.clock.offsetMs;
-      },
-      get rttMs() {
-        return engine.clock.rttMs;
-      },
-      get state() {
-        return engine.socket.playback();
-      },
-      get playLatencyMs() {
-        return engine.follower.playLatencyMs;
-      },
-      get phase() {
-        return engine.follower.phase;
-      },
-      get status() {
-        return engine.status();
-      },
-      get needsGesture() {
-        return engine.needsGesture();
-      },
-      emit: (event, payload) => engine.socket.request(event, payload),
-      dropConnection: () => engine.socket.dropConnection(),
+    const sample = () => {
+      const video = this.video;
+      return {
+        expected: this.expectedPosition() ?? Number.NaN,
+        current: video?.currentTime ?? Number.NaN,
+        paused: video?.paused ?? true,
+        rate: video?.playbackRate ?? Number.NaN,
+        phase: this.follower.phase,
+      };
     };
+    const getters: Record<string, () => unknown> = {
+      offsetMs: () => this.clock.offsetMs,
+      rttMs: () => this.clock.rttMs,
+      state: () => this.socket.playback(),
+      playLatencyMs: () => this.follower.playLatencyMs,
+      lastResidualMs: () => this.follower.lastResidualMs,
+      phase: () => this.follower.phase,
+      status: () => this.status(),
+      needsGesture: () => this.needsGesture(),
+    };
+    const handle = Object.defineProperties(
+      {
+        expectedPosition: () => this.expectedPosition() ?? Number.NaN,
+        currentTime: () => this.video?.currentTime ?? Number.NaN,
+        sample,
+        emit: <E extends ClientEvent>(event: E, payload: EventPayload<E>) => this.socket.request(event, payload),
+        dropConnection: () => this.socket.dropConnection(),
+      },
+      Object.fromEntries(Object.entries(getters).map(([key, get]) => [key, { get, enumerable: true }])),
+    ) as SyncDebugHandle;
     win.__wpSync = Object.freeze(handle);
   }
 

@@ -2,13 +2,27 @@ import type { SessionSnapshot } from '@watch-party/contracts';
 import type { SessionSocket } from '../services/session-socket.service';
 
 type Handler = (...args: unknown[]) => void;
+type AckCallback = (err: Error | null, answer?: unknown) => void;
 
-/** Just enough of socket.io-client's Socket for the service: handlers, connect, active. */
+export interface EmittedEvent {
+  event: string;
+  payload: unknown;
+  ack: AckCallback;
+}
+
+/** Just enough of socket.io-client's Socket for the services: handlers, connect, emit with acks. */
 export class FakeSocket {
   readonly handlers = new Map<string, Handler[]>();
+  /** Every client event sent (through `timeout(ms).emit`), oldest first. */
+  readonly emitted: EmittedEvent[] = [];
+  /** Answers events at once when it returns something; else the test acks by hand. */
+  responder: ((event: string, payload: unknown) => unknown) | null = null;
   connectCalls = 0;
   disconnected = false;
   active = true;
+  connected = false;
+  engineClosed = 0;
+  readonly io = { engine: { close: () => this.engineClosed++ } };
 
   constructor(readonly token: string) {}
 
@@ -25,7 +39,24 @@ export class FakeSocket {
   disconnect(): this {
     this.disconnected = true;
     this.active = false;
+    this.connected = false;
     return this;
+  }
+
+  /** `socket.timeout(ms)`: the fake never times out by itself; tests ack with an error instead. */
+  timeout(): { emit: (event: string, payload: unknown, ack: AckCallback) => void } {
+    return {
+      emit: (event, payload, ack) => {
+        this.emitted.push({ event, payload, ack });
+        const answer = this.responder?.(event, payload);
+        if (answer !== undefined) ack(null, answer);
+      },
+    };
+  }
+
+  /** Events sent with this name. */
+  sent(event: string): EmittedEvent[] {
+    return this.emitted.filter((e) => e.event === event);
   }
 
   removeAllListeners(): this {
@@ -35,6 +66,8 @@ export class FakeSocket {
 
   /** Simulates the server (or socket.io itself) firing `event`. */
   fire(event: string, ...args: unknown[]): void {
+    if (event === 'connect') this.connected = true;
+    if (event === 'disconnect') this.connected = false;
     for (const handler of this.handlers.get(event) ?? []) handler(...args);
   }
 

@@ -97,6 +97,7 @@ export class ChatComponent {
       const result = await this.send()(parsed.data.text);
       if (result.ok) {
         this.text.set('');
+        this.field().nativeElement.value = ''; // the binding may not have seen the typed text yet
         this.error.set(null);
         this.jumpToNewest();
       } else {

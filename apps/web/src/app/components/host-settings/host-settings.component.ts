@@ -58,6 +58,9 @@ import type { SessionInfo, SessionSettings } from '@watch-party/contracts';
       padding: 0;
       border: 0;
     }
+    legend {
+      padding: 0;
+    }
     .choice {
       display: flex;
       align-items: center;

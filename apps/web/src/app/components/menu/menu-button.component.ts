@@ -53,6 +53,7 @@ let nextMenuId = 0;
         class="menu"
         [class.menu-up]="placement() === 'up'"
         role="menu"
+        tabindex="-1"
         [id]="menuId"
         [attr.aria-label]="label()"
         (keydown)="onMenuKey($event)"
@@ -129,7 +130,11 @@ export class MenuButtonComponent {
   }
 
   protected onTriggerKey(event: KeyboardEvent): void {
-    if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+    if (event.key === 'Escape' && this.open()) {
+      event.preventDefault();
+      event.stopPropagation();
+      this.close();
+    } else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
       event.preventDefault();
       event.stopPropagation();
       this.focusIndex = event.key === 'ArrowDown' ? 0 : this.items().length - 1;

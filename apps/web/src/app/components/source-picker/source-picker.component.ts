@@ -1,4 +1,4 @@
-import { ChangeDetectionStrategy, Component, input, signal } from '@angular/core';
+import { ChangeDetectionStrategy, Component, type ElementRef, input, signal, viewChild } from '@angular/core';
 import { type AckErrorCode, type Source, urlSourceSchema } from '@watch-party/contracts';
 
 export type SourceSetResult = { ok: true } | { ok: false; error: { code: AckErrorCode; message: string } };
@@ -70,6 +70,7 @@ export class SourcePickerComponent {
   protected readonly url = signal('');
   protected readonly error = signal<string | null>(null);
   protected readonly busy = signal(false);
+  private readonly urlInput = viewChild.required<ElementRef<HTMLInputElement>>('urlInput');
 
   protected edit(value: string): void {
     this.url.set(value);
@@ -94,6 +95,7 @@ export class SourcePickerComponent {
       const result = await this.send()(parsed.data);
       if (result.ok) {
         this.url.set('');
+        this.urlInput().nativeElement.value = ''; // the binding may not have seen the typed text yet
         this.error.set(null);
       } else {
         this.error.set(

@@ -5,7 +5,7 @@ import { ApiRequestError, ApiService, networkError } from '../../services/api.se
 import { IdentityStoreService } from '../../services/identity-store.service';
 import { SOCKET_FACTORY } from '../../services/session-socket.service';
 import { FakeSocket, snapshotFor } from '../../testing/fake-socket';
-import { WatchPageComponent } from './watch-page.component';
+import { WatchPageComponent, controlHint, joinNames } from './watch-page.component';
 
 const ID = 'SessIonId_1234567';
 const SESSION: SessionInfo = {
@@ -18,6 +18,26 @@ const SESSION: SessionInfo = {
   source: null,
   waitForBuffering: false,
 };
+
+describe('controlHint', () => {
+  const p = (id: string, name: string, role: 'host' | 'controller' | 'viewer') => ({
+    id,
+    name,
+    role,
+    connected: true,
+    status: 'ready' as const,
+    driftMs: null,
+  });
+
+  it('names the host and every controller', () => {
+    expect(controlHint([p('1', 'Alice', 'host'), p('2', 'Bo', 'viewer')])).toBe('Only Alice (host) can control playback');
+    expect(controlHint([p('1', 'Alice', 'host'), p('2', 'Bo', 'controller'), p('3', 'Cy', 'controller')])).toBe(
+      'Only Alice (host), Bo and Cy can control playback',
+    );
+    expect(controlHint([])).toBe('Only the host can control playback');
+    expect(joinNames(['A', 'B'])).toBe('A and B');
+  });
+});
 
 describe('WatchPageComponent', () => {
   let api: { getSession: jest.Mock; joinSession: jest.Mock; createSession: jest.Mock };
@@ -168,5 +188,89 @@ describe('WatchPageComponent', () => {
     await settle();
     expect(q('[data-testid="kicked"]')?.textContent).toContain('Bye');
     expect(TestBed.inject(IdentityStoreService).get(ID)).toBeNull();
+  });
+
+  async function enterRoom(snapshot = snapshotFor(ID, 'me', [{ id: 'p2', name: 'Bob' }])) {
+    TestBed.inject(IdentityStoreService).set(ID, { token: 'tok', participantId: 'me', name: 'Ann' });
+    api.getSession.mockResolvedValue(SESSION);
+    await open();
+    sockets[0].fire('connect');
+    sockets[0].fire('session:snapshot', snapshot);
+    await settle();
+  }
+
+  it('a viewer sees why the controls are locked; the host gets the picker and settings', async () => {
+    const base = snapshotFor(ID, 'me', [{ id: 'p2', name: 'Bob' }]);
+    const viewer = {
+      ...base,
+      session: { ...base.session, source: { kind: 'url' as const, url: 'https://x.org/a.mp4' } },
+      you: { ...base.you, role: 'viewer' as const },
+      participants: [
+        { ...base.participants[0], role: 'viewer' as const },
+        { ...base.participants[1], role: 'host' as const },
+      ],
+    };
+    await enterRoom(viewer);
+    expect(q('[data-testid="control-hint"]')?.textContent).toContain('Only Bob (host) can control playback');
+    expect(q('wp-source-picker')).toBeNull();
+    expect(q('wp-host-settings')).toBeNull();
+
+    // The host opens it up to everyone: the lock goes away.
+    sockets[0].fire('session:update', { ...viewer.session, controlPolicy: 'everyone' });
+    await settle();
+    expect(q('[data-testid="control-hint"]')).toBeNull();
+    expect(q('wp-source-picker')).not.toBeNull();
+  });
+
+  it('host settings go out as session:settings; player commands as playback:control', async () => {
+    await enterRoom();
+    expect(q('[data-testid="player-empty"]')?.textContent).toContain('Pick a video');
+    q('[data-testid="policy-everyone"]')?.click();
+    expect(sockets[0].sent('session:settings').map((e) => e.payload)).toEqual([{ controlPolicy: 'everyone' }]);
+    q('[data-testid="wait-for-buffering"]')?.click();
+    expect(sockets[0].sent('session:settings')[1].payload).toEqual({ waitForBuffering: true });
+  });
+
+  it('shows a refused command for a moment', async () => {
+    await enterRoom();
+    sockets[0].responder = () => ({ ok: false, error: { code: 'FORBIDDEN', message: 'no' } });
+    const page = fixture.componentInstance as unknown as { onControl(c: { action: 'play' }): Promise<void> };
+    await page.onControl({ action: 'play' });
+    await settle();
+    expect(q('[data-testid="action-error"]')?.textContent).toContain('only the host and controllers');
+  });
+
+  it('on phones: People | Chat tabs with an unread count while chat is hidden', async () => {
+    const listeners: ((e: { matches: boolean }) => void)[] = [];
+    window.matchMedia = jest.fn().mockReturnValue({
+      matches: true,
+      addEventListener: (_: string, l: (e: { matches: boolean }) => void) => listeners.push(l),
+      removeEventListener: jest.fn(),
+    });
+    try {
+      await enterRoom();
+      expect(q('[data-testid="tab-chat"]')?.getAttribute('aria-selected')).toBe('true');
+      q('[data-testid="tab-people"]')?.click();
+      await settle();
+      expect(q('#panel-chat')?.hidden).toBe(true);
+      const msg = (id: string, who: string) => ({ id, participantId: who, name: who, text: 'hi', at: 1 });
+      sockets[0].fire('chat:message', msg('m1', 'p2'));
+      sockets[0].fire('chat:message', msg('m2', 'p2'));
+      sockets[0].fire('chat:message', msg('m3', 'me')); // your own never count
+      await settle();
+      expect(q('[data-testid="unread-badge"]')?.textContent).toBe('2');
+      q('[data-testid="tab-chat"]')?.click();
+      await settle();
+      expect(q('[data-testid="unread-badge"]')).toBeNull();
+      expect(q('#panel-chat')?.hidden).toBe(false);
+
+      // Back on a wide screen both panels show and nothing is unread.
+      listeners.forEach((l) => l({ matches: false }));
+      await settle();
+      expect(q('[data-testid="tab-chat"]')).toBeNull();
+      expect(q('#panel-people')?.hidden).toBe(false);
+    } finally {
+      delete (window as { matchMedia?: unknown }).matchMedia;
+    }
   });
 });

@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ID_PATTERN } from '@watch-party/contracts';
+
+/** A file inside an item's HLS folder: the only names ever served from it. */
+const HLS_FILE = /^(master\.m3u8|v\d{1,2}\/(index\.m3u8|init(_\d{1,2})?\.mp4|seg_\d{5,}\.m4s))$/;
+
+/**
+ * The on-disk layout under MEDIA_DIR: `<id>/original.<ext>`, `<id>/poster.jpg`,
+ * `<id>/hls/...`, and `.incoming/` for uploads in flight. Paths are built only from
+ * validated ids and whitelisted names, so nothing outside MEDIA_DIR is ever reached.
+ */
+export class MediaStorage {
+  readonly root: string;
+
+  constructor(mediaDir: string) {
+    this.root = resolve(mediaDir);
+  }
+
+  async init() {
+    await mkdir(this.incomingDir(), { recursive: true });
+  }
+
+  incomingDir() {
+    return join(this.root, '.incoming');
+  }
+
+  newIncomingPath() {
+    return join(this.incomingDir(), `${randomBytes(9).toString('base64url')}.part`);
+  }
+
+  itemDir(id: string) {
+    if (!ID_PATTERN.test(id)) throw new Error('invalid media id');
+    return join(this.root, id);
+  }
+
+  originalPath(id: string, originalName: string) {
+    return join(this.itemDir(id), originalName);
+  }
+
+  posterPath(id: string) {
+    return join(this.itemDir(id), 'poster.jpg');
+  }
+
+  hlsDir(id: string) {
+    return join(this.itemDir(id), 'hls');
+  }
+
+  /** Null for any name that is not one of ours (traversal, encoded slashes, junk). */
+  hlsPath(id: string, name: string): string | null {
+    return ID_PATTERN.test(id) && HLS_FILE.test(name) ? join(this.hlsDir(id), name) : null;
+  }
+
+  async adopt(incoming: string, id: string, originalName: string) {
+    await mkdir(this.itemDir(id), { recursive: true });
+    await rename(incoming, this.originalPath(id, originalName));
+  }
+
+  async remove(id: string) {
+    await rm(this.itemDir(id), { recursive: true, force: true });
+  }
+
+  /** True once the first variant playlist lists a segment and the master exists. */
+  async hlsPlayable(id: string): Promise<boolean> {
+    try {
+      await stat(join(this.hlsDir(id), 'master.m3u8'));
+      return (await readFile(join(this.hlsDir(id), 'v0', 'index.m3u8'), 'utf8')).includes('#EXTINF');
+    } catch {
+      return false;
+    }
+  }
+
+  /** EVENT playlists become VOD once the encode is complete (atomic replace). */
+  async finalizePlaylists(id: string, variants: number) {
+    for (let i = 0; i < variants; i++) {
+      const file = join(this.hlsDir(id), `v${i}`, 'index.m3u8');
+      const text = await readFile(file, 'utf8');
+      const tmp = `${file}.tmp`;
+      await writeFile(tmp, text.replace('#EXT-X-PLAYLIST-TYPE:EVENT', '#EXT-X-PLAYLIST-TYPE:VOD'));
+      await rename(tmp, file);
+    }
+  }
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  mp4: 'video/mp4',
+  m4v: 'video/mp4',
+  mov: 'video/quicktime',
+  webm: 'video/webm',
+  mkv: 'video/x-matroska',
+  ts: 'video/mp2t',
+  avi: 'video/x-msvideo',
+  ogv: 'video/ogg',
+  mpeg: 'video/mpeg',
+  mpg: 'video/mpeg',
+};
+
+/** A safe stored name and content type from whatever filename the client sent. */
+export function originalFileName(clientName: string): { name: string; contentType: string } {
+  const ext = /\.([A-Za-z0-9]{1,5})$/.exec(clientName)?.[1]?.toLowerCase() ?? '';
+  const known = CONTENT_TYPES[ext];
+  return known ? { name: `original.${ext}`, contentType: known } : { name: 'original.bin', contentType: 'application/octet-stream' };
+}
+
+/** A title from a filename: no folders, no extension, tidy spaces, at most 120 characters. */
+export function titleFromFileName(clientName: string): string {
+  const base = clientName.split(/[\\/]/).pop() ?? '';
+  const title = base.replace(/\.[A-Za-z0-9]{1,5}$/, '').replace(/[_.]+/g, ' ').replace(/\s+/g, ' ').trim();
+  return (title || 'Untitled video').slice(0, 120);
+}
+
+export const HLS_CONTENT_TYPES: Record<string, string> = {
+  m3u8: 'application/vnd.apple.mpegurl',
+  m4s: 'video/iso.segment',
+  mp4: 'video/mp4',
+};

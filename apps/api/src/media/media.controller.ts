@@ -1,0 +1,95 @@
+import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
+import type { Media } from '@watch-party/contracts';
+import type { Request, Response } from 'express';
+import send from 'send';
+import { errorBody } from '../common/http-errors';
+import { HLS_CONTENT_TYPES, MediaStorage } from './media-storage';
+import { MediaService } from './media.service';
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+@Controller('media')
+export class MediaController {
+  constructor(
+    private readonly media: MediaService,
+    private readonly storage: MediaStorage,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  upload(@Req() req: Request): Promise<Media> {
+    return this.media.upload(req);
+  }
+
+  @Get()
+  list(): Promise<Media[]> {
+    return this.media.list();
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string): Promise<Media> {
+    return this.media.get(id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@Param('id') id: string): Promise<void> {
+    await this.media.delete(id);
+  }
+
+  /** The original upload, with Range, If-Range, ETag, Last-Modified and 304 (by `send`). */
+  @Get(':id/file')
+  async file(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
+    const r = await this.media.require(id);
+    res.setHeader('Content-Type', r.contentType);
+    serve(req, res, this.storage.originalPath(id, r.originalName), 'public, max-age=3600');
+  }
+
+  @Get(':id/poster.jpg')
+  async poster(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
+    const r = await this.media.require(id);
+    if (!r.hasPoster) throw new NotFoundException('no poster yet');
+    serve(req, res, this.storage.posterPath(id), 'public, max-age=3600');
+  }
+
+  /** 404 until at least one rendition has a segment (CONTRACT section 3). */
+  @Get(':id/hls/master.m3u8')
+  async master(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
+    const r = await this.media.require(id);
+    if (!r.hlsPlayable) throw new NotFoundException('not playable yet: transcoding has just started');
+    this.hls(req, res, id, 'master.m3u8');
+  }
+
+  @Get(':id/hls/:variant/:file')
+  async variant(
+    @Param('id') id: string,
+    @Param('variant') variant: string,
+    @Param('file') file: string,
+    @Req() req: Request,
+    @Res() res: Response,
+  ) {
+    await this.media.require(id);
+    this.hls(req, res, id, `${variant}/${file}`);
+  }
+
+  private hls(req: Request, res: Response, id: string, name: string) {
+    const path = this.storage.hlsPath(id, name);
+    if (!path) throw new NotFoundException('no such file');
+    const ext = name.slice(name.lastIndexOf('.') + 1);
+    res.setHeader('Content-Type', HLS_CONTENT_TYPES[ext] ?? 'application/octet-stream');
+    // Playlists change while encoding (EVENT); segments never change once written.
+    serve(req, res, path, ext === 'm3u8' ? 'no-cache' : IMMUTABLE);
+  }
+}
+
+function serve(req: Request, res: Response, path: string, cacheControl: string) {
+  res.setHeader('Cache-Control', cacheControl);
+  send(req, path, { etag: true, lastModified: true, acceptRanges: true, cacheControl: false, dotfiles: 'allow' })
+    .on('error', (err: { status?: number }) => {
+      const status = err.status === 416 ? 416 : err.status === 404 || err.status === 403 ? 404 : 500;
+      if (res.headersSent) return res.destroy();
+      res.removeHeader('Cache-Control');
+      res.status(status).json(errorBody(status, status === 404 ? 'no such file' : 'could not read the file'));
+    })
+    .pipe(res);
+}

@@ -1,0 +1,66 @@
+import type { MediaStatus, Rendition } from '@watch-party/contracts';
+import type { ProbeResult } from './transcoder';
+
+/** A media item as stored; URLs are derived when it leaves the API. */
+export interface MediaRecord {
+  id: string;
+  title: string;
+  status: MediaStatus;
+  progress: number;
+  durationSec: number | null;
+  error?: string;
+  renditions: Rendition[];
+  /** file name of the original inside the item's folder */
+  originalName: string;
+  contentType: string;
+  sizeBytes: number;
+  /** at least one rendition has a segment: the master playlist may be served */
+  hlsPlayable: boolean;
+  hasPoster: boolean;
+  createdAt: string;
+  /** what ffprobe found; null when uploaded without ffmpeg on the machine */
+  source: ProbeResult | null;
+}
+
+export type MediaPatch = Partial<Omit<MediaRecord, 'id' | 'createdAt' | 'originalName'>>;
+
+/** Media metadata store: in memory for one process, Redis for replicas. */
+export abstract class MediaRepository {
+  abstract insert(record: MediaRecord): Promise<void>;
+  abstract get(id: string): Promise<MediaRecord | null>;
+  /** Newest first. */
+  abstract list(): Promise<MediaRecord[]>;
+  /** Merge a patch; null when the item is gone (deleted meanwhile). */
+  abstract update(id: string, patch: MediaPatch): Promise<MediaRecord | null>;
+  abstract delete(id: string): Promise<boolean>;
+}
+
+export class MemoryMediaRepository extends MediaRepository {
+  private readonly items = new Map<string, MediaRecord>();
+
+  async insert(record: MediaRecord) {
+    this.items.set(record.id, structuredClone(record));
+  }
+
+  async get(id: string) {
+    const r = this.items.get(id);
+    return r ? structuredClone(r) : null;
+  }
+
+  async list() {
+    return [...this.items.values()]
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+      .map((r) => structuredClone(r));
+  }
+
+  async update(id: string, patch: MediaPatch) {
+    const r = this.items.get(id);
+    if (!r) return null;
+    Object.assign(r, structuredClone(patch));
+    return structuredClone(r);
+  }
+
+  async delete(id: string) {
+    return this.items.delete(id);
+  }
+}

@@ -1,0 +1,94 @@
+import { type ComponentFixture, TestBed } from '@angular/core/testing';
+import type { ChatMessage } from '@watch-party/contracts';
+import { ChatComponent, type ChatSendResult } from './chat.component';
+
+const at = (h: number, m: number) => new Date(2026, 0, 2, h, m).getTime();
+const MESSAGES: ChatMessage[] = [
+  { id: 'm1', participantId: 'p2', name: 'Bob', text: 'hi all', at: at(9, 5) },
+  { id: 'm2', participantId: 'me', name: 'Ann', text: 'hey <b>Bob</b>', at: at(21, 30) },
+];
+
+describe('ChatComponent', () => {
+  let fixture: ComponentFixture<ChatComponent>;
+  let send: jest.Mock<Promise<ChatSendResult>, [string]>;
+  const el = () => fixture.nativeElement as HTMLElement;
+  const q = <T extends HTMLElement = HTMLElement>(id: string) => el().querySelector<T>(`[data-testid="${id}"]`);
+  const input = () => q<HTMLInputElement>('chat-input') as HTMLInputElement;
+  const type = async (text: string) => {
+    input().value = text;
+    input().dispatchEvent(new Event('input'));
+    await fixture.whenStable();
+  };
+  const submit = async () => {
+    input().form?.dispatchEvent(new Event('submit', { cancelable: true }));
+    await fixture.whenStable();
+    await new Promise((r) => setTimeout(r));
+    await fixture.whenStable();
+  };
+
+  beforeEach(async () => {
+    send = jest.fn();
+    fixture = TestBed.createComponent(ChatComponent);
+    fixture.componentRef.setInput('messages', MESSAGES);
+    fixture.componentRef.setInput('youId', 'me');
+    fixture.componentRef.setInput('send', send);
+    await fixture.whenStable();
+  });
+
+  it('lists messages with names, HH:MM times and escaped text; marks your own', () => {
+    const rows = el().querySelectorAll('[data-testid="chat-message"]');
+    expect(rows).toHaveLength(2);
+    expect(rows[0].querySelector('.msg-name')?.textContent).toBe('Bob');
+    expect(rows[0].querySelector('time')?.textContent).toBe('09:05');
+    expect(rows[1].querySelector('time')?.textContent).toBe('21:30');
+    expect(rows[1].querySelector('.msg-text')?.textContent).toBe('hey <b>Bob</b>');
+    expect(rows[1].querySelector('b')).toBeNull();
+    expect(rows[1].classList).toContain('msg-own');
+  });
+
+  it('sends the trimmed text on Enter (form submit) and clears the field', async () => {
+    send.mockResolvedValue({ ok: true });
+    await type('  popcorn?  ');
+    expect(q('chat-counter')?.textContent).toBe('12/500');
+    await submit();
+    expect(send).toHaveBeenCalledWith('popcorn?');
+    expect(input().value).toBe('');
+    expect(q('chat-counter')?.textContent).toBe('0/500');
+  });
+
+  it('does not send blank messages and caps the field at 500 characters', async () => {
+    await type('   ');
+    await submit();
+    expect(send).not.toHaveBeenCalled();
+    expect(input().getAttribute('maxlength')).toBe('500');
+  });
+
+  it('shows a clear error when rate limited and keeps the text', async () => {
+    send.mockResolvedValue({ ok: false, error: { code: 'RATE_LIMITED', message: 'too many events; slow down' } });
+    await type('again');
+    await submit();
+    expect(q('chat-error')?.textContent).toContain("You're sending messages too fast");
+    expect(input().getAttribute('aria-invalid')).toBe('true');
+    expect(input().value).toBe('again');
+    await type('again!');
+    expect(q('chat-error')).toBeNull();
+  });
+
+  it('counts messages that arrive while the reader is scrolled up', async () => {
+    const list = q('chat-list') as HTMLElement;
+    Object.defineProperty(list, 'scrollHeight', { configurable: true, value: 1000 });
+    Object.defineProperty(list, 'clientHeight', { configurable: true, value: 200 });
+    list.scrollTop = 100; // far from the bottom
+    list.dispatchEvent(new Event('scroll'));
+    fixture.componentRef.setInput('messages', [
+      ...MESSAGES,
+      { id: 'm3', participantId: 'p2', name: 'Bob', text: 'look!', at: at(21, 31) },
+    ]);
+    await fixture.whenStable();
+    expect(el().querySelector('.jump')?.textContent).toContain('1 new message');
+    (el().querySelector('.jump') as HTMLButtonElement).click();
+    await fixture.whenStable();
+    expect(list.scrollTop).toBe(1000);
+    expect(el().querySelector('.jump')).toBeNull();
+  });
+});

@@ -1,0 +1,85 @@
+import { type ComponentFixture, TestBed } from '@angular/core/testing';
+import type { Participant } from '@watch-party/contracts';
+import { type ParticipantAction, ParticipantsComponent } from './participants.component';
+
+const P = (id: string, name: string, patch: Partial<Participant> = {}): Participant => ({
+  id,
+  name,
+  role: 'viewer',
+  connected: true,
+  status: 'playing',
+  driftMs: null,
+  ...patch,
+});
+
+describe('ParticipantsComponent', () => {
+  let fixture: ComponentFixture<ParticipantsComponent>;
+  let actions: ParticipantAction[];
+  const el = () => fixture.nativeElement as HTMLElement;
+  const rowOf = (id: string) => el().querySelector<HTMLElement>(`[data-participant-id="${id}"]`) as HTMLElement;
+
+  async function render(participants: Participant[], canManage: boolean) {
+    actions = [];
+    fixture = TestBed.createComponent(ParticipantsComponent);
+    fixture.componentRef.setInput('participants', participants);
+    fixture.componentRef.setInput('youId', 'me');
+    fixture.componentRef.setInput('canManage', canManage);
+    fixture.componentInstance.action.subscribe((a) => actions.push(a));
+    await fixture.whenStable();
+  }
+
+  const people = [
+    P('v1', 'Cy', { driftMs: -12.4 }),
+    P('me', 'Ann', { role: 'host', driftMs: 3.2 }),
+    P('c1', 'Bo', { role: 'controller', status: 'buffering', driftMs: 900 }),
+    P('off', 'Dee', { connected: false, driftMs: 4 }),
+  ];
+
+  it('sorts host first and shows status and signed drift while following', async () => {
+    await render(people, false);
+    const names = [...el().querySelectorAll('[data-testid="participant"] .name-text')].map((n) => n.textContent);
+    expect(names).toEqual(['Ann', 'Bo', 'Cy', 'Dee']);
+    expect(rowOf('me').querySelector('[data-testid="participant-drift"]')?.textContent).toBe('+3 ms');
+    expect(rowOf('v1').querySelector('[data-testid="participant-drift"]')?.textContent).toBe('−12 ms');
+    // Drift is meaningless while buffering or offline.
+    expect(rowOf('c1').querySelector('[data-testid="participant-drift"]')).toBeNull();
+    expect(rowOf('c1').querySelector('[data-testid="participant-status"]')?.textContent).toBe('Buffering');
+    expect(rowOf('off').querySelector('[data-testid="participant-status"]')?.textContent).toBe('Offline');
+    expect(el().querySelector('[data-testid="participant-actions"]')).toBeNull();
+  });
+
+  it('gives the host an actions menu for everyone else', async () => {
+    await render(people, true);
+    expect(rowOf('me').querySelector('[data-testid="participant-actions"]')).toBeNull();
+    const trigger = rowOf('v1').querySelector<HTMLButtonElement>('[data-testid="participant-actions"]') as HTMLButtonElement;
+    expect(trigger.getAttribute('aria-label')).toBe('Actions for Cy');
+    expect(trigger.getAttribute('aria-haspopup')).toBe('menu');
+    trigger.click();
+    await fixture.whenStable();
+    expect(trigger.getAttribute('aria-expanded')).toBe('true');
+    const items = [...rowOf('v1').querySelectorAll<HTMLButtonElement>('[role="menuitem"]')];
+    expect(items.map((i) => i.textContent?.trim())).toEqual(['Make controller', 'Make host', 'Remove from party']);
+    expect(document.activeElement).toBe(items[0]);
+
+    // Arrow keys move, Escape closes and returns focus.
+    items[0].dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+    expect(document.activeElement).toBe(items[1]);
+    items[1].dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await fixture.whenStable();
+    expect(rowOf('v1').querySelector('[role="menu"]')).toBeNull();
+    expect(document.activeElement).toBe(trigger);
+
+    trigger.click();
+    await fixture.whenStable();
+    (rowOf('v1').querySelector('[role="menuitem"]') as HTMLButtonElement).click();
+    expect(actions).toEqual([{ kind: 'role', participantId: 'v1', role: 'controller' }]);
+
+    const bo = rowOf('c1').querySelector<HTMLButtonElement>('[data-testid="participant-actions"]') as HTMLButtonElement;
+    bo.click();
+    await fixture.whenStable();
+    const boItems = [...rowOf('c1').querySelectorAll<HTMLButtonElement>('[role="menuitem"]')];
+    expect(boItems.map((i) => i.textContent?.trim())).toEqual(['Make viewer', 'Make host', 'Remove from party']);
+    boItems[2].click();
+    expect(actions.at(-1)).toEqual({ kind: 'kick', participantId: 'c1' });
+  });
+});

@@ -1,0 +1,230 @@
+import { TestBed } from '@angular/core/testing';
+import type { PlaybackState, SessionSnapshot } from '@watch-party/contracts';
+import { positionAt } from '@watch-party/sync-core';
+import { FakeSocket, snapshotFor } from '../testing/fake-socket';
+import { SimVideo } from '../testing/sim-video';
+import { SOCKET_FACTORY, SessionSocketService } from './session-socket.service';
+import { BUFFERING_AFTER_MS, PLAY_LATENCY_KEY, SYNC_NOW, SyncEngineService } from './sync-engine.service';
+
+/** The server's clock runs this far ahead of ours. */
+const OFFSET_MS = 5_000_000;
+const SOURCE = { kind: 'url' as const, url: 'https://example.com/a.m3u8' };
+
+describe('SyncEngineService', () => {
+  let socket: FakeSocket;
+  let sockets: FakeSocket[];
+  let engine: SyncEngineService;
+  let session: SessionSocketService;
+  const now = () => Date.now();
+  const serverNow = () => now() + OFFSET_MS;
+
+  function state(patch: Partial<PlaybackState>): PlaybackState {
+    return { playing: false, position: 0, rate: 1, at: serverNow(), rev: 1, by: 'host', action: 'play', ...patch };
+  }
+
+  function snapshot(s: PlaybackState): SessionSnapshot {
+    const base = snapshotFor('s1', 'me');
+    return { ...base, session: { ...base.session, source: SOURCE }, state: s };
+  }
+
+  async function advance(ms: number): Promise<void> {
+    await jest.advanceTimersByTimeAsync(ms);
+    TestBed.tick();
+  }
+
+  /** Connect, answer pings like a server on OFFSET_MS with no network delay. */
+  async function connect(initial: PlaybackState): Promise<void> {
+    session.connect('tok');
+    socket = sockets[sockets.length - 1];
+    socket.responder = (event, payload) => {
+      if (event === 'time:ping') return { ok: true, t0: (payload as { t0: number }).t0, serverTime: serverNow() };
+      return { ok: true };
+    };
+    socket.fire('connect');
+    socket.fire('session:snapshot', snapshot(initial));
+    TestBed.tick();
+    await advance(0);
+  }
+
+  const errorMs = (video: SimVideo) => {
+    const s = session.playback();
+    return s ? (video.currentTime - positionAt(s, serverNow())) * 1000 : Number.NaN;
+  };
+
+  beforeEach(() => {
+    localStorage.clear();
+    jest.useFakeTimers({ now: 1_700_000_000_000 });
+    sockets = [];
+    TestBed.configureTestingModule({
+      providers: [
+        SessionSocketService,
+        SyncEngineService,
+        { provide: SYNC_NOW, useValue: now },
+        {
+          provide: SOCKET_FACTORY,
+          useValue: (token: string) => {
+            const s = new FakeSocket(token);
+            sockets.push(s);
+            return s.asSocket();
+          },
+        },
+      ],
+    });
+    session = TestBed.inject(SessionSocketService);
+    engine = TestBed.inject(SyncEngineService);
+  });
+
+  afterEach(() => {
+    TestBed.resetTestingModule();
+    jest.useRealTimers();
+  });
+
+  it('pings at once on connect, bursts, settles to the steady pace, and starts over after a reconnect', async () => {
+    await connect(state({}));
+    expect(socket.sent('time:ping')).toHaveLength(1);
+    expect(engine.offsetMs).toBe(OFFSET_MS);
+    expect(engine.rttMs).toBe(0);
+    await advance(400);
+    expect(socket.sent('time:ping')).toHaveLength(5); // the burst: 0, 100, 200, 300, 400 ms
+    await advance(2900);
+    expect(socket.sent('time:ping')).toHaveLength(5);
+    await advance(100);
+    expect(socket.sent('time:ping')).toHaveLength(6); // then every 3 s
+
+    socket.fire('disconnect', 'transport close');
+    await advance(6000);
+    expect(socket.sent('time:ping')).toHaveLength(6); // nothing while offline
+    socket.fire('connect');
+    TestBed.tick();
+    await advance(0);
+    expect(socket.sent('time:ping')).toHaveLength(7);
+    await advance(100);
+    expect(socket.sent('time:ping')).toHaveLength(8); // burst again
+  });
+
+  it('brings a Chromium-like player onto a playing group within a few ms, and sends no commands', async () => {
+    const video = new SimVideo(now);
+    engine.attach(video.asVideo());
+    await connect(state({ playing: true, position: 10, at: serverNow() - 2000 }));
+    expect(video.preservesPitch).toBe(false);
+
+    await advance(3000);
+    expect(video.paused).toBe(false);
+    expect(Math.abs(errorMs(video))).toBeLessThan(10);
+
+    // A seek by the group: a new rev, far away.
+    socket.fire('playback:state', state({ playing: true, position: 120, rev: 2, action: 'seek' }));
+    TestBed.tick();
+    await advance(2000);
+    expect(Math.abs(errorMs(video))).toBeLessThan(10);
+
+    // Rate 1.5.
+    const here = positionAt(session.playback() as PlaybackState, serverNow());
+    socket.fire('playback:state', state({ playing: true, position: here, rate: 1.5, rev: 3, action: 'rate' }));
+    TestBed.tick();
+    await advance(3000);
+    expect(Math.abs(errorMs(video))).toBeLessThan(10);
+    expect(engine.driftMs()).not.toBeNull();
+
+    const kinds = new Set(socket.emitted.map((e) => e.event));
+    expect([...kinds].sort()).toEqual(['participant:status', 'time:ping']);
+  });
+
+  it('remembers the learned play() latency for the next visit, and starts from it', async () => {
+    const video = new SimVideo(now);
+    engine.attach(video.asVideo());
+    await connect(state({ playing: true, position: 10, at: serverNow() }));
+    await advance(3000);
+    const learned = Number(localStorage.getItem(PLAY_LATENCY_KEY));
+    // SimulatedPlayer starts ~73-96 ms after play(); the default seed is 85 ms.
+    expect(learned).toBeGreaterThan(60);
+    expect(learned).toBeLessThan(110);
+
+    localStorage.setItem(PLAY_LATENCY_KEY, '25');
+    TestBed.resetTestingModule();
+    TestBed.configureTestingModule({ providers: [SessionSocketService, SyncEngineService, { provide: SYNC_NOW, useValue: now }] });
+    expect(TestBed.inject(SyncEngineService) && window.__wpSync?.playLatencyMs).toBe(25);
+  });
+
+  it('ignores a playback:state older than the one it follows', async () => {
+    const video = new SimVideo(now);
+    engine.attach(video.asVideo());
+    await connect(state({ playing: false, position: 30, rev: 5 }));
+    socket.fire('playback:state', state({ playing: false, position: 99, rev: 4 }));
+    TestBed.tick();
+    await advance(500);
+    expect(video.currentTime).toBe(30);
+  });
+
+  it('pauses on exactly the group position', async () => {
+    const video = new SimVideo(now);
+    engine.attach(video.asVideo());
+    await connect(state({ playing: true, position: 0, at: serverNow() }));
+    await advance(2000);
+    socket.fire('playback:state', state({ playing: false, position: 42.5, rev: 2, action: 'pause' }));
+    TestBed.tick();
+    await advance(500);
+    expect(video.paused).toBe(true);
+    expect(video.currentTime).toBe(42.5);
+    expect(engine.status()).toBe('ready');
+  });
+
+  it('waits for a click when autoplay is refused, then joins on the group position', async () => {
+    const video = new SimVideo(now);
+    video.blockPlay = true;
+    engine.attach(video.asVideo());
+    await connect(state({ playing: true, position: 5, at: serverNow() }));
+    await advance(1000);
+    expect(engine.needsGesture()).toBe(true);
+    expect(engine.status()).toBe('paused');
+    const attempts = video.playCalls;
+    await advance(5000);
+    expect(video.playCalls).toBe(attempts); // no retry loop while we wait for the user
+
+    video.blockPlay = false;
+    engine.unlockPlayback();
+    expect(engine.needsGesture()).toBe(false);
+    await advance(2000);
+    expect(video.paused).toBe(false);
+    expect(Math.abs(errorMs(video))).toBeLessThan(10);
+  });
+
+  it('reports buffering only after data has been missing for a while', async () => {
+    const video = new SimVideo(now);
+    engine.attach(video.asVideo());
+    await connect(state({ playing: true, position: 0, at: serverNow() }));
+    await advance(2000);
+    const statuses = () => socket.sent('participant:status').map((e) => (e.payload as { status: string }).status);
+    expect(statuses().at(-1)).toBe('playing');
+
+    video.readyState = 2; // HAVE_CURRENT_DATA: stalled
+    await advance(BUFFERING_AFTER_MS - 100);
+    expect(statuses()).not.toContain('buffering');
+    await advance(300);
+    expect(engine.status()).toBe('buffering');
+    expect(statuses().at(-1)).toBe('buffering');
+
+    video.readyState = 4;
+    await advance(300);
+    expect(statuses().at(-1)).toBe('playing');
+    const last = socket.sent('participant:status').at(-1)?.payload as { position: number; driftMs?: number };
+    expect(last.position).toBeGreaterThan(0);
+  });
+
+  it('exposes a read-only window.__wpSync for browser tests', async () => {
+    const video = new SimVideo(now);
+    engine.attach(video.asVideo());
+    await connect(state({ playing: false, position: 7 }));
+    await advance(500);
+    const handle = window.__wpSync;
+    expect(handle?.expectedPosition()).toBe(7);
+    expect(handle?.currentTime()).toBe(7);
+    expect(handle?.offsetMs).toBe(OFFSET_MS);
+    expect(handle?.state?.position).toBe(7);
+    expect(() => {
+      (handle as unknown as { offsetMs: number }).offsetMs = 1;
+    }).toThrow();
+    TestBed.resetTestingModule();
+    expect(window.__wpSync).toBeUndefined();
+  });
+});
