@@ -8,6 +8,7 @@ const SYSTEM_DEPENDENCIES: [command: string, args: string[], aptPackage: string]
   ['ffmpeg', ['-version'], 'ffmpeg'],
   ['ffprobe', ['-version'], 'ffmpeg'],
   ['chromium', ['--version'], 'chromium'],
+  ['nginx', ['-v'], 'nginx-light'],
 ];
 
 function checkSystemDependencies() {

@@ -5,6 +5,7 @@ import { ConfigModule } from './config/config.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
 import { MediaModule } from './media/media.module';
+import { OpsModule } from './ops/ops.module';
 import { RedisModule } from './redis/redis.module';
 import { SessionModule } from './session/session.module';
 import { SyncModule } from './sync/sync.module';
@@ -17,6 +18,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         CommonModule,
+        OpsModule,
         RedisModule,
         HealthModule,
         DocsModule,

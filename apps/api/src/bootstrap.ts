@@ -1,4 +1,4 @@
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
@@ -9,28 +9,23 @@ import { AppModule } from './app.module';
 import { jsonBody } from './common/json-body';
 import type { AppConfig } from './config/app-config';
 import { AppIoAdapter } from './redis/app-io.adapter';
+import { PinoLogger } from './ops/logger';
+import { requestLog } from './ops/request-log';
+import { ShutdownService } from './ops/shutdown.service';
 import { RedisService } from './redis/redis.service';
-
-const NEST_LEVELS: Record<string, LogLevel[]> = {
-  silent: [],
-  fatal: ['fatal'],
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
-  trace: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
 
 const NOT_SPA = /^\/(api|socket\.io|metrics)(\/|$)/;
 
 /** Builds and starts the whole server (API, Socket.IO, web app) on config.port. */
 export async function startServer(config: AppConfig): Promise<NestExpressApplication> {
+  const logger = new PinoLogger(config.logLevel);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config), {
     bodyParser: false,
-    logger: NEST_LEVELS[config.logLevel] ?? NEST_LEVELS['info'],
+    logger,
   });
   app.set('trust proxy', config.trustProxy);
   app.disable('x-powered-by');
+  app.use(requestLog(logger.pino));
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -53,9 +48,27 @@ export async function startServer(config: AppConfig): Promise<NestExpressApplica
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
   app.useWebSocketAdapter(new AppIoAdapter(app, config, app.get(RedisService)));
   serveWebApp(app, config);
-  app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   return app;
+}
+
+/**
+ * SIGTERM: stop accepting connections, mark not-ready, finish acks in flight, move clients
+ * to other replicas (their transports close; they reconnect through the load balancer),
+ * then close Redis and everything else. Exits within `deadlineMs` whatever happens.
+ */
+export async function stopServer(app: NestExpressApplication, deadlineMs = 10_000): Promise<void> {
+  const force = setTimeout(() => {
+    new Logger('Shutdown').error('graceful shutdown took too long; exiting');
+    process.exit(1);
+  }, deadlineMs);
+  force.unref();
+  const http = app.getHttpServer() as import('node:http').Server;
+  http.close();
+  await app.get(ShutdownService).drain();
+  http.closeAllConnections();
+  await app.close();
+  clearTimeout(force);
 }
 
 /** The built Angular app at `/`, with index.html for every client-side route. */

@@ -1,5 +1,5 @@
+import { startServer, stopServer } from './bootstrap';
 import { ConfigError, loadConfig } from './config/app-config';
-import { startServer } from './bootstrap';
 
 async function main() {
   let config;
@@ -12,8 +12,22 @@ async function main() {
     }
     throw err;
   }
-  await startServer(config);
+  const app = await startServer(config);
   console.log(`watch-party listening on http://${config.host}:${config.port}`);
+  let stopping = false;
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      stopServer(app).then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error(err);
+          process.exit(1);
+        },
+      );
+    });
+  }
 }
 
 main().catch((err: unknown) => {

@@ -2,6 +2,7 @@ import { Controller, Get, HttpStatus, Res } from '@nestjs/common';
 import type { Health } from '@watch-party/contracts';
 import type { Response } from 'express';
 import { MediaService } from '../media/media.service';
+import { ShutdownService } from '../ops/shutdown.service';
 import { RedisService } from '../redis/redis.service';
 
 @Controller('health')
@@ -9,6 +10,7 @@ export class HealthController {
   constructor(
     private readonly redis: RedisService,
     private readonly media: MediaService,
+    private readonly shutdown: ShutdownService,
   ) {}
 
   /** Liveness: the process answers. */
@@ -17,15 +19,20 @@ export class HealthController {
     return { status: 'ok', transcoding: this.media.transcodingAvailable ? 'available' : 'unavailable' };
   }
 
-  /** Readiness: also needs Redis when one is configured. */
+  /**
+   * Readiness: Redis reachable (when configured) and not shutting down. ffmpeg is reported,
+   * not required: without it the replica still serves parties and files.
+   */
   @Get('ready')
   async ready(@Res({ passthrough: true }) res: Response) {
     const redisOk = await this.redis.ping();
     const redis = this.redis.enabled ? (redisOk ? 'ok' : 'down') : 'none';
-    if (!redisOk) {
+    const transcoding = this.media.transcodingAvailable ? 'available' : 'unavailable';
+    const problem = this.shutdown.draining ? 'shutting down' : redisOk ? null : 'redis is not reachable';
+    if (problem) {
       res.status(HttpStatus.SERVICE_UNAVAILABLE);
-      return { statusCode: 503, error: 'Service Unavailable', message: 'redis is not reachable', redis };
+      return { statusCode: 503, error: 'Service Unavailable', message: problem, redis, transcoding };
     }
-    return { status: 'ok', redis };
+    return { status: 'ok', redis, transcoding };
   }
 }

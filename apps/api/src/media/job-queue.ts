@@ -90,6 +90,7 @@ export class BullJobQueue extends JobQueue {
   ) {
     super();
     this.queue = new Queue(QUEUE, { connection: redis.connect('jobs-queue', { maxRetriesPerRequest: null }) });
+    this.queue.on('error', () => undefined); // connection blips; readiness reports Redis
   }
 
   async start(handler: JobHandler) {

@@ -14,6 +14,7 @@ import { open, unlink } from 'node:fs/promises';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { Metrics } from '../ops/metrics';
 import { Broadcaster } from '../sync/broadcaster';
 import { JobQueue } from './job-queue';
 import { chooseLadder } from './ladder';
@@ -38,6 +39,7 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly broadcaster: Broadcaster,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly metrics: Metrics,
   ) {}
 
   async onModuleInit() {
@@ -162,6 +164,7 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
       return next;
     };
 
+    this.metrics.transcodesRunning.inc();
     try {
       const posterAt = Math.min(2, duration / 3);
       if (await this.transcoder.poster(input, this.storage.posterPath(id), posterAt)) await patch({ hasPoster: true });
@@ -185,14 +188,19 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
       await writing;
       await this.storage.finalizePlaylists(id, rungs.length);
       await patch({ status: 'ready', progress: 1, hlsPlayable: true });
+      this.metrics.transcodeJobs.inc({ result: 'ready' });
     } catch (err) {
       await writing.catch(() => undefined);
       if (abort.signal.aborted || !(await this.repo.get(id))) {
         await this.storage.remove(id); // deleted while encoding: leave nothing behind
+        this.metrics.transcodeJobs.inc({ result: 'cancelled' });
         return;
       }
+      this.metrics.transcodeJobs.inc({ result: 'failed' });
       this.logger.warn(`transcode ${id} failed: ${(err as Error).message}`);
       await patch({ status: 'failed', error: 'transcoding failed; the original file is still available' });
+    } finally {
+      this.metrics.transcodesRunning.dec();
     }
   }
 }

@@ -10,7 +10,8 @@ export class RedisService implements OnApplicationShutdown {
   readonly client: Redis | null;
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
-    this.client = config.redisUrl ? this.connect('main') : null;
+    // Commands answer within 2 s even while Redis is down: callers get an error, not a hang.
+    this.client = config.redisUrl ? this.connect('main', { commandTimeout: 2000 }) : null;
   }
 
   get enabled(): boolean {

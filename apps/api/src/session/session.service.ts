@@ -21,6 +21,7 @@ import { newId } from '../common/ids';
 import { RateLimiter } from '../common/rate-limiter';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MediaService } from '../media/media.service';
+import { Metrics } from '../ops/metrics';
 import { hashPassword, verifyPassword } from './password';
 import { type ParticipantRecord, SessionRepository, type SessionRecord } from './session.repository';
 import { TokenService } from './token.service';
@@ -38,11 +39,13 @@ export class SessionService {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly media: MediaService,
+    private readonly metrics: Metrics,
   ) {}
 
   async create(body: CreateSessionBody, clientIp: string): Promise<JoinedSession> {
     const created = await this.limiter.hit(`create:${clientIp}`, MINUTE_MS);
     if (created.count > this.config.sessionCreatePerMin) {
+      this.metrics.rateLimited.inc({ kind: 'session_create' });
       throw new TooManyRequestsException('too many parties created from this address; try again in a minute', created.resetInMs);
     }
     if (body.source?.kind === 'media' && !(await this.media.find(body.source.mediaId))) {
@@ -110,6 +113,7 @@ export class SessionService {
     const limit = this.config.passwordFailuresPerMin;
     const failures = await this.limiter.peek(key);
     if (failures.count >= limit) {
+      this.metrics.rateLimited.inc({ kind: 'password' });
       throw new TooManyRequestsException('too many wrong passwords; try again in a minute', failures.resetInMs);
     }
     if (!password) throw new UnauthorizedException('this party needs a password');

@@ -9,6 +9,7 @@ import {
 import type { z } from 'zod';
 import { Clock } from '../common/clock';
 import { RateLimiter } from '../common/rate-limiter';
+import { Metrics } from '../ops/metrics';
 import { AckFailure } from './ack';
 import { ChatService } from './chat.service';
 import { GroupService } from './group.service';
@@ -42,6 +43,8 @@ export class EventRouter {
   private readonly logger = new Logger('Events');
   private readonly localWindows = new WeakMap<AppSocket, { start: number; count: number }>();
   private readonly handlers: { [E in EventName]: Handler<E> };
+  private inflight = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(
     playback: PlaybackService,
@@ -49,6 +52,7 @@ export class EventRouter {
     group: GroupService,
     private readonly limiter: RateLimiter,
     private readonly clock: Clock,
+    private readonly metrics: Metrics,
   ) {
     this.handlers = {
       'time:ping': async (_ctx, p) => ({ t0: p.t0, serverTime: this.clock.now() }),
@@ -73,17 +77,50 @@ export class EventRouter {
     });
   }
 
+  /** Resolves when no event is being handled (or after `maxMs`): shutdown finishes acks first. */
+  idle(maxMs: number): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, maxMs);
+      this.idleWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
   private async dispatch<E extends EventName>(socket: AppSocket, event: E, payload: unknown, ack: unknown) {
+    const started = process.hrtime.bigint();
+    this.inflight++;
     const reply = (answer: Ack<object>) => {
+      this.metrics.events.inc({ event, outcome: answer.ok ? 'ok' : answer.error.code });
+      this.metrics.ackLatency.observe({ event }, Number(process.hrtime.bigint() - started) / 1e9);
       if (typeof ack === 'function') ack(answer);
     };
+    try {
+      await this.handle(socket, event, payload, ack, reply);
+    } finally {
+      if (--this.inflight === 0) this.idleWaiters.splice(0).forEach((wake) => wake());
+    }
+  }
+
+  private async handle<E extends EventName>(
+    socket: AppSocket,
+    event: E,
+    payload: unknown,
+    ack: unknown,
+    reply: (answer: Ack<object>) => void,
+  ) {
     try {
       if (typeof ack !== 'function' && typeof payload === 'function') {
         return (payload as (a: Ack<object>) => void)(fail('BAD_REQUEST', 'missing payload'));
       }
       const parsed = clientEventSchemas[event].safeParse(payload);
       if (!parsed.success) return reply(fail('BAD_REQUEST', describeZodError(parsed.error)));
-      if (!(await this.allow(socket, event))) return reply(fail('RATE_LIMITED', 'too many events; slow down'));
+      if (!(await this.allow(socket, event))) {
+        this.metrics.rateLimited.inc({ kind: BUCKET[event] });
+        return reply(fail('RATE_LIMITED', 'too many events; slow down'));
+      }
       const result = await this.handlers[event](socket.data, parsed.data as Payload<E>);
       reply({ ok: true, ...result });
     } catch (err) {

@@ -5,6 +5,8 @@ import {
   type OnGatewayInit,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import { Metrics } from '../ops/metrics';
+import { ShutdownService } from '../ops/shutdown.service';
 import { SessionRepository } from '../session/session.repository';
 import { SESSION_TTL_MS } from '../session/session.service';
 import { TokenError, TokenService } from '../session/token.service';
@@ -22,6 +24,9 @@ const EXPIRY_REFRESH_MS = 10 * 60_000;
 export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger('SyncGateway');
   private refresher?: NodeJS.Timeout;
+  private server?: AppServer;
+  /** Connect/disconnect handlers still talking to the store; shutdown waits for them. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     private readonly tokens: TokenService,
@@ -30,11 +35,17 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly router: EventRouter,
     private readonly broadcaster: Broadcaster,
     private readonly supervisor: SupervisorService,
-  ) {}
+    private readonly metrics: Metrics,
+    private readonly shutdown: ShutdownService,
+  ) {
+    shutdown.onDrain(() => this.drain());
+  }
 
   afterInit(server: AppServer) {
+    this.server = server;
     this.broadcaster.attach(server);
     server.use((socket, next) => {
+      if (this.shutdown.draining) return next(new Error('server restarting; reconnect'));
       this.authenticate(socket).then(
         () => next(),
         (err: unknown) => {
@@ -48,9 +59,18 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.refresher.unref();
   }
 
-  async handleConnection(socket: AppSocket) {
+  handleConnection(socket: AppSocket) {
+    return this.track(this.connected(socket));
+  }
+
+  handleDisconnect(socket: AppSocket) {
+    return this.track(this.disconnected(socket));
+  }
+
+  private async connected(socket: AppSocket) {
     const { sessionId, participantId } = socket.data;
     if (!sessionId) return; // refused by the handshake middleware
+    this.metrics.sockets.inc();
     this.router.attach(socket);
     try {
       await socket.join([sessionRoom(sessionId), participantRoom(participantId)]);
@@ -61,6 +81,7 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
         return;
       }
       socket.emit('session:snapshot', snapshot);
+      this.metrics.sessions.set(this.broadcaster.localSessionIds().length);
       this.broadcaster.toSession(sessionId, 'participants:update', snapshot.participants);
     } catch (err) {
       this.logger.error(`connect ${socket.id}: ${(err as Error).message}`);
@@ -68,9 +89,11 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     }
   }
 
-  async handleDisconnect(socket: AppSocket) {
+  private async disconnected(socket: AppSocket) {
     const { sessionId } = socket.data;
     if (!sessionId) return;
+    this.metrics.sockets.dec();
+    this.metrics.sessions.set(this.broadcaster.localSessionIds().length);
     try {
       await this.presence.disconnect(sessionId, socket.id);
       this.broadcaster.toSession(sessionId, 'participants:update', await this.presence.participants(sessionId));
@@ -96,7 +119,26 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     }
   }
 
+  /**
+   * Shutdown: answer the acks in flight, then close every client's transport (not a
+   * server-side disconnect, which clients would not retry) so they reconnect through the
+   * load balancer to another replica; wait until presence is cleaned up.
+   */
+  private async drain() {
+    await this.router.idle(3000);
+    for (const socket of this.server?.of('/').sockets.values() ?? []) socket.conn.close();
+    const deadline = Date.now() + 3000;
+    while (this.pending.size > 0 && Date.now() < deadline) await Promise.race([...this.pending, sleep(100)]);
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.pending.add(work);
+    return work.finally(() => this.pending.delete(work));
+  }
+
   onModuleDestroy() {
     clearInterval(this.refresher);
   }
 }
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

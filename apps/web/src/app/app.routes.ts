@@ -8,6 +8,11 @@ export const appRoutes: Route[] = [
     loadComponent: () => import('./pages/home/home-page.component').then((m) => m.HomePageComponent),
   },
   {
+    path: 'library',
+    title: 'Library · watch-party',
+    loadComponent: () => import('./pages/library/library-page.component').then((m) => m.LibraryPageComponent),
+  },
+  {
     // The page sets the title to the party's name once it knows it.
     path: 'watch/:id',
     title: 'watch-party',

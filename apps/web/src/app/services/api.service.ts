@@ -1,13 +1,21 @@
 import { Injectable, InjectionToken, inject } from '@angular/core';
 import {
+  healthSchema,
   joinedSessionSchema,
+  mediaSchema,
   sessionInfoSchema,
   type CreateSessionBody,
+  type Health,
   type JoinedSession,
   type JoinSessionBody,
+  type Media,
   type SessionInfo,
 } from '@watch-party/contracts';
-import type { z } from 'zod';
+import { z } from 'zod';
+
+const mediaListSchema = z.array(mediaSchema);
+/** A 204 answer: no body to parse. */
+const noContent = z.unknown();
 
 /** `fetch`, injectable so tests can answer requests without a server. */
 export const FETCH = new InjectionToken<typeof fetch>('FETCH', {
@@ -108,8 +116,26 @@ export class ApiService {
     );
   }
 
+  /** The media library, newest first. */
+  listMedia(): Promise<Media[]> {
+    return this.request('GET', '/media', mediaListSchema);
+  }
+
+  getMedia(id: string): Promise<Media> {
+    return this.request('GET', `/media/${encodeURIComponent(id)}`, mediaSchema);
+  }
+
+  async deleteMedia(id: string): Promise<void> {
+    await this.request('DELETE', `/media/${encodeURIComponent(id)}`, noContent);
+  }
+
+  /** Liveness, and whether the server can transcode uploads to HLS. */
+  health(): Promise<Health> {
+    return this.request('GET', '/health', healthSchema);
+  }
+
   private async request<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     schema: z.ZodType<T>,
     body?: unknown,

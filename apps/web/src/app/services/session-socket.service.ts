@@ -4,6 +4,8 @@ import type {
   AckError,
   ChatMessage,
   ClientToServerEvents,
+  Media,
+  MediaProgress,
   Participant,
   PlaybackState,
   ServerToClientEvents,
@@ -62,6 +64,7 @@ export class SessionSocketService {
   private readonly createSocket = inject(SOCKET_FACTORY);
   private socket: SessionSocket | null = null;
   private everConnected = false;
+  private readonly mediaProgressListeners = new Set<(progress: MediaProgress) => void>();
 
   readonly status = signal<ConnectionStatus>('idle');
   /** Why the server refused or kicked us, or the last transport error while retrying. */
@@ -71,6 +74,8 @@ export class SessionSocketService {
   readonly participants = signal<Participant[]>([]);
   readonly playback = signal<PlaybackState | null>(null);
   readonly chat = signal<ChatMessage[]>([]);
+  /** The media item behind a `{ kind: 'media' }` source, as of the last snapshot. */
+  readonly snapshotMedia = signal<Media | null>(null);
   readonly hasSnapshot = computed(() => this.you() !== null);
   /** +1 on every successful (re)connect: consumers restart per-connection work (clock pings). */
   readonly connectionCount = signal(0);
@@ -130,6 +135,9 @@ export class SessionSocketService {
         chat.some((m) => m.id === message.id) ? chat : [...chat, message].slice(-CHAT_KEEP),
       );
     });
+    socket.on('media:progress', (progress) => {
+      for (const listener of [...this.mediaProgressListeners]) listener(progress);
+    });
     socket.on('session:kicked', ({ reason }) => {
       this.problem.set(reason || 'The host removed you from this party');
       this.status.set('kicked');
@@ -137,6 +145,15 @@ export class SessionSocketService {
     });
 
     socket.connect();
+  }
+
+  /**
+   * Calls `listener` with every `media:progress` (transcoding of any media item), across
+   * reconnects, until the returned function is called.
+   */
+  onMediaProgress(listener: (progress: MediaProgress) => void): () => void {
+    this.mediaProgressListeners.add(listener);
+    return () => this.mediaProgressListeners.delete(listener);
   }
 
   /** True while the socket is up (events sent now reach the server). */
@@ -176,6 +193,7 @@ export class SessionSocketService {
   }
 
   private applySnapshot(snapshot: SessionSnapshot): void {
+    this.snapshotMedia.set(snapshot.media ?? null);
     this.session.set(snapshot.session);
     this.you.set(snapshot.you);
     this.participants.set(snapshot.participants);
@@ -200,5 +218,6 @@ export class SessionSocketService {
     this.participants.set([]);
     this.playback.set(null);
     this.chat.set([]);
+    this.snapshotMedia.set(null);
   }
 }

@@ -1,4 +1,4 @@
-import { formatClock, formatDrift, formatRate, formatTime } from './format';
+import { formatBytes, formatClock, formatDrift, formatRate, formatTime } from './format';
 
 describe('formatTime', () => {
   it.each([
@@ -38,5 +38,20 @@ describe('formatRate', () => {
     expect(formatRate(1)).toBe('1×');
     expect(formatRate(1.5)).toBe('1.5×');
     expect(formatRate(0.75)).toBe('0.75×');
+  });
+});
+
+describe('formatBytes', () => {
+  it.each([
+    [0, '0 bytes'],
+    [1, '1 byte'],
+    [812, '812 bytes'],
+    [1536, '1.5 KB'],
+    [1_500_000, '1.43 MB'],
+    [25_690_000, '24.5 MB'],
+    [200 * 1024 * 1024, '200 MB'],
+    [4294967296, '4 GB'],
+  ])('%d -> %s', (bytes, text) => {
+    expect(formatBytes(bytes)).toBe(text);
   });
 });

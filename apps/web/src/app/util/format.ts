@@ -28,3 +28,19 @@ export function formatClock(epochMs: number): string {
 export function formatRate(rate: number): string {
   return `${Number(rate.toFixed(2))}×`;
 }
+
+const UNITS = ['bytes', 'KB', 'MB', 'GB', 'TB'];
+
+/** "812 bytes", "1.43 MB", "12.3 MB", "4 GB" (powers of 1024, at most 3 significant digits). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '';
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${Math.round(value)} ${value === 1 ? 'byte' : 'bytes'}`;
+  const rounded = value >= 100 ? Math.round(value) : value >= 10 ? Math.round(value * 10) / 10 : Math.round(value * 100) / 100;
+  return `${Number(rounded.toFixed(2))} ${UNITS[unit]}`;
+}

@@ -1,4 +1,3 @@
-import type { Source } from '@watch-party/contracts';
 import type Hls from 'hls.js';
 import type { ErrorData, LevelSwitchedData, ManifestParsedData } from 'hls.js';
 
@@ -15,11 +14,6 @@ export interface MediaLoaderEvents {
   levelSwitched(index: number): void;
   /** A fatal problem: the video cannot be played. */
   failed(message: string): void;
-}
-
-/** Where a source is played from. Uploaded media (coming soon) plays its HLS ladder. */
-export function mediaUrl(source: Source): string {
-  return source.kind === 'url' ? source.url : `/api/media/${encodeURIComponent(source.mediaId)}/hls/master.m3u8`;
 }
 
 export function isHlsUrl(url: string): boolean {
@@ -45,11 +39,11 @@ export class MediaLoader {
     private readonly events: MediaLoaderEvents,
   ) {}
 
-  async load(source: Source | null): Promise<void> {
+  /** Plays `url` (a pasted link, or a library item's HLS or file URL); null unloads. */
+  async load(url: string | null): Promise<void> {
     const generation = ++this.generation;
     this.unload();
-    if (!source) return;
-    const url = mediaUrl(source);
+    if (!url) return;
     if (!isHlsUrl(url)) {
       this.video.src = url;
       return;

@@ -1,7 +1,8 @@
 import { signal } from '@angular/core';
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
-import type { PlaybackControl, PlaybackState, Source } from '@watch-party/contracts';
+import type { Media, PlaybackControl, PlaybackState, Source } from '@watch-party/contracts';
 import { SyncEngineService } from '../../services/sync-engine.service';
+import { mediaItem } from '../../testing/media';
 import { PlayerComponent } from './player.component';
 
 const MP4: Source = { kind: 'url', url: 'https://example.com/film.mp4' };
@@ -22,9 +23,17 @@ describe('PlayerComponent', () => {
   const el = () => fixture.nativeElement as HTMLElement;
   const q = <T extends HTMLElement = HTMLElement>(id: string) => el().querySelector<T>(`[data-testid="${id}"]`);
 
-  async function render(inputs: { source?: Source | null; state?: PlaybackState | null; canControl?: boolean }) {
+  async function render(inputs: {
+    source?: Source | null;
+    state?: PlaybackState | null;
+    canControl?: boolean;
+    media?: Media | null;
+    mediaProblem?: string | null;
+  }) {
     fixture = TestBed.createComponent(PlayerComponent);
     fixture.componentRef.setInput('source', inputs.source ?? null);
+    fixture.componentRef.setInput('media', inputs.media ?? null);
+    fixture.componentRef.setInput('mediaProblem', inputs.mediaProblem ?? null);
     fixture.componentRef.setInput('state', inputs.state ?? null);
     fixture.componentRef.setInput('canControl', inputs.canControl ?? false);
     fixture.componentRef.setInput('controlHint', 'Only Ann (host) can control playback');
@@ -165,5 +174,58 @@ describe('PlayerComponent', () => {
     engine.status.set('buffering');
     await fixture.whenStable();
     expect(q('buffering')?.getAttribute('role')).toBe('status');
+  });
+
+  describe('a library item as the source', () => {
+    const ID = 'MediaId_00000001';
+    const SOURCE: Source = { kind: 'media', mediaId: ID };
+    const TRANSCODING = mediaItem({ id: ID, title: 'Concert', status: 'processing', progress: 0.42, hlsUrl: null });
+
+    it('says it is loading until the details arrive', async () => {
+      await render({ source: SOURCE, state: PLAYING });
+      expect(q('player-preparing')?.textContent).toContain('Loading the video');
+      expect(q('player-empty')).toBeNull();
+      expect(q('play-pause')).toBeNull();
+      expect(q<HTMLVideoElement>('video')?.hidden).toBe(true);
+    });
+
+    it('shows the transcoding progress until the first segments exist, without controls', async () => {
+      await render({ source: SOURCE, state: PLAYING, canControl: true, media: TRANSCODING });
+      expect(q('player-preparing')?.textContent).toContain('Preparing “Concert”');
+      expect(q('preparing-progress')?.textContent).toContain('Transcoding 42%');
+      expect(q('player-preparing')?.querySelector('[role="progressbar"]')?.getAttribute('aria-valuenow')).toBe('42');
+      expect(q('play-pause')).toBeNull();
+      expect(q<HTMLVideoElement>('video')?.getAttribute('src')).toBeNull();
+    });
+
+    it('ignores details of another item', async () => {
+      await render({ source: SOURCE, media: mediaItem({ id: 'OtherItem_000001' }) });
+      expect(q('player-preparing')?.textContent).toContain('Loading the video');
+    });
+
+    it('plays the original file once ready when there is no HLS (no ffmpeg on the server)', async () => {
+      await render({ source: SOURCE, state: PLAYING, canControl: true, media: TRANSCODING });
+      engine.mediaChanged.mockClear();
+      fixture.componentRef.setInput('media', { ...TRANSCODING, status: 'ready', progress: 1 });
+      await fixture.whenStable();
+      expect(q<HTMLVideoElement>('video')?.getAttribute('src')).toBe(TRANSCODING.fileUrl);
+      expect(engine.mediaChanged).toHaveBeenCalled();
+      expect(q('player-preparing')).toBeNull();
+      expect(q('play-pause')).not.toBeNull();
+    });
+
+    it('a progress update of the same playable URL does not reload the video', async () => {
+      const file = { ...TRANSCODING, status: 'ready' as const, progress: 1 };
+      await render({ source: SOURCE, state: PLAYING, media: file });
+      engine.mediaChanged.mockClear();
+      fixture.componentRef.setInput('media', { ...file, posterUrl: '/p.jpg' });
+      await fixture.whenStable();
+      expect(engine.mediaChanged).not.toHaveBeenCalled();
+    });
+
+    it('says why an item cannot be played', async () => {
+      await render({ source: SOURCE, mediaProblem: 'This video was deleted from the library. Pick another one.' });
+      expect(q('player-preparing')?.textContent).toContain('This video was deleted');
+    });
   });
 });

@@ -15,7 +15,8 @@ import {
   untracked,
   viewChild,
 } from '@angular/core';
-import type { PlaybackControl, PlaybackState, Source } from '@watch-party/contracts';
+import type { Media, PlaybackControl, PlaybackState, Source } from '@watch-party/contracts';
+import { playbackUrl } from '../../services/media-library.service';
 import { SyncEngineService } from '../../services/sync-engine.service';
 import { formatRate, formatTime } from '../../util/format';
 import { MenuButtonComponent, type MenuItem } from '../menu/menu-button.component';
@@ -45,6 +46,10 @@ interface Range {
 })
 export class PlayerComponent {
   readonly source = input<Source | null>(null);
+  /** The library item behind a `{ kind: 'media' }` source, when known (kept fresh by the page). */
+  readonly media = input<Media | null>(null);
+  /** Why that item can't be loaded (e.g. it was deleted). */
+  readonly mediaProblem = input<string | null>(null);
   readonly state = input<PlaybackState | null>(null);
   readonly canControl = input(false);
   /** Why controls are disabled, e.g. "Only Ann (host) can control playback". */
@@ -75,6 +80,27 @@ export class PlayerComponent {
   /** Seek bar position while the user drags it (nothing is sent until release). */
   protected readonly scrub = signal<number | null>(null);
 
+  /** The library item of the current source, once its details are known. */
+  protected readonly sourceMedia = computed(() => {
+    const source = this.source();
+    const media = this.media();
+    return source?.kind === 'media' && media?.id === source.mediaId ? media : null;
+  });
+  /**
+   * What the <video> loads: the pasted link, or the item's HLS stream as soon as its first
+   * segments exist (else the original file once ready). Null while there is nothing to play yet.
+   */
+  protected readonly playUrl = computed(() => {
+    const source = this.source();
+    if (!source) return null;
+    if (source.kind === 'url') return source.url;
+    const media = this.sourceMedia();
+    return media ? playbackUrl(media) : null;
+  });
+  /** A library item is the source but can't play yet (details loading, or transcoding). */
+  protected readonly preparing = computed(() => !!this.source() && this.playUrl() === null);
+  protected readonly preparingPct = computed(() => Math.round((this.sourceMedia()?.progress ?? 0) * 100));
+
   protected readonly playing = computed(() => this.state()?.playing ?? false);
   protected readonly rate = computed(() => this.state()?.rate ?? 1);
   protected readonly seekable = computed(() => Number.isFinite(this.duration()) && this.duration() > 0);
@@ -93,7 +119,7 @@ export class PlayerComponent {
   );
   protected readonly showJoinOverlay = computed(() => this.engine.needsGesture() && this.playing());
   protected readonly showSpinner = computed(
-    () => !!this.source() && !this.error() && !this.showJoinOverlay() && (this.waiting() || this.engine.status() === 'buffering'),
+    () => !!this.playUrl() && !this.error() && !this.showJoinOverlay() && (this.waiting() || this.engine.status() === 'buffering'),
   );
   protected readonly lockedTitle = computed(() => (this.canControl() ? null : this.controlHint()));
   protected readonly rateItems = computed<MenuItem[]>(() =>
@@ -132,13 +158,13 @@ export class PlayerComponent {
       });
       this.listen(video);
       this.engine.attach(video);
-      this.loadSource(untracked(this.source));
+      this.loadSource(untracked(this.playUrl));
     });
 
-    // A new source: load it and let the follower start afresh.
+    // A new source (or a library item that just became playable): load it, let the follower start afresh.
     effect(() => {
-      const source = this.source();
-      untracked(() => this.loadSource(source));
+      const url = this.playUrl();
+      untracked(() => this.loadSource(url));
     });
 
     // max before value, and both every time: a value set while max is still 0 gets clamped.
@@ -171,7 +197,7 @@ export class PlayerComponent {
   // ---- group controls: commands only ----
 
   protected togglePlay(): void {
-    if (!this.canControl() || !this.source()) return;
+    if (!this.canControl() || !this.playUrl()) return;
     if (this.playing()) {
       // Pause where this viewer sees it, not where the command happens to land.
       const at = this.engine.expectedPosition();
@@ -280,8 +306,8 @@ export class PlayerComponent {
 
   // ---- internals ----
 
-  private loadSource(source: Source | null): void {
-    const key = source ? JSON.stringify(source) : '';
+  private loadSource(url: string | null): void {
+    const key = url ?? '';
     if (!this.loader || key === this.loadedKey) return;
     this.loadedKey = key;
     this.error.set(null);
@@ -289,7 +315,7 @@ export class PlayerComponent {
     this.duration.set(Number.NaN);
     this.buffered.set([]);
     this.engine.mediaChanged();
-    void this.loader.load(source);
+    void this.loader.load(url);
   }
 
   private listen(video: HTMLVideoElement): void {

@@ -5,6 +5,7 @@ import { ApiRequestError, ApiService, networkError } from '../../services/api.se
 import { IdentityStoreService } from '../../services/identity-store.service';
 import { SOCKET_FACTORY } from '../../services/session-socket.service';
 import { FakeSocket, snapshotFor } from '../../testing/fake-socket';
+import { mediaItem } from '../../testing/media';
 import { WatchPageComponent, controlHint, joinNames } from './watch-page.component';
 
 const ID = 'SessIonId_1234567';
@@ -40,7 +41,7 @@ describe('controlHint', () => {
 });
 
 describe('WatchPageComponent', () => {
-  let api: { getSession: jest.Mock; joinSession: jest.Mock; createSession: jest.Mock };
+  let api: { getSession: jest.Mock; joinSession: jest.Mock; createSession: jest.Mock; getMedia: jest.Mock };
   let sockets: FakeSocket[];
   let fixture: ComponentFixture<WatchPageComponent>;
 
@@ -65,7 +66,7 @@ describe('WatchPageComponent', () => {
   beforeEach(() => {
     localStorage.clear();
     sockets = [];
-    api = { getSession: jest.fn(), joinSession: jest.fn(), createSession: jest.fn() };
+    api = { getSession: jest.fn(), joinSession: jest.fn(), createSession: jest.fn(), getMedia: jest.fn() };
     TestBed.configureTestingModule({
       imports: [WatchPageComponent],
       providers: [
@@ -229,6 +230,21 @@ describe('WatchPageComponent', () => {
     expect(sockets[0].sent('session:settings').map((e) => e.payload)).toEqual([{ controlPolicy: 'everyone' }]);
     q('[data-testid="wait-for-buffering"]')?.click();
     expect(sockets[0].sent('session:settings')[1].payload).toEqual({ waitForBuffering: true });
+  });
+
+  it('a library source: the player shows transcoding progress, then plays once the item is playable', async () => {
+    const base = snapshotFor(ID, 'me');
+    const media = mediaItem({ id: 'MediaId_00000001', title: 'Concert', status: 'processing', progress: 0.25, hlsUrl: null });
+    api.getMedia.mockResolvedValue(media);
+    await enterRoom({ ...base, session: { ...base.session, source: { kind: 'media', mediaId: media.id } }, media });
+    expect(q('[data-testid="preparing-progress"]')?.textContent).toContain('Transcoding 25%');
+
+    // Without ffmpeg the item turns ready with no HLS: the original file plays.
+    api.getMedia.mockResolvedValue({ ...media, status: 'ready', progress: 1 });
+    sockets[0].fire('media:progress', { id: media.id, progress: 1, status: 'ready' });
+    await settle();
+    expect(q('[data-testid="player-preparing"]')).toBeNull();
+    expect(q('[data-testid="video"]')?.getAttribute('src')).toBe(media.fileUrl);
   });
 
   it('shows a refused command for a moment', async () => {

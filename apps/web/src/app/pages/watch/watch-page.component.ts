@@ -33,6 +33,7 @@ import {
 import { PlayerComponent } from '../../components/player/player.component';
 import { SourcePickerComponent, type SourceSetter } from '../../components/source-picker/source-picker.component';
 import { ApiService, isApiRequestError } from '../../services/api.service';
+import { CurrentMediaService } from '../../services/current-media.service';
 import { IdentityStoreService, type Identity } from '../../services/identity-store.service';
 import { SessionSocketService, isCredentialRejection } from '../../services/session-socket.service';
 import { SyncEngineService } from '../../services/sync-engine.service';
@@ -89,7 +90,7 @@ export type WatchView = 'loading' | 'not-found' | 'unreachable' | 'error' | 'joi
     PlayerComponent,
     SourcePickerComponent,
   ],
-  providers: [SessionSocketService, SyncEngineService],
+  providers: [SessionSocketService, SyncEngineService, CurrentMediaService],
   templateUrl: './watch-page.component.html',
   styleUrl: './watch-page.component.scss',
 })
@@ -103,6 +104,7 @@ export class WatchPageComponent {
   private readonly title = inject(Title);
   protected readonly socket = inject(SessionSocketService);
   protected readonly engine = inject(SyncEngineService);
+  protected readonly currentMedia = inject(CurrentMediaService);
 
   protected readonly load = signal<LoadState>({ kind: 'loading' });
   protected readonly identity = signal<Identity | null>(null);
@@ -154,7 +156,7 @@ export class WatchPageComponent {
   });
   protected readonly controlHint = computed(() => controlHint(this.socket.participants()));
   protected readonly emptyHint = computed(() => {
-    if (this.canControl()) return 'Paste a video link in “Pick a video” to start watching together.';
+    if (this.canControl()) return 'Paste a link, pick from the library or upload a video in “Pick a video”.';
     const host = this.socket.participants().find((p) => p.role === 'host');
     return `${host ? `${host.name} (host)` : 'The host'} or a controller will pick something to watch.`;
   });

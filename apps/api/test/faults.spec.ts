@@ -1,0 +1,212 @@
+import type { JoinedSession, Participant, SessionSnapshot } from '@watch-party/contracts';
+import { io } from 'socket.io-client';
+import { api, type ClientSocket, request } from './api-instance';
+import { type Cluster, startCluster } from './cluster';
+
+/** Reconnection as the web client does it: first retry after 250-750 ms. */
+const RECONNECT = { reconnectionDelay: 500, reconnectionDelayMax: 5000, randomizationFactor: 0.5 };
+const PARTIES = 10;
+const PER_PARTY = 30;
+
+interface Client {
+  socket: ClientSocket;
+  party: number;
+  participantId: string;
+  snapshot: SessionSnapshot | null;
+  disconnectedAt: number | null;
+  reconnectMs: number[];
+  connectErrors: string[];
+}
+
+const percentile = (values: number[], p: number) => {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+};
+const hostsIn = (list: Participant[]) => list.filter((p) => p.role === 'host').length;
+
+describe('faults: 3 replicas behind nginx, 300 clients in 10 parties', () => {
+  let cluster: Cluster;
+  const clients: Client[] = [];
+  const hosts: Client[] = [];
+  const sessionIds: string[] = [];
+  let twoHosts = 0;
+
+  const everyoneConnected = async (ms: number) => {
+    const deadline = Date.now() + ms;
+    while (clients.some((c) => !c.socket.connected || c.disconnectedAt !== null)) {
+      if (Date.now() > deadline) throw new Error(`${clients.filter((c) => !c.socket.connected).length} clients never came back`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  /** The authoritative view, read through the load balancer by a fresh socket. */
+  const freshSnapshot = async (party: number): Promise<SessionSnapshot> => {
+    const host = hosts[party];
+    const token = (host.socket.auth as { token: string }).token;
+    const s: ClientSocket = io(cluster.url, { auth: { token }, transports: ['websocket'], reconnection: false, forceNew: true });
+    try {
+      return await new Promise((resolve, reject) => {
+        s.once('session:snapshot', resolve);
+        s.once('connect_error', reject);
+      });
+    } finally {
+      s.close();
+    }
+  };
+
+  beforeAll(async () => {
+    cluster = await startCluster(3);
+    let n = 0;
+    for (let p = 0; p < PARTIES; p++) {
+      const created = await api<JoinedSession>(cluster.url, '/api/sessions', { body: { hostName: `Host${p}` } });
+      sessionIds.push(created.body.session.id);
+      const members = [created.body];
+      for (let i = 1; i < PER_PARTY; i++) {
+        const joined = await api<JoinedSession>(cluster.url, `/api/sessions/${created.body.session.id}/participants`, { body: { name: `P${p}-${i}` } });
+        members.push(joined.body);
+      }
+      for (const [i, m] of members.entries()) {
+        // Distinct loopback source addresses, so nginx's per-address hash spreads clients.
+        const socket: ClientSocket = io(cluster.url, {
+          auth: { token: m.token },
+          transports: ['websocket'],
+          forceNew: true,
+          localAddress: `127.0.${1 + (n % 250)}.${1 + Math.floor(n / 250)}`,
+          ...RECONNECT,
+        } as Parameters<typeof io>[1]);
+        n++;
+        const c: Client = { socket, party: p, participantId: m.participantId, snapshot: null, disconnectedAt: null, reconnectMs: [], connectErrors: [] };
+        socket.on('session:snapshot', (snap) => {
+          c.snapshot = snap;
+          if (c.disconnectedAt !== null) {
+            c.reconnectMs.push(Date.now() - c.disconnectedAt);
+            c.disconnectedAt = null;
+          }
+          if (hostsIn(snap.participants) > 1) twoHosts++;
+        });
+        socket.on('participants:update', (list) => {
+          if (hostsIn(list) > 1) twoHosts++;
+        });
+        socket.on('disconnect', () => {
+          c.disconnectedAt ??= Date.now();
+        });
+        socket.on('connect_error', (err) => c.connectErrors.push(err.message));
+        clients.push(c);
+        if (i === 0) hosts.push(c);
+      }
+    }
+    await everyoneConnected(20_000);
+  }, 90_000);
+
+  afterAll(async () => {
+    for (const c of clients) c.socket.close();
+    await cluster?.close();
+  });
+
+  it('spreads the clients over all three replicas', async () => {
+    const counts = await Promise.all(
+      cluster.replicas.map(async (r) => {
+        const text = await (await fetch(`${r.url}/metrics`)).text();
+        return Number(/^wp_connected_sockets (\d+)/m.exec(text)?.[1]);
+      }),
+    );
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(PARTIES * PER_PARTY);
+    for (const c of counts) expect(c).toBeGreaterThan(30);
+  });
+
+  it('Redis restarts: replicas stay up, readiness goes 503 then 200, nothing acknowledged is lost, commands get INTERNAL', async () => {
+    for (const h of hosts) {
+      expect(await request(h.socket, 'playback:control', { action: 'seek', position: 42 })).toMatchObject({ ok: true });
+      expect(await request(h.socket, 'chat:send', { text: `before the outage ${h.party}` })).toMatchObject({ ok: true });
+    }
+    const before = await Promise.all(hosts.map((_, p) => freshSnapshot(p)));
+
+    await cluster.redis.stop();
+    for (const r of cluster.replicas) expect((await fetch(`${r.url}/api/health/ready`)).status).toBe(503);
+    const started = Date.now();
+    const during = await request(hosts[0].socket, 'chat:send', { text: 'during the outage' });
+    expect(during).toMatchObject({ ok: false, error: { code: 'INTERNAL' } });
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    await cluster.redis.restart();
+    for (const r of cluster.replicas) {
+      const deadline = Date.now() + 15_000;
+      while ((await fetch(`${r.url}/api/health/ready`)).status !== 200) {
+        if (Date.now() > deadline) throw new Error('replica never became ready again');
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      expect(r.process.exitCode).toBeNull();
+    }
+    for (const [p, snap] of before.entries()) {
+      const after = await freshSnapshot(p);
+      expect(after.state).toEqual(snap.state);
+      expect(after.session).toEqual(snap.session);
+      expect(after.chat.map((m) => m.text)).toEqual(snap.chat.map((m) => m.text));
+    }
+    // The adapter resubscribed: a change made now reaches every client of the party.
+    const seen = clients.filter((c) => c.party === 1).map((c) => new Promise((r) => c.socket.once('playback:state', r)));
+    expect(await request(hosts[1].socket, 'playback:control', { action: 'play' })).toMatchObject({ ok: true });
+    await Promise.all(seen);
+  }, 60_000);
+
+  it('SIGTERM on a replica during playback: no client sees an error, all resume within 2 s', async () => {
+    for (const h of hosts) await request(h.socket, 'playback:control', { action: 'play', position: 10 });
+    for (const c of clients) c.connectErrors.length = 0;
+    const victim = cluster.replicas[2];
+    const t0 = Date.now();
+    victim.process.kill('SIGTERM');
+    expect(await victim.exited).toBe(0);
+    const exitMs = Date.now() - t0;
+    await everyoneConnected(10_000);
+    const moved = clients.filter((c) => c.reconnectMs.length > 0);
+    const times = moved.map((c) => c.reconnectMs[c.reconnectMs.length - 1]);
+    console.log(`SIGTERM: replica exited after ${exitMs} ms; ${moved.length} clients moved; resume p50 ${percentile(times, 50)} ms, p99 ${percentile(times, 99)} ms, max ${Math.max(...times)} ms`);
+    expect(exitMs).toBeLessThan(10_000);
+    expect(moved.length).toBeGreaterThan(30);
+    expect(Math.max(...times)).toBeLessThan(2000);
+    expect(clients.flatMap((c) => c.connectErrors)).toEqual([]);
+    for (const c of moved) expect(c.snapshot?.state.playing).toBe(true);
+    for (const c of clients.filter((x) => x.party === 0)) c.reconnectMs.length = 0;
+  }, 60_000);
+
+  it('kill -9 on a replica: its clients reconnect to the survivor with state, roles and chat intact, never two hosts', async () => {
+    const acked: string[][] = [];
+    for (const h of hosts) {
+      const a = await request(h.socket, 'chat:send', { text: `right before the crash ${h.party}` });
+      expect(a.ok).toBe(true);
+      acked.push([`right before the crash ${h.party}`]);
+    }
+    const stateBefore = await Promise.all(hosts.map((_, p) => freshSnapshot(p)));
+    for (const c of clients) c.reconnectMs.length = 0;
+
+    const victim = cluster.replicas[1];
+    const onVictim = Number(/^wp_connected_sockets (\d+)/m.exec(await (await fetch(`${victim.url}/metrics`)).text())?.[1]);
+    victim.process.kill('SIGKILL');
+    await victim.exited;
+    // Wait until every client of the dead replica has noticed, then until all are back.
+    const deadline = Date.now() + 10_000;
+    while (clients.filter((c) => c.disconnectedAt !== null || c.reconnectMs.length > 0).length < onVictim && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await everyoneConnected(15_000);
+    const moved = clients.filter((c) => c.reconnectMs.length > 0);
+    const times = moved.map((c) => c.reconnectMs[0]);
+    console.log(`kill -9: ${moved.length} clients reconnected; p50 ${percentile(times, 50)} ms, p99 ${percentile(times, 99)} ms, max ${Math.max(...times)} ms`);
+    expect(moved.length).toBe(onVictim);
+    expect(percentile(times, 99)).toBeLessThan(5000);
+
+    for (const [p, before] of stateBefore.entries()) {
+      const after = await freshSnapshot(p);
+      expect(after.state).toEqual(before.state);
+      expect(after.participants.map((x) => [x.id, x.role])).toEqual(before.participants.map((x) => [x.id, x.role]));
+      expect(hostsIn(after.participants)).toBe(1);
+      for (const text of acked[p]) expect(after.chat.map((m) => m.text)).toContain(text);
+    }
+    // Still one party: a command from a moved host reaches everyone.
+    const party = moved[0].party;
+    const seen = clients.filter((c) => c.party === party).map((c) => new Promise((r) => c.socket.once('playback:state', r)));
+    expect(await request(hosts[party].socket, 'playback:control', { action: 'pause' })).toMatchObject({ ok: true });
+    await Promise.all(seen);
+    expect(twoHosts).toBe(0);
+  }, 60_000);
+});

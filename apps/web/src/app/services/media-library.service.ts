@@ -1,0 +1,138 @@
+import { DestroyRef, Injectable, InjectionToken, computed, inject, signal } from '@angular/core';
+import type { Media, MediaProgress } from '@watch-party/contracts';
+import { ApiService, isApiRequestError } from './api.service';
+
+/** How often processing items are re-read while no socket pushes their progress. */
+export const MEDIA_POLL_MS = new InjectionToken<number>('MEDIA_POLL_MS', {
+  providedIn: 'root',
+  factory: () => 1000,
+});
+
+export type LibraryState = 'idle' | 'loading' | 'ready' | 'error';
+
+/** Whether a media item can be played now: HLS as soon as its first segments exist, else the file once ready. */
+export function isPlayable(media: Media): boolean {
+  return media.hlsUrl !== null || media.status === 'ready';
+}
+
+/** The URL a player should load for a media item, or null while it is not playable yet. */
+export function playbackUrl(media: Media): string | null {
+  if (media.status === 'failed') return media.fileUrl; // the original is still there
+  return media.hlsUrl ?? (media.status === 'ready' ? media.fileUrl : null);
+}
+
+function loadErrorMessage(error: unknown): string {
+  if (isApiRequestError(error) && error.isNetworkError) return "Couldn't reach the server. Check your connection and try again.";
+  return isApiRequestError(error) ? `Couldn't load the library: ${error.message}` : "Couldn't load the library.";
+}
+
+/**
+ * The media library as a list of signals: loads `GET /api/media`, re-reads every
+ * processing item each `MEDIA_POLL_MS` (and applies `media:progress` pushes when a socket
+ * feeds them in), deletes items. Provide it per component.
+ */
+@Injectable()
+export class MediaLibraryService {
+  private readonly api = inject(ApiService);
+  private readonly pollMs = inject(MEDIA_POLL_MS);
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private polling = false;
+  private destroyed = false;
+  /** Ids deleted here: a late poll answer must not bring them back. */
+  private readonly deleted = new Set<string>();
+
+  readonly items = signal<Media[]>([]);
+  readonly state = signal<LibraryState>('idle');
+  readonly error = signal<string | null>(null);
+  readonly processing = computed(() => this.items().some((m) => m.status === 'processing'));
+
+  constructor() {
+    inject(DestroyRef).onDestroy(() => {
+      this.destroyed = true;
+      clearTimeout(this.pollTimer);
+    });
+  }
+
+  async load(): Promise<void> {
+    if (this.state() !== 'ready') this.state.set('loading');
+    this.error.set(null);
+    try {
+      const items = await this.api.listMedia();
+      if (this.destroyed) return;
+      this.items.set(items.filter((m) => !this.deleted.has(m.id)));
+      this.state.set('ready');
+      this.schedulePoll();
+    } catch (error) {
+      if (this.destroyed) return;
+      this.error.set(loadErrorMessage(error));
+      this.state.set(this.state() === 'ready' ? 'ready' : 'error');
+    }
+  }
+
+  /** A new or changed item (e.g. straight from an upload): newest first. */
+  upsert(media: Media): void {
+    if (this.deleted.has(media.id)) return;
+    this.items.update((items) =>
+      items.some((m) => m.id === media.id) ? items.map((m) => (m.id === media.id ? media : m)) : [media, ...items],
+    );
+    if (this.state() !== 'ready') this.state.set('ready');
+    this.schedulePoll();
+  }
+
+  /** Deletes on the server, then here. Rejects with the ApiRequestError (a 404 counts as done). */
+  async remove(id: string): Promise<void> {
+    try {
+      await this.api.deleteMedia(id);
+    } catch (error) {
+      if (!(isApiRequestError(error) && error.statusCode === 404)) throw error;
+    }
+    this.deleted.add(id);
+    this.items.update((items) => items.filter((m) => m.id !== id));
+  }
+
+  /** A `media:progress` push: update at once, re-read the item when something more than the number changed. */
+  applyProgress(progress: MediaProgress): void {
+    const current = this.items().find((m) => m.id === progress.id);
+    if (!current) return;
+    this.items.update((items) =>
+      items.map((m) => (m.id === progress.id ? { ...m, progress: progress.progress, status: progress.status } : m)),
+    );
+    if (current.status !== progress.status || current.hlsUrl === null || current.posterUrl === null) {
+      void this.refresh(progress.id);
+    }
+  }
+
+  /** Re-reads one item; drops it when the server no longer has it. */
+  async refresh(id: string): Promise<void> {
+    try {
+      const media = await this.api.getMedia(id);
+      if (this.destroyed || this.deleted.has(id)) return;
+      this.items.update((items) => items.map((m) => (m.id === id ? media : m)));
+    } catch (error) {
+      if (this.destroyed) return;
+      if (isApiRequestError(error) && error.statusCode === 404) {
+        this.items.update((items) => items.filter((m) => m.id !== id));
+      }
+      // Anything else (offline for a moment): the next poll tries again.
+    }
+  }
+
+  private schedulePoll(): void {
+    if (this.destroyed || this.polling || !this.processing()) return;
+    clearTimeout(this.pollTimer);
+    this.pollTimer = setTimeout(() => void this.poll(), this.pollMs);
+  }
+
+  private async poll(): Promise<void> {
+    this.polling = true;
+    try {
+      const ids = this.items()
+        .filter((m) => m.status === 'processing')
+        .map((m) => m.id);
+      await Promise.all(ids.map((id) => this.refresh(id)));
+    } finally {
+      this.polling = false;
+    }
+    this.schedulePoll();
+  }
+}

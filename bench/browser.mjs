@@ -1,0 +1,1 @@
+export async function browserBench() { throw new Error('todo'); }

@@ -1,0 +1,1 @@
+export async function rangeBench() { throw new Error('todo'); }
