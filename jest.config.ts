@@ -9,6 +9,7 @@ const SYSTEM_DEPENDENCIES: [command: string, args: string[], aptPackage: string]
   ['ffprobe', ['-version'], 'ffmpeg'],
   ['chromium', ['--version'], 'chromium'],
   ['nginx', ['-v'], 'nginx-light'],
+  ['docker-compose', ['version'], 'docker-compose'],
 ];
 
 function checkSystemDependencies() {

@@ -3,10 +3,23 @@
 // sharing one Redis; the RSS delta (VmRSS) of the replica processes divided by the clients
 // they hold. Reference: the bare socket.io server, also 2 processes, same clients, same split.
 import { LoadGen, makeAppParticipants, makeBareParticipants } from './lib/loadgen.mjs';
-import { log, round, rssKiB, sleep, startApi, startBare, startRedis } from './lib/util.mjs';
+import { forceGc, log, round, rssKiB, sleep, startApi, startBare, startRedis } from './lib/util.mjs';
 
 const REPLICAS = 2;
 const WORKERS = 2;
+/**
+ * Idle parties of 10. Every join re-announces the whole participant list to the party
+ * (O(n^2) bytes per party), so 10,000 clients in parties of 200 would measure that flood,
+ * not idle connections; the fan-out figure covers full parties.
+ */
+const PARTY_SIZE = 10;
+const INSPECT = ['--inspect=127.0.0.1:0'];
+
+async function rssAfterGc(servers) {
+  await Promise.all(servers.map((s) => forceGc(s.child)));
+  await sleep(500);
+  return servers.map((s) => rssKiB(s.pid));
+}
 
 /** Clients alternate across workers (no host role matters here). */
 function split(clients) {
@@ -17,13 +30,13 @@ function split(clients) {
 
 async function ramp(servers, clients, settleMs) {
   await sleep(1500);
-  const before = servers.map((s) => rssKiB(s.pid));
+  const before = await rssAfterGc(servers);
   const gen = new LoadGen(WORKERS);
   try {
     const conn = await gen.connect(split(clients), 100);
     await sleep(settleMs);
     const held = await gen.count();
-    const after = servers.map((s) => rssKiB(s.pid));
+    const after = await rssAfterGc(servers);
     const perServer = servers.map((s) => conn.perUrl[s.url] ?? 0);
     const deltaKiB = after.reduce((a, x, i) => a + x - before[i], 0);
     return {
@@ -49,10 +62,11 @@ export async function connectionsBench({ quick, emit }) {
   let ref;
   const bares = [];
   try {
-    for (let i = 0; i < REPLICAS; i++) bares.push(await startBare());
+    for (let i = 0; i < REPLICAS; i++) bares.push(await startBare({ nodeArgs: INSPECT }));
     const { clients } = makeBareParticipants(
       bares.map((b) => b.url),
       total,
+      { partySize: PARTY_SIZE },
     );
     ref = await ramp(bares, clients, settleMs);
     log(`connections reference (bare socket.io x${REPLICAS}): ${ref.connected} held, ${round(ref.kibPerConnection)} KiB/conn`);
@@ -62,17 +76,24 @@ export async function connectionsBench({ quick, emit }) {
     for (const b of bares) await b.stop();
   }
 
-  const params = { connections: total, replicas: REPLICAS, loadGenerators: WORKERS, settleS: settleMs / 1000 };
+  const params = {
+    connections: total,
+    replicas: REPLICAS,
+    partySize: PARTY_SIZE,
+    loadGenerators: WORKERS,
+    settleS: settleMs / 1000,
+    rss: 'VmRSS after a forced full GC (inspector), before and after the ramp',
+  };
   let redis = null;
   const apis = [];
   try {
     redis = await startRedis();
-    for (let i = 0; i < REPLICAS; i++) apis.push(await startApi({ REDIS_URL: redis.url }));
+    for (let i = 0; i < REPLICAS; i++) apis.push(await startApi({ REDIS_URL: redis.url }, { nodeArgs: INSPECT }));
     const joinStart = performance.now();
     const { clients } = await makeAppParticipants(
       apis.map((a) => a.url),
       total,
-      { concurrency: 64 },
+      { concurrency: 64, partySize: PARTY_SIZE },
     );
     const joinS = (performance.now() - joinStart) / 1000;
     // a client connects to the replica its index says: alternate across replicas

@@ -120,14 +120,14 @@ export class LoadGen {
 }
 
 /**
- * Makes `total` participants in parties of at most PARTY_MAX through the real API (session
+ * Makes `total` participants in parties of at most `partySize` (<= PARTY_MAX) through the real API (session
  * creations go to urls[0], joins alternate across urls). Returns [{ s, token, host, url }],
  * where url is the replica the client will connect to (clients alternate across replicas).
  */
-export async function makeAppParticipants(urls, total, { concurrency = 32 } = {}) {
-  const parties = Math.ceil(total / PARTY_MAX);
+export async function makeAppParticipants(urls, total, { concurrency = 32, partySize = PARTY_MAX } = {}) {
+  const parties = Math.ceil(total / partySize);
   const sizes = Array.from({ length: parties }, (_, p) => Math.floor(total / parties) + (p < total % parties ? 1 : 0));
-  const hosts = await mapLimit(sizes, 8, (_, p) =>
+  const hosts = await mapLimit(sizes, concurrency, (_, p) =>
     postJson(`${urls[p % urls.length]}/api/sessions`, { hostName: `host${p}`, name: `bench ${p}`, controlPolicy: 'host' }),
   );
   const jobs = [];
@@ -144,8 +144,8 @@ export async function makeAppParticipants(urls, total, { concurrency = 32 } = {}
 }
 
 /** The same layout for the bare reference server (tokens are just room names). */
-export function makeBareParticipants(urls, total) {
-  const parties = Math.ceil(total / PARTY_MAX);
+export function makeBareParticipants(urls, total, { partySize = PARTY_MAX } = {}) {
+  const parties = Math.ceil(total / partySize);
   const sizes = Array.from({ length: parties }, (_, p) => Math.floor(total / parties) + (p < total % parties ? 1 : 0));
   const out = [];
   sizes.forEach((n, p) => {

@@ -60,6 +60,7 @@ function track(child, label) {
   child.output = '';
   const keep = (d) => {
     child.output += d.toString();
+    if (!child.inspectorUrl) child.inspectorUrl = /Debugger listening on (ws:\/\/\S+)/.exec(child.output)?.[1];
     if (child.output.length > 20000) child.output = child.output.slice(-10000);
   };
   child.stdout?.on('data', keep);
@@ -205,10 +206,10 @@ async function waitUntil(child, probe, what, timeoutMs = 30000) {
  * The production build, started the way the brief says. Returns { url, port, pid, child, mediaDir, stop }.
  * `env` is merged on top of the defaults (e.g. REDIS_URL, FFMPEG_PATH).
  */
-export async function startApi(env = {}, { mediaDir } = {}) {
+export async function startApi(env = {}, { mediaDir, nodeArgs = [] } = {}) {
   const port = await freePort();
   const dir = mediaDir ?? makeTempDir('media');
-  const child = spawnWithUlimit(process.execPath, [API_MAIN], {
+  const child = spawnWithUlimit(process.execPath, [...nodeArgs, API_MAIN], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -259,9 +260,9 @@ export async function startRedis() {
 }
 
 /** The reference: bench/bare-server.mjs (plain socket.io, no Nest, no Redis). */
-export async function startBare() {
+export async function startBare({ nodeArgs = [] } = {}) {
   const port = await freePort();
-  const child = spawnWithUlimit(process.execPath, [join(BENCH_DIR, 'bare-server.mjs'), String(port)], {
+  const child = spawnWithUlimit(process.execPath, [...nodeArgs, join(BENCH_DIR, 'bare-server.mjs'), String(port)], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -282,4 +283,32 @@ export function ffmpeg(args, { onSpawn } = {}) {
       code === 0 ? resolveRun(performance.now() - start) : reject(new Error(`ffmpeg exited with ${code}: ${child.output.slice(-800)}`)),
     );
   });
+}
+
+/**
+ * Full garbage collection in a child started with --inspect=127.0.0.1:0 (through the inspector
+ * protocol, HeapProfiler.collectGarbage), so RSS readings are not dominated by garbage.
+ */
+export async function forceGc(child, times = 2) {
+  if (!child.inspectorUrl) throw new Error('no inspector URL in the child output');
+  const { default: WebSocket } = await import('ws');
+  const ws = new WebSocket(child.inspectorUrl);
+  await new Promise((res, rej) => {
+    ws.once('open', res);
+    ws.once('error', rej);
+  });
+  for (let i = 0; i < times; i++) {
+    await new Promise((res) => {
+      const id = i + 1;
+      const onMsg = (d) => {
+        if (JSON.parse(d.toString()).id === id) {
+          ws.off('message', onMsg);
+          res();
+        }
+      };
+      ws.on('message', onMsg);
+      ws.send(JSON.stringify({ id, method: 'HeapProfiler.collectGarbage' }));
+    });
+  }
+  ws.close();
 }
