@@ -91,9 +91,18 @@ export function request<E extends keyof ClientToServerEvents>(
   event: E,
   payload: Parameters<ClientToServerEvents[E]>[0],
 ): Promise<Parameters<Parameters<ClientToServerEvents[E]>[1]>[0]> {
+  return rawRequest(socket, event, payload) as never;
+}
+
+/** Any event name and payload, typed or not (bad-input tests); resolves with the ack. */
+export function rawRequest(
+  socket: ClientSocket,
+  event: string,
+  payload: unknown,
+): Promise<{ ok: boolean; error?: { code: string; message: string } }> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ack for ${String(event)}`)), 10_000);
-    (socket.emit as (e: string, p: unknown, ack: (a: never) => void) => void)(event, payload, (ack: never) => {
+    const timer = setTimeout(() => reject(new Error(`no ack for ${event}`)), 10_000);
+    (socket.emit as unknown as (e: string, p: unknown, ack: (a: never) => void) => void).call(socket, event, payload, (ack: never) => {
       clearTimeout(timer);
       resolve(ack);
     });

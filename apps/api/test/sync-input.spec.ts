@@ -1,16 +1,8 @@
 import { clientEventSchemas } from '@watch-party/contracts';
 import fc from 'fast-check';
-import { type ApiInstance, type ClientSocket, connect, nextEvent, partyWith, request, startApi } from './api-instance';
+import { type ApiInstance, type ClientSocket, connect, nextEvent, partyWith, rawRequest, request, startApi } from './api-instance';
 
 type RawEmit = (event: string, ...args: unknown[]) => void;
-const rawRequest = (socket: ClientSocket, event: string, payload: unknown) =>
-  new Promise<{ ok: boolean; error?: { code: string; message: string } }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ack for ${event}`)), 10_000);
-    (socket.emit as unknown as RawEmit).call(socket, event, payload, (ack: { ok: boolean }) => {
-      clearTimeout(timer);
-      resolve(ack);
-    });
-  });
 
 describe('bad input, limits and fuzzing on a live server', () => {
   let srv: ApiInstance;

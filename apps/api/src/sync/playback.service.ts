@@ -11,6 +11,9 @@ import { type Actor, canControl, loadActor } from './actor';
 import { Broadcaster } from './broadcaster';
 import type { SocketData } from './socket-types';
 
+/** A session patch written with the state, or computed from the new state. */
+type PatchFor = SessionPatch | ((next: PlaybackState) => SessionPatch) | null;
+
 /** CAS retries (only other replicas can interleave) before giving up. */
 const MAX_CAS_ATTEMPTS = 50;
 
@@ -53,7 +56,7 @@ export class PlaybackService {
     sessionId: string,
     command: PlaybackCommand,
     by: string | null,
-    patch: SessionPatch | ((next: PlaybackState) => SessionPatch) | null,
+    patch: PatchFor,
     guard?: (current: PlaybackState) => boolean,
   ): Promise<PlaybackState> {
     return this.queue.run(sessionId, () => this.applyNow(sessionId, command, by, patch, guard));
@@ -63,7 +66,7 @@ export class PlaybackService {
     sessionId: string,
     command: PlaybackCommand,
     by: string | null,
-    patch: SessionPatch | ((next: PlaybackState) => SessionPatch) | null,
+    patch: PatchFor,
     guard?: (current: PlaybackState) => boolean,
   ): Promise<PlaybackState> {
     let current = await this.sessions.getState(sessionId);
