@@ -25,6 +25,11 @@ export const SOCKET_FACTORY = new InjectionToken<(token: string) => SessionSocke
       auth: { token },
       transports: ['websocket', 'polling'],
       autoConnect: false,
+      // A replica restarting moves everyone at once: first retry after 250-750 ms, spread
+      // out so the survivors are not hit in lockstep (the fault tests use the same values).
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 5000,
+      randomizationFactor: 0.5,
     }),
 });
 
