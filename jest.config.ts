@@ -28,5 +28,6 @@ function checkSystemDependencies() {
 
 export default async (): Promise<Config> => {
   checkSystemDependencies();
-  return { projects: await getJestProjectsAsync() };
+  // testTimeout is a global option: per-project values are ignored when running all projects.
+  return { projects: await getJestProjectsAsync(), testTimeout: 60_000 };
 };

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { startServer, stopServer } from './bootstrap';
 import { ConfigError, loadConfig } from './config/app-config';
 
@@ -13,6 +14,11 @@ async function main() {
     throw err;
   }
   const app = await startServer(config);
+  // A library promise nobody awaits (e.g. the Socket.IO Redis adapter publishing while Redis
+  // is down) must not take the whole replica, and its thousands of sockets, down with it.
+  process.on('unhandledRejection', (reason) => {
+    new Logger('Process').error(`unhandled rejection: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  });
   console.log(`watch-party listening on http://${config.host}:${config.port}`);
   let stopping = false;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
