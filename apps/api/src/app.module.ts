@@ -4,6 +4,7 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
+import { LiveModule } from './live/live.module';
 import { MediaModule } from './media/media.module';
 import { OpsModule } from './ops/ops.module';
 import { RedisModule } from './redis/redis.module';
@@ -25,6 +26,7 @@ export class AppModule {
         SessionModule,
         MediaModule,
         SyncModule,
+        LiveModule,
       ],
     };
   }

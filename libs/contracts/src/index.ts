@@ -1,3 +1,4 @@
 export * from './lib/rest';
 export * from './lib/socket';
 export * from './lib/media';
+export * from './lib/live';

@@ -16,6 +16,7 @@ export interface AppConfig {
   ffprobePath: string;
   corsOrigins: string[];
   rtmpPort: number;
+  livePublisherGraceMs: number;
   sessionCreatePerMin: number;
   passwordFailuresPerMin: number;
   transcodeConcurrency: number;
@@ -49,6 +50,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ffprobePath: e.FFPROBE_PATH,
     corsOrigins: e.CORS_ORIGINS,
     rtmpPort: e.RTMP_PORT,
+    livePublisherGraceMs: e.LIVE_PUBLISHER_GRACE_MS,
     sessionCreatePerMin: e.SESSION_CREATE_PER_MIN,
     passwordFailuresPerMin: e.PASSWORD_FAILURES_PER_MIN,
     transcodeConcurrency: e.TRANSCODE_CONCURRENCY,

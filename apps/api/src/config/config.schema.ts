@@ -37,6 +37,8 @@ export const envSchema = z.object({
     .pipe(z.array(z.url({ error: 'must be a comma-separated list of origins' })))
     .default([]),
   RTMP_PORT: int(0, 65535).default(1935),
+  /** A live show ends when its publisher has been gone this long. */
+  LIVE_PUBLISHER_GRACE_MS: int(0, 3_600_000).default(15_000),
   SESSION_CREATE_PER_MIN: int(1, 1_000_000).default(30),
   PASSWORD_FAILURES_PER_MIN: int(1, 1_000_000).default(5),
   TRANSCODE_CONCURRENCY: int(1, 64).default(1),

@@ -10,7 +10,8 @@ import {
 } from '@nestjs/common';
 import { ID_PATTERN, type Media } from '@watch-party/contracts';
 import type { Request } from 'express';
-import { open, unlink } from 'node:fs/promises';
+import { open, stat, unlink } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
@@ -70,33 +71,46 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
       throw err;
     }
     try {
-      const probe = this.transcoding ? await this.transcoder.probe(file.path) : await sniffVideo(file.path);
-      if (!probe) throw new UnsupportedMediaTypeException('this file is not a video we can decode');
-      const id = newId();
-      const { name, contentType } = originalFileName(file.clientName);
-      const record: MediaRecord = {
-        id,
-        title: titleFromFileName(file.clientName),
-        status: this.transcoding ? 'processing' : 'ready',
-        progress: this.transcoding ? 0 : 1,
-        durationSec: probe === true ? null : probe.durationSec,
-        renditions: probe === true ? [] : chooseLadder(probe.height, probe.hasAudio).map(({ height, bandwidth }) => ({ height, bandwidth })),
-        originalName: name,
-        contentType,
-        sizeBytes: file.sizeBytes,
-        hlsPlayable: false,
-        hasPoster: false,
-        createdAt: new Date(this.clock.now()).toISOString(),
-        source: probe === true ? null : probe,
-      };
-      await this.storage.adopt(file.path, id, name);
-      await this.repo.insert(record);
-      if (this.transcoding) await this.jobs.enqueue(id);
-      return this.toPublic(record);
+      return await this.adoptFile(file.path, file.clientName, file.sizeBytes, titleFromFileName(file.clientName));
     } catch (err) {
       await unlink(file.path).catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * A video file already under MEDIA_DIR (a live show's recording) becomes a library item:
+   * probed, moved into storage, recorded, and transcoded like an upload. 415 when not a video.
+   */
+  async importFile(path: string, title: string): Promise<Media> {
+    const { size } = await stat(path);
+    return this.adoptFile(path, basename(path), size, title.slice(0, 120));
+  }
+
+  private async adoptFile(path: string, clientName: string, sizeBytes: number, title: string): Promise<Media> {
+    const probe = this.transcoding ? await this.transcoder.probe(path) : await sniffVideo(path);
+    if (!probe) throw new UnsupportedMediaTypeException('this file is not a video we can decode');
+    const id = newId();
+    const { name, contentType } = originalFileName(clientName);
+    const record: MediaRecord = {
+      id,
+      title,
+      status: this.transcoding ? 'processing' : 'ready',
+      progress: this.transcoding ? 0 : 1,
+      durationSec: probe === true ? null : probe.durationSec,
+      renditions: probe === true ? [] : chooseLadder(probe.height, probe.hasAudio).map(({ height, bandwidth }) => ({ height, bandwidth })),
+      originalName: name,
+      contentType,
+      sizeBytes,
+      hlsPlayable: false,
+      hasPoster: false,
+      createdAt: new Date(this.clock.now()).toISOString(),
+      source: probe === true ? null : probe,
+    };
+    await this.storage.adopt(path, id, name);
+    await this.repo.insert(record);
+    if (this.transcoding) await this.jobs.enqueue(id);
+    return this.toPublic(record);
   }
 
   async list(): Promise<Media[]> {

@@ -19,6 +19,22 @@ export const appRoutes: Route[] = [
     loadComponent: () => import('./pages/watch/watch-page.component').then((m) => m.WatchPageComponent),
   },
   {
+    path: 'live',
+    title: 'Live now · watch-party',
+    loadComponent: () => import('./pages/live/live-list-page.component').then((m) => m.LiveListPageComponent),
+  },
+  {
+    // The page sets the title to the show's once it knows it.
+    path: 'live/:id',
+    title: 'Live · watch-party',
+    loadComponent: () => import('./pages/live/live-show-page.component').then((m) => m.LiveShowPageComponent),
+  },
+  {
+    path: 'go-live',
+    title: 'Go live · watch-party',
+    loadComponent: () => import('./pages/go-live/go-live-page.component').then((m) => m.GoLivePageComponent),
+  },
+  {
     path: '**',
     title: 'Not found · watch-party',
     loadComponent: () =>

@@ -36,7 +36,13 @@ export const urlSourceSchema = z.strictObject({
     ),
 });
 
-export const sourceSchema = z.discriminatedUnion('kind', [mediaSourceSchema, urlSourceSchema]);
+/** added to the contract: a live show's HLS (`/api/live/:showId/hls/index.m3u8`), relative to the server */
+export const liveSourceSchema = z.strictObject({
+  kind: z.literal('live'),
+  showId: z.string().regex(MEDIA_ID, { error: 'is not a live show id' }),
+});
+
+export const sourceSchema = z.discriminatedUnion('kind', [mediaSourceSchema, urlSourceSchema, liveSourceSchema]);
 export type Source = z.infer<typeof sourceSchema>;
 
 export const controlPolicySchema = z.enum(['host', 'everyone']);

@@ -16,6 +16,7 @@ import {
   viewChild,
 } from '@angular/core';
 import type { Media, PlaybackControl, PlaybackState, Source } from '@watch-party/contracts';
+import { liveHlsUrl } from '../../services/live-api.service';
 import { playbackUrl } from '../../services/media-library.service';
 import { SyncEngineService } from '../../services/sync-engine.service';
 import { formatRate, formatTime } from '../../util/format';
@@ -94,6 +95,7 @@ export class PlayerComponent {
     const source = this.source();
     if (!source) return null;
     if (source.kind === 'url') return source.url;
+    if (source.kind === 'live') return liveHlsUrl(source.showId);
     const media = this.sourceMedia();
     return media ? playbackUrl(media) : null;
   });

@@ -1,0 +1,78 @@
+import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
+import {
+  type CreatedLiveShow,
+  type CreateLiveBody,
+  createLiveBodySchema,
+  type EndLiveBody,
+  endLiveBodySchema,
+  type LiveShow,
+} from '@watch-party/contracts';
+import type { Request, Response } from 'express';
+import { readFile } from 'node:fs/promises';
+import send from 'send';
+import { errorBody } from '../common/http-errors';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { correctPlaylist, PLAYLIST_NAME } from './live-packager';
+import { LiveService } from './live.service';
+
+@Controller('live')
+export class LiveController {
+  constructor(private readonly live: LiveService) {}
+
+  @Post()
+  @HttpCode(201)
+  create(@Body(new ZodValidationPipe(createLiveBodySchema)) body: CreateLiveBody, @Req() req: Request): Promise<CreatedLiveShow> {
+    return this.live.create(body, req.ip ?? 'unknown', req.hostname || '127.0.0.1');
+  }
+
+  @Get()
+  list(): Promise<LiveShow[]> {
+    return this.live.list();
+  }
+
+  @Get(':id')
+  get(@Param('id') id: string): Promise<LiveShow> {
+    return this.live.get(id);
+  }
+
+  @Post(':id/end')
+  @HttpCode(200)
+  end(@Param('id') id: string, @Body(new ZodValidationPipe(endLiveBodySchema)) body: EndLiveBody): Promise<LiveShow> {
+    return this.live.endByCreator(id, body.streamKey);
+  }
+
+  /** The live window, 404 unless on air; PROGRAM-DATE-TIME set to when frames were captured. */
+  @Get(':id/hls/index.m3u8')
+  async playlist(@Param('id') id: string, @Res() res: Response) {
+    const show = await this.live.require(id);
+    if (show.status !== 'live') throw new NotFoundException('this show is not live');
+    let text: string;
+    try {
+      text = await readFile(this.live.hlsPath(id, PLAYLIST_NAME) ?? '', 'utf8');
+    } catch {
+      throw new NotFoundException('the stream is starting; try again in a moment');
+    }
+    if (!text.includes('#EXTINF')) throw new NotFoundException('the stream is starting; try again in a moment');
+    res.setHeader('Content-Type', 'application/vnd.apple.mpegurl');
+    res.setHeader('Cache-Control', 'no-cache');
+    res.send(correctPlaylist(text, show.pdt));
+  }
+
+  /** Segments: whitelisted names only, immutable once written. */
+  @Get(':id/hls/:file')
+  async segment(@Param('id') id: string, @Param('file') file: string, @Req() req: Request, @Res() res: Response) {
+    const path = file === PLAYLIST_NAME ? null : this.live.hlsPath(id, file);
+    if (!path) throw new NotFoundException('no such file');
+    await this.live.require(id);
+    res.setHeader('Content-Type', 'video/mp2t');
+    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    send(req, path, { etag: true, lastModified: true, acceptRanges: true, cacheControl: false })
+      .on('error', (err: { status?: number }) => {
+        const status = err.status === 416 ? 416 : err.status === 404 || err.status === 403 ? 404 : 500;
+        if (res.headersSent) return res.destroy();
+        res.removeHeader('Cache-Control');
+        res.status(status).json(errorBody(status, status === 404 ? 'no such file' : 'could not read the file'));
+      })
+      .pipe(res);
+  }
+}

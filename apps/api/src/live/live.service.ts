@@ -1,0 +1,471 @@
+import {
+  type BeforeApplicationShutdown,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  Logger,
+  NotFoundException,
+  type OnModuleInit,
+} from '@nestjs/common';
+import {
+  type CreatedLiveShow,
+  type CreateLiveBody,
+  ID_PATTERN,
+  LIVE_INGEST_NAMESPACE,
+  LIVE_LIMITS,
+  LIVE_RTMP_APP,
+  type LiveShow,
+} from '@watch-party/contracts';
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Clock } from '../common/clock';
+import { newId } from '../common/ids';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MediaService } from '../media/media.service';
+import { SessionRepository } from '../session/session.repository';
+import { SessionService } from '../session/session.service';
+import { BitrateMeter } from './bitrate-meter';
+import { LivePackager, nextSegmentNumber, PLAYLIST_NAME, RECORDING_PART, SEGMENT_NAME } from './live-packager';
+import { type LiveRecord, LiveRepository } from './live.repository';
+import { RtmpServer, type RtmpPublishRequest, type RtmpSink } from './rtmp-server';
+
+const LOCK_TTL_MS = 6000;
+const HEARTBEAT_MS = 2000;
+/** A scheduled show nobody ever published to is closed after a day. */
+const SCHEDULED_TTL_MS = 24 * 60 * 60 * 1000;
+const STREAM_KEY = /^[A-Za-z0-9_-]{43}$/;
+
+/** Why a publisher was refused; the message goes back to it (RTMP onStatus, connect_error). */
+export class LiveRefusal extends Error {}
+
+export type PublisherKind = 'rtmp' | 'browser';
+
+/** A publisher in progress on this replica. */
+export interface Publication {
+  readonly showId: string;
+  /** False when the publisher must be cut (over the bitrate cap, or ffmpeg can't keep up). */
+  write(data: Buffer): boolean;
+  /** The publisher is gone; the show ends if nobody publishes again within the grace. */
+  close(): Promise<void>;
+  /** Set by the transport: cut the publisher with a reason. */
+  onKick(fn: (reason: string) => void): void;
+}
+
+const hashKey = (key: string) => createHash('sha256').update(key).digest();
+
+@Injectable()
+export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
+  private readonly logger = new Logger('Live');
+  private readonly root: string;
+  private rtmp: RtmpServer | null = null;
+  private sweeper: NodeJS.Timeout | null = null;
+  /** Publications on this replica, by show. */
+  private readonly local = new Map<string, LocalPublication>();
+  /** Recording imports in flight (shutdown waits a little for them). */
+  private readonly finishing = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly repo: LiveRepository,
+    private readonly sessions: SessionService,
+    private readonly sessionRepo: SessionRepository,
+    private readonly media: MediaService,
+    private readonly clock: Clock,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.root = resolve(config.mediaDir, 'live');
+  }
+
+  async onModuleInit() {
+    const every = Math.max(200, Math.min(1000, this.config.livePublisherGraceMs / 2));
+    this.sweeper = setInterval(() => void this.sweep().catch((err: Error) => this.logger.warn(`sweep: ${err.message}`)), every);
+    this.sweeper.unref();
+    if (this.config.rtmpPort > 0) {
+      const rtmp = new RtmpServer((req) => this.onRtmpPublish(req));
+      try {
+        await rtmp.listen(this.config.rtmpPort, this.config.host);
+        this.rtmp = rtmp;
+      } catch (err) {
+        this.logger.error(`RTMP ingest disabled: cannot listen on ${this.config.host}:${this.config.rtmpPort} (${(err as Error).message})`);
+      }
+    }
+  }
+
+  async beforeApplicationShutdown() {
+    this.stopping = true;
+    if (this.sweeper) clearInterval(this.sweeper);
+    await this.rtmp?.close();
+    await Promise.all([...this.local.values()].map((p) => p.stop('server shutting down')));
+    const deadline = sleep(5000);
+    await Promise.race([Promise.all([...this.finishing]), deadline]);
+  }
+
+  get rtmpEnabled(): boolean {
+    return this.rtmp !== null;
+  }
+
+  // ---- REST ----
+
+  async create(body: CreateLiveBody, clientIp: string, host: string): Promise<CreatedLiveShow> {
+    const id = newId();
+    const streamKey = randomBytes(32).toString('base64url');
+    const joined = await this.sessions.create(
+      { hostName: body.creatorName, name: body.title.slice(0, 80), source: { kind: 'live', showId: id } },
+      clientIp,
+    );
+    const record: LiveRecord = {
+      id,
+      title: body.title,
+      creatorName: body.creatorName,
+      status: 'scheduled',
+      createdAt: new Date(this.clock.now()).toISOString(),
+      startedAt: null,
+      endedAt: null,
+      sessionId: joined.session.id,
+      creatorParticipantId: joined.participantId,
+      keyHash: hashKey(streamKey).toString('hex'),
+      hlsReady: false,
+      runs: 0,
+      lastPublisherAt: null,
+      pdt: [],
+    };
+    await this.repo.insert(record);
+    return {
+      show: await this.toPublic(record),
+      streamKey,
+      ingest: { rtmpUrl: this.rtmpUrl(host), wsPath: LIVE_INGEST_NAMESPACE },
+      participantId: joined.participantId,
+      token: joined.token,
+    };
+  }
+
+  /** Live first, then scheduled, then ended; newest first within each. */
+  async list(): Promise<LiveShow[]> {
+    const rank = { live: 0, scheduled: 1, ended: 2 } as const;
+    const records = (await this.repo.list()).sort(
+      (a, b) =>
+        rank[a.status] - rank[b.status] ||
+        (b.startedAt ?? b.createdAt).localeCompare(a.startedAt ?? a.createdAt),
+    );
+    return Promise.all(records.slice(0, 100).map((r) => this.toPublic(r)));
+  }
+
+  async get(id: string): Promise<LiveShow> {
+    return this.toPublic(await this.require(id));
+  }
+
+  async require(id: string): Promise<LiveRecord> {
+    const r = ID_PATTERN.test(id) ? await this.repo.get(id) : null;
+    if (!r) throw new NotFoundException('live show not found');
+    return r;
+  }
+
+  /** The creator ends the show with its stream key. */
+  async endByCreator(id: string, streamKey: string): Promise<LiveShow> {
+    const r = await this.require(id);
+    if (!keyMatches(streamKey, r.keyHash)) throw new ForbiddenException('wrong stream key');
+    await this.end(id);
+    return this.get(id);
+  }
+
+  showDir(id: string): string {
+    if (!ID_PATTERN.test(id)) throw new Error('invalid show id');
+    return join(this.root, id);
+  }
+
+  /** Null unless `name` is the playlist or a segment name we write. */
+  hlsPath(id: string, name: string): string | null {
+    if (!ID_PATTERN.test(id)) return null;
+    return name === PLAYLIST_NAME || SEGMENT_NAME.test(name) ? join(this.showDir(id), name) : null;
+  }
+
+  async toPublic(r: LiveRecord): Promise<LiveShow> {
+    let viewerCount = 0;
+    if (r.status !== 'ended') {
+      const connected = await this.sessionRepo.connectedParticipantIds(r.sessionId).catch(() => new Set<string>());
+      connected.delete(r.creatorParticipantId);
+      viewerCount = connected.size;
+    }
+    return {
+      id: r.id,
+      title: r.title,
+      creatorName: r.creatorName,
+      status: r.status,
+      startedAt: r.startedAt,
+      viewerCount,
+      hlsUrl: r.status === 'live' && r.hlsReady ? `/api/live/${r.id}/hls/${PLAYLIST_NAME}` : null,
+      sessionId: r.sessionId,
+      ...(r.recordingMediaId ? { recordingMediaId: r.recordingMediaId } : {}),
+      createdAt: r.createdAt,
+      endedAt: r.endedAt,
+    };
+  }
+
+  private rtmpUrl(host: string): string | null {
+    if (!this.rtmpEnabled) return null;
+    const name = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+    return `rtmp://${name}:${this.config.rtmpPort}/${LIVE_RTMP_APP}`;
+  }
+
+  // ---- ingest ----
+
+  private async onRtmpPublish(req: RtmpPublishRequest): Promise<RtmpSink | { refused: string }> {
+    if (req.app !== LIVE_RTMP_APP) return { refused: `unknown application "${req.app}": publish to /${LIVE_RTMP_APP}/<stream key>` };
+    let publication: Publication;
+    try {
+      publication = await this.openPublisher(req.streamName, 'rtmp', 0);
+    } catch (err) {
+      if (err instanceof LiveRefusal) return { refused: err.message };
+      throw err;
+    }
+    publication.onKick((reason) => req.kick(reason));
+    return {
+      write: (flv) => {
+        if (!publication.write(flv)) req.kick('publishing stopped: over the bitrate cap or the server cannot keep up');
+      },
+      close: () => void publication.close(),
+    };
+  }
+
+  /** Validates a stream key and takes the show's one publisher slot; throws LiveRefusal. */
+  async openPublisher(key: unknown, kind: PublisherKind, inputLeadMs: number): Promise<Publication> {
+    if (this.stopping) throw new LiveRefusal('server restarting; publish again in a moment');
+    const given = typeof key === 'string' && STREAM_KEY.test(key) ? key : null;
+    const hash = hashKey(given ?? 'invalid');
+    const id = given ? await this.repo.idForKeyHash(hash.toString('hex')) : null;
+    const record = id ? await this.repo.get(id) : null;
+    if (!given || !record || !keyMatches(given, record.keyHash)) throw new LiveRefusal('wrong stream key');
+    if (record.status === 'ended') throw new LiveRefusal('this show has ended; create a new show to go live again');
+    if (!this.media.transcodingAvailable) throw new LiveRefusal('live streaming is unavailable: ffmpeg is not installed on the server');
+    const owner = newId();
+    if (!(await this.repo.claimPublisher(record.id, owner, LOCK_TTL_MS))) {
+      throw new LiveRefusal('this stream key is already publishing; stop the other stream first');
+    }
+    try {
+      // A previous packager of this show may still be flushing on this replica.
+      await this.local.get(record.id)?.stopped;
+      const dir = this.showDir(record.id);
+      await mkdir(dir, { recursive: true });
+      const run = record.runs + 1;
+      const startNumber = await nextSegmentNumber(dir);
+      const now = this.clock.now();
+      const updated = await this.repo.update(
+        record.id,
+        { status: 'live', startedAt: record.startedAt ?? new Date(now).toISOString(), runs: run, lastPublisherAt: now },
+        ['scheduled', 'live'],
+      );
+      if (!updated) throw new LiveRefusal('this show has ended; create a new show to go live again');
+      const publication = new LocalPublication(this, record.id, owner, kind, run, startNumber, inputLeadMs, dir);
+      this.local.set(record.id, publication);
+      this.logger.log(`show ${record.id}: ${kind} publisher connected (run ${run})`);
+      return publication;
+    } catch (err) {
+      await this.repo.releasePublisher(record.id, owner);
+      throw err;
+    }
+  }
+
+  /** Ends a show (once, whichever replica gets here first) and turns its recording into media. */
+  async end(id: string): Promise<void> {
+    const ended = await this.repo.update(
+      id,
+      { status: 'ended', endedAt: new Date(this.clock.now()).toISOString(), hlsReady: false },
+      ['scheduled', 'live'],
+    );
+    if (!ended) return;
+    this.logger.log(`show ${id} ended`);
+    const job = this.finish(ended).catch((err: Error) => this.logger.warn(`show ${id}: recording failed: ${err.message}`));
+    this.finishing.add(job);
+    void job.finally(() => this.finishing.delete(job));
+    await this.local.get(id)?.stop('the show has ended');
+  }
+
+  /** Every replica: ends live shows whose publisher has been gone longer than the grace. */
+  private async sweep() {
+    const now = this.clock.now();
+    for (const r of await this.repo.list()) {
+      if (r.status === 'live') {
+        if (this.local.has(r.id)) continue;
+        if (r.lastPublisherAt !== null && now - r.lastPublisherAt <= this.config.livePublisherGraceMs) continue;
+        if (await this.repo.publisherHeld(r.id)) continue;
+        await this.end(r.id);
+      } else if (r.status === 'scheduled' && now - Date.parse(r.createdAt) > SCHEDULED_TTL_MS) {
+        await this.end(r.id);
+      }
+    }
+  }
+
+  private async finish(r: LiveRecord) {
+    const dir = this.showDir(r.id);
+    await this.local.get(r.id)?.stopped;
+    // Another replica's publisher notices the end at its next heartbeat.
+    for (let i = 0; i < 50 && (await this.repo.publisherHeld(r.id)); i++) await sleep(200);
+    let names: string[] = [];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return;
+    }
+    const parts = names
+      .map((n) => RECORDING_PART.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .sort((a, b) => Number(a[1]) - Number(b[1]))
+      .map((m) => join(dir, m[0]));
+    if (parts.length > 0) {
+      const output = join(dir, 'recording.mp4');
+      const list = join(dir, 'recording.txt');
+      await writeFile(list, parts.map((p) => `file '${p.replace(/'/g, "'\\''")}'`).join('\n'));
+      const code = await runFfmpeg(this.config.ffmpegPath, [
+        '-v', 'error', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list,
+        '-map', '0', '-c', 'copy', '-movflags', '+faststart', output,
+      ]);
+      if (code === 0) {
+        try {
+          const media = await this.media.importFile(output, r.title);
+          await this.repo.update(r.id, { recordingMediaId: media.id });
+          this.logger.log(`show ${r.id}: recording is media ${media.id}`);
+        } catch (err) {
+          this.logger.warn(`show ${r.id}: recording not imported: ${(err as Error).message}`);
+        }
+      } else {
+        this.logger.warn(`show ${r.id}: could not assemble the recording (ffmpeg ${code})`);
+      }
+    }
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  // ---- used by LocalPublication ----
+
+  /** @internal */ packagerFor(p: LocalPublication): LivePackager {
+    return new LivePackager({
+      ffmpeg: this.config.ffmpegPath,
+      dir: p.dir,
+      input: p.kind === 'rtmp' ? 'flv' : 'probe',
+      run: p.run,
+      startNumber: p.startNumber,
+      inputLeadMs: p.inputLeadMs,
+      onReady: (offsetMs) => void this.onPackagerReady(p, offsetMs),
+      onExit: (code, stderr) => p.onPackagerExit(code, stderr),
+    });
+  }
+
+  private async onPackagerReady(p: LocalPublication, offsetMs: number) {
+    const r = await this.repo.get(p.showId);
+    if (!r) return;
+    const pdt = [...r.pdt.filter((f) => f.fromSeq < p.startNumber).slice(-3), { fromSeq: p.startNumber, offsetMs }];
+    await this.repo.update(p.showId, { hlsReady: true, pdt }, ['live']);
+  }
+
+  /** @internal */ async heartbeat(p: LocalPublication): Promise<'ok' | 'ended' | 'lost'> {
+    if (!(await this.repo.refreshPublisher(p.showId, p.owner, LOCK_TTL_MS))) return 'lost';
+    const r = await this.repo.update(p.showId, { lastPublisherAt: this.clock.now() }, ['live']);
+    return r ? 'ok' : 'ended';
+  }
+
+  /** @internal */ async released(p: LocalPublication) {
+    if (this.local.get(p.showId) === p) this.local.delete(p.showId);
+    await this.repo.update(p.showId, { lastPublisherAt: this.clock.now() }, ['live']).catch(() => null);
+    await this.repo.releasePublisher(p.showId, p.owner).catch(() => undefined);
+  }
+
+  /** @internal */ log(message: string) {
+    this.logger.log(message);
+  }
+}
+
+class LocalPublication implements Publication {
+  private readonly packager: LivePackager;
+  private readonly meter = new BitrateMeter(LIVE_LIMITS.maxIngestBitsPerSec, LIVE_LIMITS.bitrateWindowMs);
+  private readonly timer: NodeJS.Timeout;
+  private kickFn: ((reason: string) => void) | null = null;
+  private closed = false;
+  readonly stopped: Promise<void>;
+
+  constructor(
+    private readonly service: LiveService,
+    readonly showId: string,
+    readonly owner: string,
+    readonly kind: PublisherKind,
+    readonly run: number,
+    readonly startNumber: number,
+    readonly inputLeadMs: number,
+    readonly dir: string,
+  ) {
+    this.packager = service.packagerFor(this);
+    this.stopped = this.packager.done;
+    this.timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
+  }
+
+  onKick(fn: (reason: string) => void) {
+    this.kickFn = fn;
+  }
+
+  write(data: Buffer): boolean {
+    if (this.closed) return false;
+    if (!this.meter.add(data.length)) {
+      this.kick(`over the ingest bitrate cap (${LIVE_LIMITS.maxIngestBitsPerSec / 1e6} Mbit/s)`);
+      return false;
+    }
+    return this.packager.write(data);
+  }
+
+  async close() {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    await this.packager.finish();
+    await this.service.released(this);
+  }
+
+  /** Cut the publisher (its transport closes), then close. */
+  async stop(reason: string) {
+    this.kick(reason);
+    await this.close();
+  }
+
+  onPackagerExit(code: number | null, stderr: string) {
+    if (this.closed) return;
+    this.service.log(`show ${this.showId}: packager exited (${code}) while publishing: ${stderr.trim().split('\n').pop() ?? ''}`);
+    this.kick('the server could not decode this stream (H.264/AAC over RTMP, or MediaRecorder webm, are expected)');
+    void this.close();
+  }
+
+  private kick(reason: string) {
+    const fn = this.kickFn;
+    this.kickFn = null;
+    fn?.(reason);
+  }
+
+  private async beat() {
+    if (this.closed) return;
+    try {
+      const result = await this.service.heartbeat(this);
+      if (result === 'ended') await this.stop('the show has ended');
+      else if (result === 'lost') await this.stop('publishing slot lost; reconnect');
+    } catch {
+      // Redis hiccup: the lock has a few seconds of slack; try again next beat.
+    }
+  }
+}
+
+function keyMatches(given: string, keyHashHex: string): boolean {
+  const a = hashKey(given);
+  const b = Buffer.from(keyHashHex, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function runFfmpeg(ffmpeg: string, args: string[]): Promise<number | null> {
+  return new Promise((resolve) => {
+    const child = spawn(ffmpeg, args, { stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10 * 60_000);
+    child.on('error', () => resolve(-1));
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve(code);
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

@@ -1,0 +1,259 @@
+import type { LiveShow, Media } from '@watch-party/contracts';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { api, type ApiInstance, type ClientSocket, connect, partyWith, request, startApi } from './api-instance';
+import { freePort } from './free-port';
+import {
+  connectIngest,
+  createShow,
+  getShow,
+  type IngestSocket,
+  makeWebm,
+  type Publisher,
+  publishRtmp,
+  sendPaced,
+  sleep,
+  waitForShow,
+} from './live-helpers';
+
+const GRACE_MS = 1500;
+
+describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', () => {
+  let srv: ApiInstance;
+  let mediaDir: string;
+  let rtmpPort: number;
+  const publishers: Publisher[] = [];
+  const sockets: (IngestSocket | ClientSocket)[] = [];
+  const rtmp = (key: string) => `rtmp://127.0.0.1:${rtmpPort}/live/${key}`;
+
+  beforeAll(async () => {
+    mediaDir = mkdtempSync(join(tmpdir(), 'wp-live-media-'));
+    rtmpPort = await freePort();
+    srv = await startApi({ MEDIA_DIR: mediaDir, RTMP_PORT: String(rtmpPort), LIVE_PUBLISHER_GRACE_MS: String(GRACE_MS) });
+  });
+  afterEach(async () => {
+    sockets.splice(0).forEach((s) => s.close());
+    await Promise.all(publishers.splice(0).map((p) => p.stop()));
+  });
+  afterAll(async () => {
+    await srv.close();
+    rmSync(mediaDir, { recursive: true, force: true });
+  });
+
+  it('creates a scheduled show with a secret key, a party hosted by the creator, and ingest details', async () => {
+    const res = await api<Record<string, unknown>>(srv.url, '/api/live', { body: { title: '  Launch day  ', creatorName: 'Cleo' } });
+    expect(res.status).toBe(201);
+    const created = res.body as unknown as import('@watch-party/contracts').CreatedLiveShow;
+    expect(created.show).toMatchObject({
+      title: 'Launch day',
+      creatorName: 'Cleo',
+      status: 'scheduled',
+      startedAt: null,
+      viewerCount: 0,
+      hlsUrl: null,
+    });
+    expect(created.streamKey).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits
+    expect(created.ingest).toEqual({ rtmpUrl: `rtmp://127.0.0.1:${rtmpPort}/live`, wsPath: '/live-ingest' });
+    expect(JSON.stringify(await getShow(srv.url, created.show.id))).not.toContain(created.streamKey);
+
+    const session = await api<{ source: unknown; name: string }>(srv.url, `/api/sessions/${created.show.sessionId}`);
+    expect(session.body).toMatchObject({ name: 'Launch day', source: { kind: 'live', showId: created.show.id } });
+    const host = await connect(srv.url, created.token);
+    sockets.push(host.socket);
+    expect(host.snapshot.you).toMatchObject({ role: 'host', name: 'Cleo' });
+
+    expect((await api(srv.url, `/api/live/${created.show.id}/hls/index.m3u8`)).status).toBe(404);
+    expect((await api(srv.url, '/api/live/AAAAAAAAAAAAAAAA')).status).toBe(404);
+  });
+
+  it.each([
+    [{}],
+    [{ title: '', creatorName: 'Cleo' }],
+    [{ title: 'x'.repeat(121), creatorName: 'Cleo' }],
+    [{ title: 'Show', creatorName: 'x'.repeat(33) }],
+    [{ title: 'Show', creatorName: 'Cleo', extra: 1 }],
+  ])('refuses a bad body %j with 400', async (body) => {
+    const res = await api<{ statusCode: number; message: string }>(srv.url, '/api/live', { body });
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request', message: expect.any(String) });
+  });
+
+  it('goes live from RTMP within 10 s: playlist with PROGRAM-DATE-TIME, immutable segments, viewers counted', async () => {
+    const created = await createShow(srv.url, 'RTMP show');
+    const id = created.show.id;
+    const t0 = Date.now();
+    publishers.push(publishRtmp(rtmp(created.streamKey)));
+    const live = await waitForShow(srv.url, id, (s) => s.status === 'live' && s.hlsUrl !== null, 10_000);
+    console.log(`RTMP publish -> playable live HLS in ${Date.now() - t0} ms`);
+    expect(live.hlsUrl).toBe(`/api/live/${id}/hls/index.m3u8`);
+    expect(live.startedAt).not.toBeNull();
+
+    const res = await fetch(`${srv.url}${live.hlsUrl}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('mpegurl');
+    expect(res.headers.get('cache-control')).toBe('no-cache');
+    const playlist = await res.text();
+    expect(playlist).toContain('#EXT-X-TARGETDURATION:1');
+    expect(playlist).toContain('#EXT-X-INDEPENDENT-SEGMENTS');
+    expect(playlist).not.toContain('#EXT-X-ENDLIST');
+    const pdt = /#EXT-X-PROGRAM-DATE-TIME:(\S+)/.exec(playlist)?.[1];
+    expect(Math.abs(Date.parse(pdt ?? '') - Date.now())).toBeLessThan(10_000);
+    const segment = /^(seg_\d+\.ts)$/m.exec(playlist)?.[1];
+    expect(segment).toBeDefined();
+    const seg = await fetch(`${srv.url}/api/live/${id}/hls/${segment}`);
+    expect(seg.status).toBe(200);
+    expect(seg.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect((await seg.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+
+    for (const name of ['..%2F..%2Fetc%2Fpasswd', 'rec_1.ts', 'seg_1.ts.bak', 'seg_%2F1.ts', 'index.m3u8.tmp']) {
+      expect((await api(srv.url, `/api/live/${id}/hls/${name}`)).status).toBe(404);
+    }
+
+    // Viewers: sockets in the show's party, the creator not counted.
+    const creator = await connect(srv.url, created.token);
+    const { guests } = await joinAs(srv.url, live.sessionId, ['Vi', 'Wes']);
+    const v1 = await connect(srv.url, guests[0]);
+    const v2 = await connect(srv.url, guests[1]);
+    sockets.push(creator.socket, v1.socket, v2.socket);
+    expect((await getShow(srv.url, id)).viewerCount).toBe(2);
+    expect(await request(v1.socket, 'chat:send', { text: 'hello live' })).toMatchObject({ ok: true });
+
+    const list = (await api<LiveShow[]>(srv.url, '/api/live')).body;
+    expect(list[0].id).toBe(id);
+  });
+
+  it('refuses a wrong key on RTMP and on /live-ingest, and a second publisher on the same key', async () => {
+    const created = await createShow(srv.url, 'One publisher');
+    const wrong = publishRtmp(rtmp('A'.repeat(43)), 5);
+    const refused = await wrong.exited;
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/wrong stream key/);
+    await expect(connectIngest(srv.url, 'A'.repeat(43))).rejects.toThrow(/wrong stream key/);
+    await expect(connectIngest(srv.url, undefined)).rejects.toThrow(/wrong stream key/);
+
+    publishers.push(publishRtmp(rtmp(created.streamKey)));
+    await waitForShow(srv.url, created.show.id, (s) => s.status === 'live');
+    const second = publishRtmp(rtmp(created.streamKey), 5);
+    const secondResult = await second.exited;
+    expect(secondResult.code).not.toBe(0);
+    expect(secondResult.stderr).toMatch(/already publishing/);
+    await expect(connectIngest(srv.url, created.streamKey)).rejects.toThrow(/already publishing/);
+    expect((await getShow(srv.url, created.show.id)).status).toBe('live');
+  });
+
+  it('ends the show when the RTMP publisher stops for longer than the grace, and the recording becomes media', async () => {
+    const created = await createShow(srv.url, 'Recorded show');
+    const id = created.show.id;
+    const pub = publishRtmp(rtmp(created.streamKey), 4);
+    await waitForShow(srv.url, id, (s) => s.status === 'live');
+    expect((await pub.exited).code).toBe(0);
+    // Within the grace the show is still live: a publisher may come back.
+    expect((await getShow(srv.url, id)).status).toBe('live');
+    const ended = await waitForShow(srv.url, id, (s) => s.status === 'ended' && !!s.recordingMediaId, 20_000);
+    expect(ended).toMatchObject({ hlsUrl: null, viewerCount: 0, endedAt: expect.any(String) });
+    expect((await api(srv.url, `/api/live/${id}/hls/index.m3u8`)).status).toBe(404);
+
+    const media = (await api<Media>(srv.url, `/api/media/${ended.recordingMediaId}`)).body;
+    expect(media).toMatchObject({ title: 'Recorded show' });
+    expect(media.durationSec).toBeGreaterThan(2);
+    expect(readdirSync(join(mediaDir, 'live'))).not.toContain(id); // live files cleaned up
+
+    // The key is now spent: refused.
+    const again = publishRtmp(rtmp(created.streamKey), 3);
+    expect((await again.exited).stderr).toMatch(/ended/);
+  }, 60_000);
+
+  it('keeps the show live when the publisher comes back within the grace, continuing the segment numbers', async () => {
+    const created = await createShow(srv.url, 'Flaky uplink');
+    const id = created.show.id;
+    const first = publishRtmp(rtmp(created.streamKey), 60);
+    publishers.push(first);
+    await waitForShow(srv.url, id, (s) => s.hlsUrl !== null);
+    await sleep(1500);
+    await first.stop();
+    publishers.push(publishRtmp(rtmp(created.streamKey)));
+    await sleep(GRACE_MS + 2500);
+    const show = await getShow(srv.url, id);
+    expect(show.status).toBe('live');
+    const playlist = await (await fetch(`${srv.url}/api/live/${id}/hls/index.m3u8`)).text();
+    expect(playlist).toContain('#EXT-X-DISCONTINUITY');
+    const numbers = [...playlist.matchAll(/^seg_(\d+)\.ts$/gm)].map((m) => Number(m[1]));
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+  }, 60_000);
+
+  it('publishes from a browser over /live-ingest: webm chunks become live HLS; `end` ends the show with a recording', async () => {
+    const created = await createShow(srv.url, 'Browser show');
+    const id = created.show.id;
+    const webm = readFileSync(makeWebm(8));
+    const socket = await connectIngest(srv.url, created.streamKey);
+    sockets.push(socket);
+    const sending = sendPaced(socket, webm, 8);
+    expect(await socket.ready).toEqual({ showId: id });
+    const live = await waitForShow(srv.url, id, (s) => s.hlsUrl !== null, 10_000);
+    expect((await fetch(`${srv.url}${live.hlsUrl}`)).status).toBe(200);
+    await sending;
+    const ack = await new Promise((r) => socket.emit('end', r));
+    expect(ack).toEqual({ ok: true });
+    const ended = await waitForShow(srv.url, id, (s) => s.status === 'ended' && !!s.recordingMediaId, 20_000);
+    const media = (await api<Media>(srv.url, `/api/media/${ended.recordingMediaId}`)).body;
+    expect(media.durationSec).toBeGreaterThan(3);
+  }, 60_000);
+
+  it('takes 512 KiB chunks on /live-ingest, cuts a publisher over the bitrate cap, and still cuts a 70 KiB frame on /', async () => {
+    const created = await createShow(srv.url, 'Firehose');
+    const socket = await connectIngest(srv.url, created.streamKey);
+    sockets.push(socket);
+    const stopped = new Promise<{ reason: string }>((r) => socket.once('ingest:stopped', r));
+    const first = await new Promise<{ ok: boolean }>((r) => socket.emit('chunk', Buffer.alloc(512 * 1024, 1), r));
+    expect(first.ok).toBe(true);
+    expect(socket.connected).toBe(true);
+    for (let i = 0; i < 12; i++) socket.emit('chunk', Buffer.alloc(512 * 1024, 2));
+    expect((await stopped).reason).toMatch(/bitrate/);
+
+    // Over 1 MiB on /live-ingest: cut at the transport.
+    const created2 = await createShow(srv.url, 'Too big');
+    const big = await connectIngest(srv.url, created2.streamKey);
+    sockets.push(big);
+    const cut = new Promise<string>((r) => big.once('disconnect', (reason) => r(reason)));
+    big.emit('chunk', Buffer.alloc(1024 * 1024 + 1024));
+    expect(await cut).toMatch(/transport/);
+
+    // The default namespace keeps its 64 KiB limit, also for binary attachments.
+    const { host } = await partyWith(srv.url, []);
+    const h = await connect(srv.url, host.token);
+    sockets.push(h.socket);
+    const cutDefault = new Promise<string>((r) => h.socket.once('disconnect', (reason) => r(reason)));
+    (h.socket.emit as unknown as (e: string, p: unknown, a: () => void) => void)('chat:send', { text: Buffer.alloc(70 * 1024) }, () => undefined);
+    expect(await cutDefault).toMatch(/transport/);
+  }, 30_000);
+
+  it('lets the creator end a show with its key (403 with a wrong one); lists live first, then scheduled, then ended', async () => {
+    const a = await createShow(srv.url, 'Scheduled A');
+    const b = await createShow(srv.url, 'Ended B');
+    expect((await api(srv.url, `/api/live/${b.show.id}/end`, { body: { streamKey: a.streamKey } })).status).toBe(403);
+    const ended = await api<LiveShow>(srv.url, `/api/live/${b.show.id}/end`, { body: { streamKey: b.streamKey } });
+    expect(ended.status).toBe(200);
+    expect(ended.body.status).toBe('ended');
+    const c = await createShow(srv.url, 'Live C');
+    publishers.push(publishRtmp(rtmp(c.streamKey)));
+    await waitForShow(srv.url, c.show.id, (s) => s.status === 'live');
+    const list = (await api<LiveShow[]>(srv.url, '/api/live')).body;
+    const rank = { live: 0, scheduled: 1, ended: 2 };
+    expect(list.map((s) => rank[s.status])).toEqual([...list.map((s) => rank[s.status])].sort());
+    const ids = list.map((s) => s.id);
+    expect(ids.indexOf(c.show.id)).toBeLessThan(ids.indexOf(a.show.id));
+    expect(ids.indexOf(a.show.id)).toBeLessThan(ids.indexOf(b.show.id));
+    const scheduled = list.filter((s) => s.status === 'scheduled');
+    expect(scheduled.map((s) => s.createdAt)).toEqual([...scheduled.map((s) => s.createdAt)].sort().reverse());
+  }, 30_000);
+});
+
+async function joinAs(base: string, sessionId: string, names: string[]) {
+  const guests: string[] = [];
+  for (const name of names) {
+    const res = await api<{ token: string }>(base, `/api/sessions/${sessionId}/participants`, { body: { name } });
+    guests.push(res.body.token);
+  }
+  return { guests };
+}

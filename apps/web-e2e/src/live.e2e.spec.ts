@@ -1,0 +1,166 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { Browser, Page } from 'playwright-core';
+import { type BuiltServer, startBuiltServer } from './built-server';
+import { launchChromium } from './chromium';
+import { percentile, round } from './party';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => res(port));
+    });
+  });
+}
+
+interface Created {
+  show: { id: string; sessionId: string };
+  streamKey: string;
+  ingest: { rtmpUrl: string };
+}
+
+async function createShow(server: string, title: string): Promise<Created> {
+  const res = await fetch(`${server}/api/live`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ title, creatorName: 'Cleo' }),
+  });
+  if (res.status !== 201) throw new Error(`create show: ${res.status} ${await res.text()}`);
+  return (await res.json()) as Created;
+}
+
+/** ffmpeg publishing a test pattern over RTMP, like OBS would. */
+function publish(url: string): ChildProcess {
+  return spawn(
+    'ffmpeg',
+    [
+      '-v', 'error', '-nostdin', '-re',
+      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
+      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+      '-t', '300',
+      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-g', '30', '-pix_fmt', 'yuv420p',
+      '-c:a', 'aac', '-b:a', '64k',
+      '-f', 'flv', url,
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
+declare global {
+  interface Window {
+    __wpLive?: { latencyMs(): number | null; readonly video: HTMLVideoElement | null };
+  }
+}
+
+const currentTime = (page: Page) => page.evaluate(() => window.__wpLive?.video?.currentTime ?? 0);
+
+/** currentTime keeps moving: the stream really plays. */
+async function expectAdvancing(page: Page): Promise<void> {
+  await page.waitForFunction(() => (window.__wpLive?.video?.currentTime ?? 0) > 1, undefined, { timeout: 20_000 });
+  const a = await currentTime(page);
+  await sleep(2000);
+  const b = await currentTime(page);
+  expect(b - a).toBeGreaterThan(1.2);
+}
+
+describe('live shows in real browsers', () => {
+  let server: BuiltServer;
+  let browser: Browser;
+  let rtmpPort: number;
+  const publishers: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    rtmpPort = await freePort();
+    server = await startBuiltServer({ RTMP_PORT: String(rtmpPort), LIVE_PUBLISHER_GRACE_MS: '3000' });
+    browser = await launchChromium([
+      '--autoplay-policy=no-user-gesture-required',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const p of publishers) p.kill('SIGKILL');
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('plays an RTMP-published show with a few seconds of glass-to-glass latency, chat and a viewer count', async () => {
+    const created = await createShow(server.url, 'RTMP in the browser');
+    publishers.push(publish(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`));
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`viewer page error: ${e.message}`));
+    await page.goto(`${server.url}/live/${created.show.id}`);
+    await page.locator('[data-testid="live-badge"]').waitFor({ timeout: 20_000 });
+    await expectAdvancing(page);
+
+    // Glass-to-glass: now minus the capture time of the frame on screen (PROGRAM-DATE-TIME).
+    await sleep(3000);
+    const samples: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const ms = await page.evaluate(() => window.__wpLive?.latencyMs() ?? null);
+      if (ms !== null) samples.push(ms);
+      await sleep(500);
+    }
+    const p50 = percentile(samples, 50) / 1000;
+    console.log(
+      `live_glass_to_glass_s p50 ${round(p50, 2)} (samples ${samples.map((s) => round(s / 1000, 2)).join(', ')}; target < 3 s)`,
+    );
+    expect(samples.length).toBeGreaterThan(4);
+    expect(p50).toBeGreaterThan(0.3);
+    expect(p50).toBeLessThan(5);
+
+    // Join the chat: counted as a viewer, messages flow.
+    await page.fill('[data-testid="chat-name"]', 'Vic');
+    await page.click('[data-testid="join-chat"]');
+    await page.fill('[data-testid="chat-input"]', 'hello from the audience');
+    await page.press('[data-testid="chat-input"]', 'Enter');
+    await page.locator('[data-testid="chat-message"]', { hasText: 'hello from the audience' }).waitFor();
+    await page.locator('[data-testid="viewer-count"]', { hasText: '1 watching' }).waitFor({ timeout: 10_000 });
+
+    // The list page shows it on air with its viewers.
+    const list = await context.newPage();
+    await list.goto(`${server.url}/live`);
+    await list.locator('[data-testid="live-show"]', { hasText: 'RTMP in the browser' }).waitFor();
+    await context.close();
+  }, 90_000);
+
+  it('broadcasts from the Go-live page with a (fake) camera; another browser watches; Stop ends it with a recording', async () => {
+    const creator = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const studio = await creator.newPage();
+    studio.on('pageerror', (e) => console.error(`studio page error: ${e.message}`));
+    await studio.goto(`${server.url}/go-live`);
+    await studio.fill('[data-testid="show-title-input"]', 'Camera show');
+    await studio.fill('[data-testid="creator-name-input"]', 'Cleo');
+    await studio.click('[data-testid="create-show"]');
+    await studio.locator('[data-testid="stream-key"]').waitFor();
+    expect(await studio.getAttribute('[data-testid="stream-key"]', 'type')).toBe('password');
+    const href = await studio.getAttribute('[data-testid="viewer-link"]', 'href');
+    const showId = href?.split('/').pop() ?? '';
+
+    await studio.click('[data-testid="go-live"]');
+    await studio.locator('[data-testid="on-air"]').waitFor({ timeout: 15_000 });
+    await studio.locator('[data-testid="show-status"]', { hasText: 'Live' }).waitFor({ timeout: 15_000 });
+
+    const audience = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    const viewer = await audience.newPage();
+    viewer.on('pageerror', (e) => console.error(`viewer page error: ${e.message}`));
+    await viewer.goto(`${server.url}/live/${showId}`);
+    await expectAdvancing(viewer);
+    const ms = await viewer.evaluate(() => window.__wpLive?.latencyMs() ?? null);
+    console.log(`browser broadcast glass-to-glass ${ms === null ? 'n/a' : round(ms / 1000, 2)} s`);
+
+    await studio.click('[data-testid="stop-broadcast"]');
+    await studio.locator('[data-testid="show-status"]', { hasText: 'Ended' }).waitFor({ timeout: 15_000 });
+    await viewer.locator('[data-testid="show-ended"]').waitFor({ timeout: 15_000 });
+    await viewer.locator('[data-testid="watch-recording"]').waitFor({ timeout: 30_000 });
+    await creator.close();
+    await audience.close();
+  }, 120_000);
+});

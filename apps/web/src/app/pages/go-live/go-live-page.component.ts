@@ -1,0 +1,321 @@
+import {
+  ChangeDetectionStrategy,
+  Component,
+  DOCUMENT,
+  DestroyRef,
+  type ElementRef,
+  computed,
+  effect,
+  inject,
+  signal,
+  viewChild,
+} from '@angular/core';
+import { RouterLink } from '@angular/router';
+import { createLiveBodySchema, type LiveShow, type LiveStatus } from '@watch-party/contracts';
+import { isApiRequestError } from '../../services/api.service';
+import { IdentityStoreService } from '../../services/identity-store.service';
+import { LiveApiService } from '../../services/live-api.service';
+import { LiveBroadcastService } from '../../services/live-broadcast.service';
+import { toFieldErrors, type FieldErrors } from '../../util/form-errors';
+import { formatTime } from '../../util/format';
+
+/** What the creator's browser keeps to come back to its show (the key is shown to it only). */
+export interface CreatorShow {
+  id: string;
+  title: string;
+  sessionId: string;
+  streamKey: string;
+  rtmpUrl: string | null;
+}
+
+export const CREATOR_SHOW_KEY = 'wp.live.creator';
+const POLL_MS = 3000;
+const COPIED_MS = 2000;
+
+export type SourceKind = 'camera' | 'screen';
+
+/** "rtmp://host:1935/live" → the full URL ffmpeg takes, key included. */
+export function fullRtmpUrl(rtmpUrl: string, key: string): string {
+  return `${rtmpUrl.replace(/\/+$/, '')}/${key}`;
+}
+
+@Component({
+  selector: 'wp-go-live-page',
+  changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [RouterLink],
+  providers: [LiveBroadcastService],
+  templateUrl: './go-live-page.component.html',
+  styleUrl: './go-live-page.component.scss',
+})
+export class GoLivePageComponent {
+  private readonly live = inject(LiveApiService);
+  private readonly identities = inject(IdentityStoreService);
+  private readonly document = inject(DOCUMENT);
+  protected readonly broadcast = inject(LiveBroadcastService);
+
+  protected readonly title = signal('');
+  protected readonly name = signal(this.identities.lastName());
+  protected readonly errors = signal<FieldErrors>({});
+  protected readonly busy = signal(false);
+  protected readonly createError = signal<string | null>(null);
+
+  protected readonly created = signal<CreatorShow | null>(null);
+  protected readonly show = signal<LiveShow | null>(null);
+  protected readonly status = computed<LiveStatus>(() => this.show()?.status ?? 'scheduled');
+  protected readonly keyVisible = signal(false);
+  protected readonly copied = signal<'server' | 'key' | null>(null);
+
+  protected readonly source = signal<SourceKind>('camera');
+  protected readonly stream = signal<MediaStream | null>(null);
+  protected readonly mediaError = signal<string | null>(null);
+  protected readonly acquiring = signal(false);
+  protected readonly now = signal(Date.now());
+  protected readonly elapsed = computed(() => {
+    const started = this.broadcast.startedAt();
+    return started === null ? '0:00' : formatTime((this.now() - started) / 1000);
+  });
+  protected readonly onAir = computed(() => this.broadcast.status() === 'live' || this.broadcast.status() === 'reconnecting');
+  protected readonly canRecord = this.broadcast.supported;
+  protected readonly hasDisplayMedia = !!this.document.defaultView?.navigator.mediaDevices?.getDisplayMedia;
+  protected readonly ending = signal(false);
+
+  private readonly preview = viewChild<ElementRef<HTMLVideoElement>>('preview');
+  private readonly titleInput = viewChild<ElementRef<HTMLInputElement>>('titleInput');
+  private pollTimer: ReturnType<typeof setTimeout> | undefined;
+  private clockTimer: ReturnType<typeof setInterval> | undefined;
+  private copiedTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor() {
+    effect(() => {
+      const video = this.preview()?.nativeElement;
+      const stream = this.stream();
+      if (video && video.srcObject !== stream) {
+        video.srcObject = stream;
+        if (stream) void video.play().catch(() => undefined);
+      }
+    });
+    effect(() => {
+      clearInterval(this.clockTimer);
+      if (this.onAir()) this.clockTimer = setInterval(() => this.now.set(Date.now()), 1000);
+    });
+    this.restore();
+    inject(DestroyRef).onDestroy(() => {
+      clearTimeout(this.pollTimer);
+      clearInterval(this.clockTimer);
+      clearTimeout(this.copiedTimer);
+      this.stopTracks();
+    });
+  }
+
+  protected async create(event: Event): Promise<void> {
+    event.preventDefault();
+    if (this.busy()) return;
+    const parsed = createLiveBodySchema.safeParse({ title: this.title(), creatorName: this.name() });
+    if (!parsed.success) {
+      this.errors.set(toFieldErrors(parsed.error));
+      if (this.errors()['title']) this.titleInput()?.nativeElement.focus();
+      return;
+    }
+    this.errors.set({});
+    this.createError.set(null);
+    this.busy.set(true);
+    try {
+      const created = await this.live.create(parsed.data);
+      this.identities.set(created.show.sessionId, {
+        token: created.token,
+        participantId: created.participantId,
+        name: parsed.data.creatorName,
+      });
+      const mine: CreatorShow = {
+        id: created.show.id,
+        title: created.show.title,
+        sessionId: created.show.sessionId,
+        streamKey: created.streamKey,
+        rtmpUrl: created.ingest.rtmpUrl,
+      };
+      this.save(mine);
+      this.created.set(mine);
+      this.show.set(created.show);
+      this.poll();
+    } catch (error) {
+      this.createError.set(
+        isApiRequestError(error)
+          ? error.isNetworkError
+            ? 'Server unreachable. Check your connection and try again.'
+            : error.message
+          : 'Something went wrong, try again.',
+      );
+    } finally {
+      this.busy.set(false);
+    }
+  }
+
+  protected edit(field: 'title' | 'name', value: string): void {
+    (field === 'title' ? this.title : this.name).set(value);
+    if (this.errors()[field === 'name' ? 'creatorName' : 'title']) this.errors.set({});
+  }
+
+  protected chooseSource(kind: SourceKind): void {
+    if (this.source() === kind || this.onAir()) return;
+    this.source.set(kind);
+    this.stopTracks();
+  }
+
+  /** Asks for the camera and microphone (or a screen) and shows it. */
+  protected async startPreview(): Promise<MediaStream | null> {
+    const devices = this.document.defaultView?.navigator.mediaDevices;
+    if (!devices) {
+      this.mediaError.set('This browser does not give pages access to cameras (a secure https:// page is needed).');
+      return null;
+    }
+    this.acquiring.set(true);
+    this.mediaError.set(null);
+    try {
+      const stream =
+        this.source() === 'screen'
+          ? await devices.getDisplayMedia({ video: { frameRate: { ideal: 30 } }, audio: true })
+          : await devices.getUserMedia({
+              video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
+              audio: true,
+            });
+      this.stopTracks();
+      this.stream.set(stream);
+      // The user stopped sharing from the browser's own bar: stop the broadcast too.
+      stream.getVideoTracks()[0]?.addEventListener('ended', () => {
+        if (this.onAir()) void this.stopBroadcast();
+        else this.stopTracks();
+      });
+      return stream;
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      this.mediaError.set(
+        name === 'NotAllowedError'
+          ? 'Permission denied. Allow camera and microphone (or screen sharing) for this site and try again.'
+          : name === 'NotFoundError'
+            ? 'No camera or microphone found.'
+            : "Couldn't start the camera or screen capture.",
+      );
+      return null;
+    } finally {
+      this.acquiring.set(false);
+    }
+  }
+
+  protected async goLive(): Promise<void> {
+    const mine = this.created();
+    if (!mine) return;
+    const stream = this.stream() ?? (await this.startPreview());
+    if (!stream) return;
+    await this.broadcast.start(stream, mine.streamKey);
+    this.poll();
+  }
+
+  protected async stopBroadcast(): Promise<void> {
+    await this.broadcast.stop();
+    this.stopTracks();
+    this.poll();
+  }
+
+  /** For OBS users: end the show from here. */
+  protected async endShow(): Promise<void> {
+    const mine = this.created();
+    if (!mine || this.ending()) return;
+    this.ending.set(true);
+    try {
+      if (this.onAir()) await this.stopBroadcast();
+      this.show.set(await this.live.end(mine.id, mine.streamKey));
+    } catch {
+      this.mediaError.set("Couldn't end the show. Try again.");
+    } finally {
+      this.ending.set(false);
+    }
+  }
+
+  protected startOver(): void {
+    if (this.onAir()) return;
+    this.stopTracks();
+    clearTimeout(this.pollTimer);
+    this.created.set(null);
+    this.show.set(null);
+    this.keyVisible.set(false);
+    this.broadcast.status.set('idle');
+    this.broadcast.problem.set(null);
+    this.broadcast.startedAt.set(null);
+    this.title.set('');
+    try {
+      this.document.defaultView?.localStorage.removeItem(CREATOR_SHOW_KEY);
+    } catch {
+      // storage unavailable: nothing kept
+    }
+  }
+
+  protected async copy(what: 'server' | 'key'): Promise<void> {
+    const mine = this.created();
+    if (!mine) return;
+    const text = what === 'key' ? mine.streamKey : (mine.rtmpUrl ?? '');
+    try {
+      await this.document.defaultView?.navigator.clipboard.writeText(text);
+      this.copied.set(what);
+      clearTimeout(this.copiedTimer);
+      this.copiedTimer = setTimeout(() => this.copied.set(null), COPIED_MS);
+    } catch {
+      this.copied.set(null);
+    }
+  }
+
+  protected fullUrl(mine: CreatorShow): string {
+    return mine.rtmpUrl ? fullRtmpUrl(mine.rtmpUrl, mine.streamKey) : '';
+  }
+
+  private poll(): void {
+    clearTimeout(this.pollTimer);
+    const mine = this.created();
+    if (!mine) return;
+    this.pollTimer = setTimeout(async () => {
+      try {
+        const show = await this.live.get(mine.id);
+        if (this.created()?.id !== mine.id) return;
+        this.show.set(show);
+        if (show.status === 'ended') return;
+      } catch {
+        // keep polling
+      }
+      this.poll();
+    }, POLL_MS);
+  }
+
+  private restore(): void {
+    let saved: CreatorShow | null = null;
+    try {
+      saved = JSON.parse(this.document.defaultView?.localStorage.getItem(CREATOR_SHOW_KEY) ?? 'null') as CreatorShow | null;
+    } catch {
+      saved = null;
+    }
+    if (!saved?.id || !saved.streamKey) return;
+    const mine = saved;
+    void this.live.get(mine.id).then(
+      (show) => {
+        if (show.status === 'ended' || this.created()) return;
+        this.created.set(mine);
+        this.show.set(show);
+        this.poll();
+      },
+      () => undefined,
+    );
+  }
+
+  private save(mine: CreatorShow): void {
+    try {
+      this.document.defaultView?.localStorage.setItem(CREATOR_SHOW_KEY, JSON.stringify(mine));
+    } catch {
+      // storage unavailable: the key is shown now only
+    }
+  }
+
+  private stopTracks(): void {
+    this.stream()
+      ?.getTracks()
+      .forEach((t) => t.stop());
+    this.stream.set(null);
+  }
+}

@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { displayName } from './rest';
+
+/** Live shows (CONTRACT sections 3 and 5). */
+export const liveStatusSchema = z.enum(['scheduled', 'live', 'ended']);
+export type LiveStatus = z.infer<typeof liveStatusSchema>;
+
+export const createLiveBodySchema = z.strictObject({
+  title: z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(120, { error: 'must be at most 120 characters' }),
+  creatorName: displayName,
+});
+export type CreateLiveBody = z.infer<typeof createLiveBodySchema>;
+
+/** added to the contract: `POST /api/live/:id/end`, the creator ends the show with its key */
+export const endLiveBodySchema = z.strictObject({
+  streamKey: z.string({ error: 'must be a string' }).min(1).max(256),
+});
+export type EndLiveBody = z.infer<typeof endLiveBodySchema>;
+
+export const liveShowSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  creatorName: z.string(),
+  status: liveStatusSchema,
+  startedAt: z.string().nullable(),
+  /** viewers connected to the show's party right now (all replicas), the creator not counted */
+  viewerCount: z.number().int(),
+  /** the live playlist while on air and playable, else null */
+  hlsUrl: z.string().nullable(),
+  sessionId: z.string(),
+  /** added to the contract: the library item made from the recording, once the show has ended */
+  recordingMediaId: z.string().optional(),
+  /** added to the contract */
+  createdAt: z.string().optional(),
+  /** added to the contract */
+  endedAt: z.string().nullable().optional(),
+});
+export type LiveShow = z.infer<typeof liveShowSchema>;
+
+export const liveIngestSchema = z.object({
+  /** OBS "Server" (`rtmp://HOST:PORT/live`); the stream key goes after it. Null when RTMP is disabled. */
+  rtmpUrl: z.string().nullable(),
+  /** Socket.IO namespace for browser publishing (`/live-ingest`, handshake `auth: { streamKey }`) */
+  wsPath: z.string(),
+});
+export type LiveIngest = z.infer<typeof liveIngestSchema>;
+
+export const createdLiveShowSchema = z.object({
+  show: liveShowSchema,
+  /** secret: whoever has it can publish; shown to the creator only, once */
+  streamKey: z.string(),
+  ingest: liveIngestSchema,
+  /** added to the contract: the creator's identity (host) in the show's party */
+  participantId: z.string(),
+  token: z.string(),
+});
+export type CreatedLiveShow = z.infer<typeof createdLiveShowSchema>;
+
+export const LIVE_INGEST_NAMESPACE = '/live-ingest';
+export const LIVE_RTMP_APP = 'live';
+
+/** `/live-ingest` client -> server. `chunk` is binary MediaRecorder data (at most 1 MiB). */
+export interface LiveIngestClientEvents {
+  chunk: (data: ArrayBuffer | Uint8Array, ack?: (result: { ok: boolean; error?: string }) => void) => void;
+  /** Stop publishing and end the show now. */
+  end: (ack?: (result: { ok: boolean }) => void) => void;
+}
+
+/** `/live-ingest` server -> client. */
+export interface LiveIngestServerEvents {
+  /** Publishing accepted: the show is live. */
+  'ingest:ready': (payload: { showId: string }) => void;
+  /** The server stopped this publisher (show ended, bitrate cap, packager failure); a disconnect follows. */
+  'ingest:stopped': (payload: { reason: string }) => void;
+}
+
+/** Limits of live ingest. */
+export const LIVE_LIMITS = {
+  /** averaged over `bitrateWindowMs`; beyond it the publisher is disconnected */
+  maxIngestBitsPerSec: 8_000_000,
+  bitrateWindowMs: 5000,
+  /** the publisher may be gone this long before the show ends */
+  publisherGraceMs: 15_000,
+} as const;
