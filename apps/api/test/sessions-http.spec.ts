@@ -83,6 +83,7 @@ describe('sessions over HTTP (single process, in-memory)', () => {
     const schema = res.body.paths['/sessions']?.['post']?.requestBody.content['application/json'].schema;
     expect(schema?.required).toEqual(['hostName']);
     expect(schema?.properties['hostName']).toMatchObject({ minLength: 1, maxLength: 32 });
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/media', '/media/{id}/file', '/live', '/live/{id}/hls/index.m3u8']));
   });
 
   it('answers health and sends security headers', async () => {
