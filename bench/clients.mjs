@@ -40,8 +40,9 @@ async function connectAll(specs, concurrency) {
   let failed = 0;
   const errors = [];
   const perUrl = {};
+  let hostsFailed = 0;
   let next = 0;
-  const one = async (spec) => {
+  const attempt = async (spec) => {
     let readyResolve;
     const ready = new Promise((r) => (readyResolve = r));
     const client = new SioClient(spec.url, { token: spec.token }, {
@@ -57,17 +58,37 @@ async function connectAll(specs, concurrency) {
       },
     });
     client.spec = spec;
-    const timeout = new Promise((_, rej) => setTimeout(() => rej(new Error('no snapshot within 30 s')), 30000).unref());
+    let timer;
+    const timeout = new Promise((_, rej) => {
+      timer = setTimeout(() => rej(new Error('no snapshot within 30 s')), 30000);
+    });
     try {
       await Promise.race([client.ready.then(() => ready), timeout]);
-      clients.push(client);
-      if (spec.host) hosts.push(client);
-      ok++;
-      perUrl[spec.url] = (perUrl[spec.url] ?? 0) + 1;
+      return client;
     } catch (err) {
-      failed++;
-      if (errors.length < 5) errors.push(String(err.message ?? err));
       client.close();
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const one = async (spec) => {
+    // an overloaded server may drop a handshake: try up to 3 times
+    for (let i = 0; ; i++) {
+      try {
+        const client = await attempt(spec);
+        clients.push(client);
+        if (spec.host) hosts.push(client);
+        ok++;
+        perUrl[spec.url] = (perUrl[spec.url] ?? 0) + 1;
+        return;
+      } catch (err) {
+        if (i < 2) continue;
+        failed++;
+        if (errors.length < 5) errors.push(String(err.message ?? err));
+        if (spec.host) hostsFailed++;
+        return;
+      }
     }
   };
   await Promise.all(
@@ -75,7 +96,7 @@ async function connectAll(specs, concurrency) {
       while (next < specs.length) await one(specs[next++]);
     }),
   );
-  return { ok, failed, errors, perUrl, ms: monoMs() - start };
+  return { ok, failed, hostsFailed, errors, perUrl, ms: monoMs() - start };
 }
 
 process.on('message', async (msg) => {

@@ -29,7 +29,7 @@ function split(clients) {
 }
 
 async function ramp(servers, clients, settleMs) {
-  await sleep(1500);
+  await sleep(1000);
   const before = await rssAfterGc(servers);
   const gen = new LoadGen(WORKERS);
   try {
@@ -57,7 +57,7 @@ async function ramp(servers, clients, settleMs) {
 
 export async function connectionsBench({ quick, emit }) {
   const total = quick ? 1000 : 10000;
-  const settleMs = quick ? 3000 : 8000;
+  const settleMs = quick ? 1000 : 8000;
 
   let ref;
   const bares = [];

@@ -61,6 +61,7 @@ export class LoadGen {
     return {
       ok: results.reduce((a, r) => a + r.ok, 0),
       failed: results.reduce((a, r) => a + r.failed, 0),
+      hostsFailed: results.reduce((a, r) => a + r.hostsFailed, 0),
       errors: results.flatMap((r) => r.errors),
       perUrl,
       ms: Math.max(...results.map((r) => r.ms)),

@@ -16,11 +16,16 @@ import { SupervisorService } from './supervisor.service';
 
 /** Drift-only status changes are announced at most this often per session and replica. */
 const DRIFT_BROADCAST_MS = 2000;
+/**
+ * Joins and leaves are announced within this long: a burst of 200 people connecting costs a
+ * few full-list broadcasts instead of 200 (each list goes to everyone: O(n^2) bytes).
+ */
+export const PRESENCE_BROADCAST_MS = 100;
 
 /** Roles, settings, kicks and status reports: the host's tools and everyone's presence. */
 @Injectable()
 export class GroupService {
-  private readonly pendingDrift = new Map<string, NodeJS.Timeout>();
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
 
   constructor(
     private readonly sessions: SessionRepository,
@@ -74,7 +79,7 @@ export class GroupService {
       await this.announceParticipants(ctx.sessionId);
       await this.supervisor.onStatus(ctx.sessionId, ctx.participantId, report.status);
     } else if (before.driftMs !== driftMs) {
-      this.announceSoon(ctx.sessionId);
+      this.announceSoon(ctx.sessionId, DRIFT_BROADCAST_MS);
     }
   }
 
@@ -82,14 +87,18 @@ export class GroupService {
     this.broadcaster.toSession(sessionId, 'participants:update', await this.presence.participants(sessionId));
   }
 
-  private announceSoon(sessionId: string) {
-    if (this.pendingDrift.has(sessionId)) return;
+  /** One announcement within `withinMs`, however many changes ask for one meanwhile. */
+  announceSoon(sessionId: string, withinMs: number) {
+    const dueAt = Date.now() + withinMs;
+    const current = this.pending.get(sessionId);
+    if (current && current.dueAt <= dueAt) return;
+    if (current) clearTimeout(current.timer);
     const timer = setTimeout(() => {
-      this.pendingDrift.delete(sessionId);
+      this.pending.delete(sessionId);
       this.announceParticipants(sessionId).catch(() => undefined);
-    }, DRIFT_BROADCAST_MS);
+    }, withinMs);
     timer.unref();
-    this.pendingDrift.set(sessionId, timer);
+    this.pending.set(sessionId, { timer, dueAt });
   }
 
   private async requireHost(ctx: SocketData): Promise<Actor> {
@@ -99,6 +108,6 @@ export class GroupService {
   }
 
   onModuleDestroy() {
-    for (const timer of this.pendingDrift.values()) clearTimeout(timer);
+    for (const { timer } of this.pending.values()) clearTimeout(timer);
   }
 }

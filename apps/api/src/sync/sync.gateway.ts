@@ -12,6 +12,7 @@ import { SESSION_TTL_MS } from '../session/session.service';
 import { TokenError, TokenService } from '../session/token.service';
 import { Broadcaster } from './broadcaster';
 import { EventRouter } from './event-router';
+import { GroupService, PRESENCE_BROADCAST_MS } from './group.service';
 import { PresenceService } from './presence.service';
 import { SupervisorService } from './supervisor.service';
 import { type AppServer, type AppSocket, participantRoom, sessionRoom } from './socket-types';
@@ -37,6 +38,7 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly supervisor: SupervisorService,
     private readonly metrics: Metrics,
     private readonly shutdown: ShutdownService,
+    private readonly group: GroupService,
   ) {
     shutdown.onDrain(() => this.drain());
   }
@@ -82,7 +84,7 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       }
       socket.emit('session:snapshot', snapshot);
       this.metrics.sessions.set(this.broadcaster.localSessionIds().length);
-      this.broadcaster.toSession(sessionId, 'participants:update', snapshot.participants);
+      this.group.announceSoon(sessionId, PRESENCE_BROADCAST_MS);
     } catch (err) {
       this.logger.error(`connect ${socket.id}: ${(err as Error).message}`);
       socket.disconnect(true);
@@ -96,7 +98,7 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.metrics.sessions.set(this.broadcaster.localSessionIds().length);
     try {
       await this.presence.disconnect(sessionId, socket.id);
-      this.broadcaster.toSession(sessionId, 'participants:update', await this.presence.participants(sessionId));
+      this.group.announceSoon(sessionId, PRESENCE_BROADCAST_MS);
       this.supervisor.onDisconnect(sessionId);
     } catch (err) {
       this.logger.warn(`disconnect ${socket.id}: ${(err as Error).message}`);
