@@ -9,8 +9,7 @@ import {
 } from '@watch-party/contracts';
 import type { Request, Response } from 'express';
 import { readFile } from 'node:fs/promises';
-import send from 'send';
-import { errorBody } from '../common/http-errors';
+import { IMMUTABLE, serveFile } from '../common/serve-file';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { correctPlaylist, PLAYLIST_NAME } from './live-packager';
 import { LiveService } from './live.service';
@@ -65,14 +64,6 @@ export class LiveController {
     if (!path) throw new NotFoundException('no such file');
     await this.live.require(id);
     res.setHeader('Content-Type', 'video/mp2t');
-    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-    send(req, path, { etag: true, lastModified: true, acceptRanges: true, cacheControl: false })
-      .on('error', (err: { status?: number }) => {
-        const status = err.status === 416 ? 416 : err.status === 404 || err.status === 403 ? 404 : 500;
-        if (res.headersSent) return res.destroy();
-        res.removeHeader('Cache-Control');
-        res.status(status).json(errorBody(status, status === 404 ? 'no such file' : 'could not read the file'));
-      })
-      .pipe(res);
+    serveFile(req, res, path, IMMUTABLE);
   }
 }

@@ -1,12 +1,9 @@
 import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
 import type { Media } from '@watch-party/contracts';
 import type { Request, Response } from 'express';
-import send from 'send';
-import { errorBody } from '../common/http-errors';
+import { IMMUTABLE, serveFile } from '../common/serve-file';
 import { HLS_CONTENT_TYPES, MediaStorage } from './media-storage';
 import { MediaService } from './media.service';
-
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 @Controller('media')
 export class MediaController {
@@ -42,14 +39,14 @@ export class MediaController {
   async file(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     const r = await this.media.require(id);
     res.setHeader('Content-Type', r.contentType);
-    serve(req, res, this.storage.originalPath(id, r.originalName), 'public, max-age=3600');
+    serveFile(req, res, this.storage.originalPath(id, r.originalName), 'public, max-age=3600');
   }
 
   @Get(':id/poster.jpg')
   async poster(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     const r = await this.media.require(id);
     if (!r.hasPoster) throw new NotFoundException('no poster yet');
-    serve(req, res, this.storage.posterPath(id), 'public, max-age=3600');
+    serveFile(req, res, this.storage.posterPath(id), 'public, max-age=3600');
   }
 
   /** 404 until at least one rendition has a segment (CONTRACT section 3). */
@@ -78,18 +75,6 @@ export class MediaController {
     const ext = name.slice(name.lastIndexOf('.') + 1);
     res.setHeader('Content-Type', HLS_CONTENT_TYPES[ext] ?? 'application/octet-stream');
     // Playlists change while encoding (EVENT); segments never change once written.
-    serve(req, res, path, ext === 'm3u8' ? 'no-cache' : IMMUTABLE);
+    serveFile(req, res, path, ext === 'm3u8' ? 'no-cache' : IMMUTABLE);
   }
-}
-
-function serve(req: Request, res: Response, path: string, cacheControl: string) {
-  res.setHeader('Cache-Control', cacheControl);
-  send(req, path, { etag: true, lastModified: true, acceptRanges: true, cacheControl: false, dotfiles: 'allow' })
-    .on('error', (err: { status?: number }) => {
-      const status = err.status === 416 ? 416 : err.status === 404 || err.status === 403 ? 404 : 500;
-      if (res.headersSent) return res.destroy();
-      res.removeHeader('Cache-Control');
-      res.status(status).json(errorBody(status, status === 404 ? 'no such file' : 'could not read the file'));
-    })
-    .pipe(res);
 }
