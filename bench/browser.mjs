@@ -14,13 +14,12 @@
 // measures them one after the other.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/chromium.mjs';
 import { io } from 'socket.io-client';
 import { startDelayProxy } from './lib/delay-proxy.mjs';
 import { serveStatic } from './lib/static-server.mjs';
 import { BENCH_DIR, ROOT, ffmpeg, log, makeTempDir, maxOf, percentile, postJson, round, sleep, startApi } from './lib/util.mjs';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FOLLOWERS = 3;
 /** Samples within this long after a command (server time) are transitions, not steady state. */
 const SETTLE_MS = 1000;
@@ -52,23 +51,6 @@ async function makeHlsClip(dir, seconds) {
   return dir;
 }
 
-function launch() {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
-}
 
 /** In-page recorder: 100 ms samples and every presented frame, stamped with server time. */
 function installRecorder() {
@@ -292,7 +274,7 @@ export async function browserBench({ quick, emit }) {
   });
   const src = stat.url('/clip/hls/index.m3u8');
   const api = await startApi();
-  const browser = await launch();
+  const browser = await launchChromium();
   try {
     for (const network of ['loopback', 'delay']) {
       const proxy = network === 'delay' ? await startDelayProxy(api.port, { baseMs: 100, jitterMs: 30 }) : null;

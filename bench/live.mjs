@@ -11,7 +11,7 @@
 // default config in a plain page, sampled the same way.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './lib/chromium.mjs';
 import { serveStatic } from './lib/static-server.mjs';
 import {
   LOOPBACK,
@@ -29,27 +29,9 @@ import {
   stopChild,
 } from './lib/util.mjs';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SAMPLE_EVERY_MS = 500;
 const JOIN_AFTER_SEGMENTS = 3;
 
-function launch() {
-  return chromium.launch({
-    executablePath: CHROMIUM_PATH,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
-}
 
 /** The e2e publisher (apps/web-e2e/src/live.e2e.spec.ts): a test pattern over RTMP, in real time. */
 function publish(url) {
@@ -236,7 +218,7 @@ async function measureReference(browser, seconds) {
 
 export async function liveBench({ quick, emit }) {
   const seconds = quick ? 8 : 20;
-  const browser = await launch();
+  const browser = await launchChromium();
   let app = null;
   let ref = null;
   let error;
