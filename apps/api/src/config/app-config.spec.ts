@@ -18,6 +18,33 @@ describe('loadConfig', () => {
       transcodeConcurrency: 1,
     });
     expect(c.replicaId).toMatch(/^[A-Za-z0-9_-]{8}$/);
+    expect(c.dataDir).toBe('./data');
+    expect(c.limits).toEqual({
+      rtmpMaxConnections: 64,
+      rtmpMaxConnectionsPerAddress: 8,
+      rtmpPublishTimeoutMs: 10_000,
+      rtmpMaxMessageBytes: 4 * 1024 * 1024,
+      rtmpMaxUnfinishedBytes: 8 * 1024 * 1024,
+      rtmpMaxChunkStreams: 32,
+      liveMaxKbps: 12_000,
+      uploadsPerHour: 20,
+      maxMediaSeconds: 21_600,
+      maxVideoSidePx: 4096,
+      maxVideoFps: 120,
+      transcodeTimeoutMinSec: 600,
+      transcodeTimeoutFactor: 3,
+      maxSocketsPerAddress: 50,
+    });
+  });
+
+  it('puts MEDIA_DIR under DATA_DIR unless it is given', () => {
+    expect(loadConfig({ DATA_DIR: '/srv/wp/' }).mediaDir).toBe('/srv/wp/media');
+    expect(loadConfig({ DATA_DIR: '/srv/wp', MEDIA_DIR: '/mnt/media' }).mediaDir).toBe('/mnt/media');
+  });
+
+  it('reads every abuse limit from the environment', () => {
+    const c = loadConfig({ RTMP_MAX_CONNECTIONS: '3', UPLOADS_PER_HOUR: '2', MAX_SOCKETS_PER_ADDRESS: '7', LIVE_MAX_KBPS: '500' });
+    expect(c.limits).toMatchObject({ rtmpMaxConnections: 3, uploadsPerHour: 2, maxSocketsPerAddress: 7, liveMaxKbps: 500 });
   });
 
   it('parses every variable', () => {

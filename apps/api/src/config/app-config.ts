@@ -8,6 +8,7 @@ export interface AppConfig {
   port: number;
   host: string;
   redisUrl: string | null;
+  dataDir: string;
   mediaDir: string;
   /** Explicit secret; null means "generate" (per process, or once per cluster via Redis). */
   appSecret: string | null;
@@ -20,11 +21,30 @@ export interface AppConfig {
   sessionCreatePerMin: number;
   passwordFailuresPerMin: number;
   transcodeConcurrency: number;
+  limits: AbuseLimits;
   trustProxy: boolean;
   webDir: string | null;
   logLevel: string;
   /** Unique per process: tags this replica's presence entries in Redis. */
   replicaId: string;
+}
+
+/** What one anonymous client may use; each refusal is logged once and counted in /metrics. */
+export interface AbuseLimits {
+  rtmpMaxConnections: number;
+  rtmpMaxConnectionsPerAddress: number;
+  rtmpPublishTimeoutMs: number;
+  rtmpMaxMessageBytes: number;
+  rtmpMaxUnfinishedBytes: number;
+  rtmpMaxChunkStreams: number;
+  liveMaxKbps: number;
+  uploadsPerHour: number;
+  maxMediaSeconds: number;
+  maxVideoSidePx: number;
+  maxVideoFps: number;
+  transcodeTimeoutMinSec: number;
+  transcodeTimeoutFactor: number;
+  maxSocketsPerAddress: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -43,7 +63,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     redisUrl: e.REDIS_URL ?? null,
-    mediaDir: e.MEDIA_DIR,
+    dataDir: e.DATA_DIR,
+    mediaDir: e.MEDIA_DIR ?? `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
     appSecret: e.APP_SECRET ?? null,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     ffmpegPath: e.FFMPEG_PATH,
@@ -54,6 +75,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sessionCreatePerMin: e.SESSION_CREATE_PER_MIN,
     passwordFailuresPerMin: e.PASSWORD_FAILURES_PER_MIN,
     transcodeConcurrency: e.TRANSCODE_CONCURRENCY,
+    limits: {
+      rtmpMaxConnections: e.RTMP_MAX_CONNECTIONS,
+      rtmpMaxConnectionsPerAddress: e.RTMP_MAX_CONNECTIONS_PER_ADDRESS,
+      rtmpPublishTimeoutMs: e.RTMP_PUBLISH_TIMEOUT_MS,
+      rtmpMaxMessageBytes: e.RTMP_MAX_MESSAGE_BYTES,
+      rtmpMaxUnfinishedBytes: e.RTMP_MAX_UNFINISHED_BYTES,
+      rtmpMaxChunkStreams: e.RTMP_MAX_CHUNK_STREAMS,
+      liveMaxKbps: e.LIVE_MAX_KBPS,
+      uploadsPerHour: e.UPLOADS_PER_HOUR,
+      maxMediaSeconds: e.MAX_MEDIA_SECONDS,
+      maxVideoSidePx: e.MAX_VIDEO_SIDE_PX,
+      maxVideoFps: e.MAX_VIDEO_FPS,
+      transcodeTimeoutMinSec: e.TRANSCODE_TIMEOUT_MIN_SEC,
+      transcodeTimeoutFactor: e.TRANSCODE_TIMEOUT_FACTOR,
+      maxSocketsPerAddress: e.MAX_SOCKETS_PER_ADDRESS,
+    },
     trustProxy: e.TRUST_PROXY,
     webDir: e.WEB_DIR ?? null,
     logLevel: e.LOG_LEVEL,

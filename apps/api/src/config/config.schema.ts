@@ -21,7 +21,9 @@ export const envSchema = z.object({
     .trim()
     .regex(/^rediss?:\/\//, { error: 'must start with redis:// or rediss://' })
     .optional(),
-  MEDIA_DIR: z.string().trim().min(1).default('./data/media'),
+  /** Durable data (the embedded store); MEDIA_DIR defaults to DATA_DIR/media. */
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  MEDIA_DIR: z.string().trim().min(1).optional(),
   APP_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   MAX_UPLOAD_BYTES: int(1, Number.MAX_SAFE_INTEGER).default(4294967296),
   FFMPEG_PATH: z.string().trim().min(1).default('ffmpeg'),
@@ -42,6 +44,35 @@ export const envSchema = z.object({
   SESSION_CREATE_PER_MIN: int(1, 1_000_000).default(30),
   PASSWORD_FAILURES_PER_MIN: int(1, 1_000_000).default(5),
   TRANSCODE_CONCURRENCY: int(1, 64).default(1),
+
+  // ---- Abuse limits (every one named, configurable, logged once per offender, counted) ----
+  /** RTMP connections open at once on this replica (publishing or not). */
+  RTMP_MAX_CONNECTIONS: int(1, 100_000).default(64),
+  /** RTMP connections per client address that have not published yet. */
+  RTMP_MAX_CONNECTIONS_PER_ADDRESS: int(1, 100_000).default(8),
+  /** Handshake + connect + publish must complete this soon after the TCP connection opens. */
+  RTMP_PUBLISH_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  /** One RTMP message (a video frame) at most this large, assembled. */
+  RTMP_MAX_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** Unfinished message data one RTMP connection may hold across all its chunk streams. */
+  RTMP_MAX_UNFINISHED_BYTES: int(1024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** Chunk streams one RTMP connection may use. */
+  RTMP_MAX_CHUNK_STREAMS: int(2, 65_599).default(32),
+  /** Ingest bitrate cap, averaged over 5 s (RTMP and browser publishers). */
+  LIVE_MAX_KBPS: int(100, 1_000_000).default(12_000),
+  /** Uploads accepted per client address per hour (429 beyond). */
+  UPLOADS_PER_HOUR: int(1, 1_000_000).default(20),
+  /** Longest source accepted, in seconds (415 beyond). */
+  MAX_MEDIA_SECONDS: int(1, 10_000_000).default(21_600),
+  /** Largest source width or height accepted, in pixels (415 beyond). */
+  MAX_VIDEO_SIDE_PX: int(16, 65_536).default(4096),
+  /** Highest source frame rate accepted (415 beyond). */
+  MAX_VIDEO_FPS: int(1, 10_000).default(120),
+  /** A transcode job is stopped after max(this, TRANSCODE_TIMEOUT_FACTOR x duration) seconds. */
+  TRANSCODE_TIMEOUT_MIN_SEC: int(1, 10_000_000).default(600),
+  TRANSCODE_TIMEOUT_FACTOR: int(1, 1000).default(3),
+  /** Socket.IO connections per client address per replica ("too many connections" beyond). */
+  MAX_SOCKETS_PER_ADDRESS: int(1, 1_000_000).default(50),
   /** Honour X-Forwarded-For from a load balancer (set in the docker images). */
   TRUST_PROXY: bool.default(false),
   /** Where the built Angular app lives; defaults to the dist folder next to the API build. */

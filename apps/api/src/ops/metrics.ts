@@ -16,6 +16,7 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly rateLimited = new Counter({ name: 'wp_rate_limited_total', help: 'Requests and events refused by a rate limit', labelNames: ['kind'], registers: [this.registry] });
+  readonly refusals = new Counter({ name: 'wp_refusals_total', help: 'Client requests refused by an abuse limit, by reason', labelNames: ['reason'], registers: [this.registry] });
   readonly transcodeJobs = new Counter({ name: 'wp_transcode_jobs_total', help: 'Transcode jobs finished, by result', labelNames: ['result'], registers: [this.registry] });
   readonly transcodesRunning = new Gauge({ name: 'wp_transcodes_running', help: 'ffmpeg transcodes running on this replica', registers: [this.registry] });
 

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { Clock } from '../common/clock';
-import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from '../common/rate-limiter';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MediaModule } from '../media/media.module';
 import { RedisService } from '../redis/redis.service';
@@ -25,13 +24,7 @@ import { TokenService } from './token.service';
           ? new RedisSessionRepository(redis.client, config.replicaId)
           : new MemorySessionRepository(clock),
     },
-    {
-      provide: RateLimiter,
-      inject: [RedisService, Clock],
-      useFactory: (redis: RedisService, clock: Clock) =>
-        redis.client ? new RedisRateLimiter(redis.client) : new MemoryRateLimiter(clock),
-    },
   ],
-  exports: [SessionService, TokenService, SessionRepository, RateLimiter],
+  exports: [SessionService, TokenService, SessionRepository],
 })
 export class SessionModule {}
