@@ -31,6 +31,7 @@ const FIGURES = [
     run: browserBench,
   },
   { key: 'live', names: ['live_glass_to_glass_s'], run: liveBench },
+  { key: 'rtmp-abuse', names: ['rtmp_abuse_rss_mib'], run: async (o) => (await import('./rtmp-abuse.mjs')).rtmpAbuseBench(o) },
 ];
 
 const rows = [];

@@ -216,6 +216,7 @@ async function waitUntil(child, probe, what, timeoutMs = 30000) {
 export async function startApi(env = {}, { mediaDir, nodeArgs = [] } = {}) {
   const port = await freePort();
   const dir = mediaDir ?? makeTempDir('media');
+  const dataDir = makeTempDir('data');
   const child = spawnWithUlimit(process.execPath, [...nodeArgs, API_MAIN], {
     cwd: ROOT,
     env: {
@@ -225,7 +226,9 @@ export async function startApi(env = {}, { mediaDir, nodeArgs = [] } = {}) {
       HOST: LOOPBACK,
       RTMP_PORT: '0',
       SESSION_CREATE_PER_MIN: '1000000',
+      MAX_SOCKETS_PER_ADDRESS: '1000000', // the load generators connect from one address
       LOG_LEVEL: 'warn',
+      DATA_DIR: dataDir,
       MEDIA_DIR: dir,
       ...env,
     },
@@ -242,6 +245,7 @@ export async function startApi(env = {}, { mediaDir, nodeArgs = [] } = {}) {
     stop: async () => {
       await stopChild(child, 5000);
       if (!mediaDir) removeTempDir(dir);
+      removeTempDir(dataDir);
     },
   };
 }

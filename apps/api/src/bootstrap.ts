@@ -8,13 +8,16 @@ import { join, resolve } from 'node:path';
 import { AppModule } from './app.module';
 import { jsonBody } from './common/json-body';
 import type { AppConfig } from './config/app-config';
-import { AppIoAdapter } from './redis/app-io.adapter';
+import { AppIoAdapter, type TrustProxy } from './redis/app-io.adapter';
 import { PinoLogger } from './ops/logger';
+import { Refusals } from './ops/refusals';
 import { requestLog } from './ops/request-log';
 import { ShutdownService } from './ops/shutdown.service';
 import { RedisService } from './redis/redis.service';
 
 const NOT_SPA = /^\/(api|socket\.io|metrics)(\/|$)/;
+/** A last path segment with an extension names a file: when it is missing, that is a 404. */
+const FILE_NAME = /\.[^/]+$/;
 
 /** Builds and starts the whole server (API, Socket.IO, web app) on config.port. */
 export async function startServer(config: AppConfig): Promise<NestExpressApplication> {
@@ -46,7 +49,9 @@ export async function startServer(config: AppConfig): Promise<NestExpressApplica
   if (config.corsOrigins.length > 0) app.enableCors({ origin: config.corsOrigins });
   app.use(jsonBody('16kb'));
   app.setGlobalPrefix('api', { exclude: ['metrics'] });
-  app.useWebSocketAdapter(new AppIoAdapter(app, config, app.get(RedisService)));
+  // Sockets find the client address with the very function Express uses for req.ip.
+  const trustProxy = (app.getHttpAdapter().getInstance() as express.Express).get('trust proxy fn') as TrustProxy;
+  app.useWebSocketAdapter(new AppIoAdapter(app, config, app.get(RedisService), app.get(Refusals), trustProxy));
   serveWebApp(app, config);
   await app.listen(config.port, config.host);
   return app;
@@ -71,7 +76,10 @@ export async function stopServer(app: NestExpressApplication, deadlineMs = 10_00
   clearTimeout(force);
 }
 
-/** The built Angular app at `/`, with index.html for every client-side route. */
+/**
+ * The built Angular app at `/`, with index.html for every client-side route; API paths and
+ * file names that match nothing fall through to the JSON 404.
+ */
 function serveWebApp(app: NestExpressApplication, config: AppConfig) {
   const candidates = config.webDir
     ? [resolve(config.webDir)]
@@ -90,7 +98,12 @@ function serveWebApp(app: NestExpressApplication, config: AppConfig) {
     }),
   );
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_SPA.test(req.path) || !req.accepts('html')) {
+    if (
+      (req.method !== 'GET' && req.method !== 'HEAD') ||
+      NOT_SPA.test(req.path) ||
+      FILE_NAME.test(req.path) ||
+      !req.accepts('html')
+    ) {
       return next();
     }
     res.setHeader('Cache-Control', 'no-cache');

@@ -3,16 +3,49 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** A real H.264 (+AAC) clip made by ffmpeg from its test sources. */
-export function makeClip(opts: { width: number; height: number; seconds: number; audio?: boolean; name?: string }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wp-clip-'));
-  const out = join(dir, opts.name ?? 'clip.mp4');
-  const args = ['-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc2=size=${opts.width}x${opts.height}:rate=30`];
-  if (opts.audio !== false) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
-  args.push('-t', String(opts.seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '32', '-pix_fmt', 'yuv420p', '-g', '30');
-  if (opts.audio !== false) args.push('-c:a', 'aac', '-b:a', '64k');
-  args.push('-movflags', '+faststart', out);
-  const r = spawnSync('ffmpeg', args, { encoding: 'utf8' });
+function ffmpeg(args: string[], out: string): string {
+  const r = spawnSync('ffmpeg', ['-v', 'error', '-y', ...args, out], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`ffmpeg could not make a clip (apt-get install ffmpeg): ${r.stderr ?? r.error}`);
   return out;
+}
+
+const target = (name: string) => join(mkdtempSync(join(tmpdir(), 'wp-clip-')), name);
+
+/**
+ * A real H.264 (+AAC) clip made by ffmpeg from its test sources: `seconds` long, or exactly
+ * `frames` frames when given; `fps` defaults to 30.
+ */
+export function makeClip(opts: { width: number; height: number; seconds?: number; frames?: number; fps?: number; audio?: boolean; name?: string }): string {
+  const fps = opts.fps ?? 30;
+  const args = ['-f', 'lavfi', '-i', `testsrc2=size=${opts.width}x${opts.height}:rate=${fps}`];
+  if (opts.audio !== false) args.push('-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000');
+  if (opts.frames !== undefined) args.push('-frames:v', String(opts.frames));
+  if (opts.seconds !== undefined) args.push('-t', String(opts.seconds));
+  // -r: ffmpeg would otherwise round an unusual rate such as 121 to a standard one.
+  args.push('-r', String(fps), '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '32', '-pix_fmt', 'yuv420p', '-g', String(fps));
+  if (opts.audio !== false) args.push('-c:a', 'aac', '-b:a', '64k');
+  if (opts.audio !== false && opts.seconds === undefined) args.push('-shortest');
+  args.push('-movflags', '+faststart');
+  return ffmpeg(args, target(opts.name ?? 'clip.mp4'));
+}
+
+/** A still image (or an animation for .gif) in the format its name says. */
+export function makePicture(name: string, width: number, height: number, frames = 1): string {
+  return ffmpeg(['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=10`, '-frames:v', String(frames)], target(name));
+}
+
+/**
+ * A variable-frame-rate Matroska clip: `frames - 1` frames `gapSec` apart from 0, then one more
+ * at `lastAtSec`. Padded to a constant rate it would be `lastAtSec` long at full rate.
+ */
+export function makeSparseClip(opts: { width: number; height: number; frames: number; gapSec: number; lastAtSec: number }): string {
+  const last = opts.frames - 1;
+  return ffmpeg(
+    [
+      '-f', 'lavfi', '-i', `testsrc2=size=${opts.width}x${opts.height}:rate=30`, '-frames:v', String(opts.frames),
+      '-vf', `settb=1/1000,setpts='if(eq(N,${last}),${opts.lastAtSec}/TB,N*${opts.gapSec}/TB)'`,
+      '-fps_mode', 'passthrough', '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '32', '-pix_fmt', 'yuv420p',
+    ],
+    target('sparse.mkv'),
+  );
 }

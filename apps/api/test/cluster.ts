@@ -41,7 +41,7 @@ async function startReplica(env: Record<string, string>, logFile: string): Promi
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RTMP_PORT: '0', SESSION_CREATE_PER_MIN: '100000', TRUST_PROXY: 'true', ...env },
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', RTMP_PORT: '0', SESSION_CREATE_PER_MIN: '100000', MAX_SOCKETS_PER_ADDRESS: '100000', TRUST_PROXY: 'true', ...env },
     stdio: ['ignore', log, log],
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

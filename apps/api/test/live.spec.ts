@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, type ApiInstance, type ClientSocket, connect, partyWith, request, startApi } from './api-instance';
 import { freePort } from './free-port';
+import { RtmpTestClient } from './rtmp-client';
 import {
   connectIngest,
   createShow,
@@ -164,6 +165,29 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
     expect((await again.exited).stderr).toMatch(/ended/);
   }, 60_000);
 
+  it('ends publishing cleanly on FCUnpublish + deleteStream: Unpublish.Success, and the client closes the connection, not us', async () => {
+    const created = await createShow(srv.url, 'GStreamer-style stop');
+    const id = created.show.id;
+    const client = await RtmpTestClient.open(rtmpPort);
+    try {
+      await client.handshake();
+      const started = await client.publish('live', created.streamKey);
+      expect(started[3]).toMatchObject({ level: 'status', code: 'NetStream.Publish.Start' });
+      expect((await getShow(srv.url, id)).status).toBe('live');
+      // rtmp2sink's stop: both commands back to back, then it closes the socket itself.
+      await client.command('FCUnpublish', 6, 1, null, created.streamKey);
+      await client.command('deleteStream', 7, 0, null, 1);
+      const done = await client.waitCommand((v) => v[0] === 'onStatus' && JSON.stringify(v).includes('Unpublish'));
+      expect(done[3]).toMatchObject({ level: 'status', code: 'NetStream.Unpublish.Success' });
+      // The publication is over (the show ends after the grace) while the connection stays open.
+      await waitForShow(srv.url, id, (s) => s.status === 'ended', GRACE_MS + 10_000);
+      expect(client.isClosed).toBe(false);
+      expect(client.commands().filter((v) => v[0] === 'onStatus')).toHaveLength(2); // Start, Unpublish.Success: no error
+    } finally {
+      client.close();
+    }
+  }, 30_000);
+
   it('keeps the show live when the publisher comes back within the grace, continuing the segment numbers', async () => {
     const created = await createShow(srv.url, 'Flaky uplink');
     const id = created.show.id;
@@ -208,8 +232,9 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
     const first = await new Promise<{ ok: boolean }>((r) => socket.emit('chunk', Buffer.alloc(512 * 1024, 1), r));
     expect(first.ok).toBe(true);
     expect(socket.connected).toBe(true);
-    for (let i = 0; i < 12; i++) socket.emit('chunk', Buffer.alloc(512 * 1024, 2));
-    expect((await stopped).reason).toMatch(/bitrate/);
+    // 10 MiB at once: above the default LIVE_MAX_KBPS (12000 kbit/s x 5 s = 7.5 MB).
+    for (let i = 0; i < 19; i++) socket.emit('chunk', Buffer.alloc(512 * 1024, 2));
+    expect((await stopped).reason).toMatch(/ingest above the 12000 kbit\/s limit \(LIVE_MAX_KBPS\)/);
 
     // Over 1 MiB on /live-ingest: cut at the transport.
     const created2 = await createShow(srv.url, 'Too big');

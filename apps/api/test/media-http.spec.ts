@@ -38,14 +38,21 @@ describe('media: upload, HLS ladder, serving (real ffmpeg)', () => {
   let srv: ApiInstance;
   let mediaDir: string;
   let clip480: string;
+  let clip40s: string;
+  let clip60s: string;
   beforeAll(async () => {
+    // Made before any request: a clip made mid-test can idle a pooled connection past the
+    // server's keep-alive timeout, and the next upload then races its close (ECONNRESET).
+    clip40s = makeClip({ width: 640, height: 360, seconds: 40 });
+    clip60s = makeClip({ width: 854, height: 480, seconds: 60, audio: false });
     mediaDir = mkdtempSync(join(tmpdir(), 'wp-media-'));
-    srv = await startApi({ MEDIA_DIR: mediaDir, MAX_UPLOAD_BYTES: String(32 * 1024 * 1024) });
+    srv = await startApi({ DATA_DIR: `${mediaDir}-data`, MEDIA_DIR: mediaDir, MAX_UPLOAD_BYTES: String(32 * 1024 * 1024) });
     clip480 = makeClip({ width: 854, height: 480, seconds: 6, name: 'My Holiday_2024.mp4' });
   });
   afterAll(async () => {
     await srv.close();
     rmSync(mediaDir, { recursive: true, force: true });
+    rmSync(`${mediaDir}-data`, { recursive: true, force: true });
   });
 
   it('turns an upload into an HLS ladder that ffprobe can read over HTTP, with progress pushed to clients', async () => {
@@ -100,8 +107,7 @@ describe('media: upload, HLS ladder, serving (real ffmpeg)', () => {
   }, 90_000);
 
   it('serves playable HLS before the job finishes', async () => {
-    const long = makeClip({ width: 640, height: 360, seconds: 40 });
-    const res = await upload(srv.url, long);
+    const res = await upload(srv.url, clip40s);
     expect(res.status).toBe(201);
     const early = await waitFor(srv.url, res.body.id, (m) => m.hlsUrl !== null || m.status !== 'processing');
     expect(early.status).toBe('processing');
@@ -210,8 +216,7 @@ describe('media: upload, HLS ladder, serving (real ffmpeg)', () => {
   });
 
   it('delete during transcoding stops ffmpeg and removes every file', async () => {
-    const long = makeClip({ width: 854, height: 480, seconds: 60, audio: false });
-    const res = await upload(srv.url, long);
+    const res = await upload(srv.url, clip60s);
     const id = res.body.id;
     await waitFor(srv.url, id, (m) => m.progress > 0);
     expect(ffmpegRunningOn(join(mediaDir, id))).toBe(true);
@@ -245,7 +250,7 @@ describe('media: upload, HLS ladder, serving (real ffmpeg)', () => {
 describe('media without ffmpeg', () => {
   it('still accepts videos, serves them as files, and says transcoding is unavailable', async () => {
     const mediaDir = mkdtempSync(join(tmpdir(), 'wp-media-noff-'));
-    const srv = await startApi({ MEDIA_DIR: mediaDir, FFMPEG_PATH: '/nonexistent/ffmpeg', FFPROBE_PATH: '/nonexistent/ffprobe' });
+    const srv = await startApi({ DATA_DIR: `${mediaDir}-data`, MEDIA_DIR: mediaDir, FFMPEG_PATH: '/nonexistent/ffmpeg', FFPROBE_PATH: '/nonexistent/ffprobe' });
     try {
       expect((await api(srv.url, '/api/health')).body).toEqual({ status: 'ok', transcoding: 'unavailable' });
       const clip = makeClip({ width: 320, height: 240, seconds: 1 });
@@ -260,6 +265,7 @@ describe('media without ffmpeg', () => {
     } finally {
       await srv.close();
       rmSync(mediaDir, { recursive: true, force: true });
+      rmSync(`${mediaDir}-data`, { recursive: true, force: true });
     }
   });
 });

@@ -47,11 +47,12 @@ describe('streamed uploads', () => {
   let mediaDir: string;
   beforeAll(async () => {
     mediaDir = mkdtempSync(join(tmpdir(), 'wp-media-big-'));
-    srv = await startApi({ MEDIA_DIR: mediaDir });
+    srv = await startApi({ DATA_DIR: `${mediaDir}-data`, MEDIA_DIR: mediaDir });
   });
   afterAll(async () => {
     await srv.close();
     rmSync(mediaDir, { recursive: true, force: true });
+    rmSync(`${mediaDir}-data`, { recursive: true, force: true });
   });
 
   it('takes a multi-GiB upload with flat memory, then refuses it as not a video and keeps nothing', async () => {

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       rtmpPublishTimeoutMs: 10_000,
       rtmpMaxMessageBytes: 4 * 1024 * 1024,
       rtmpMaxUnfinishedBytes: 8 * 1024 * 1024,
+      rtmpMaxUnfinishedBytesTotal: 128 * 1024 * 1024,
       rtmpMaxChunkStreams: 32,
       liveMaxKbps: 12_000,
       uploadsPerHour: 20,
@@ -35,6 +36,22 @@ describe('loadConfig', () => {
       transcodeTimeoutFactor: 3,
       maxSocketsPerAddress: 50,
     });
+  });
+
+  it('reads TRUST_PROXY as a number of trusted hops', () => {
+    expect(loadConfig({}).trustProxy).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(0);
+    expect(() => loadConfig({ TRUST_PROXY: 'maybe' })).toThrow(/TRUST_PROXY/);
+  });
+
+  it('reads the ownership settings', () => {
+    expect(loadConfig({})).toMatchObject({ adminToken: null, publishPolicy: 'open', mediaQuotaBytes: null, metricsToken: null });
+    const c = loadConfig({ ADMIN_TOKEN: 'a'.repeat(32), PUBLISH_POLICY: 'admin', MEDIA_QUOTA_BYTES: '1000', METRICS_TOKEN: 'm'.repeat(16) });
+    expect(c).toMatchObject({ adminToken: 'a'.repeat(32), publishPolicy: 'admin', mediaQuotaBytes: 1000, metricsToken: 'm'.repeat(16) });
+    expect(() => loadConfig({ ADMIN_TOKEN: 'a'.repeat(31) })).toThrow(/ADMIN_TOKEN: must be at least 32 characters/);
+    expect(() => loadConfig({ PUBLISH_POLICY: 'closed' })).toThrow(/PUBLISH_POLICY/);
   });
 
   it('puts MEDIA_DIR under DATA_DIR unless it is given', () => {
@@ -62,7 +79,7 @@ describe('loadConfig', () => {
       redisUrl: 'redis://cache:6379',
       corsOrigins: ['https://a.example', 'https://b.example'],
       maxUploadBytes: 1024,
-      trustProxy: true,
+      trustProxy: 1,
     });
   });
 

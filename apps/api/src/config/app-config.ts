@@ -10,7 +10,7 @@ export interface AppConfig {
   redisUrl: string | null;
   dataDir: string;
   mediaDir: string;
-  /** Explicit secret; null means "generate" (per process, or once per cluster via Redis). */
+  /** Explicit secret; null means "generate once": kept in the embedded store, or shared through Redis. */
   appSecret: string | null;
   maxUploadBytes: number;
   ffmpegPath: string;
@@ -22,7 +22,13 @@ export interface AppConfig {
   passwordFailuresPerMin: number;
   transcodeConcurrency: number;
   limits: AbuseLimits;
-  trustProxy: boolean;
+  /** Explicit admin token; null: generated once and kept in the data store. */
+  adminToken: string | null;
+  publishPolicy: 'open' | 'admin';
+  mediaQuotaBytes: number | null;
+  metricsToken: string | null;
+  /** Proxy hops trusted to name the client in X-Forwarded-For (0: none). */
+  trustProxy: number;
   webDir: string | null;
   logLevel: string;
   /** Unique per process: tags this replica's presence entries in Redis. */
@@ -36,6 +42,7 @@ export interface AbuseLimits {
   rtmpPublishTimeoutMs: number;
   rtmpMaxMessageBytes: number;
   rtmpMaxUnfinishedBytes: number;
+  rtmpMaxUnfinishedBytesTotal: number;
   rtmpMaxChunkStreams: number;
   liveMaxKbps: number;
   uploadsPerHour: number;
@@ -81,6 +88,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rtmpPublishTimeoutMs: e.RTMP_PUBLISH_TIMEOUT_MS,
       rtmpMaxMessageBytes: e.RTMP_MAX_MESSAGE_BYTES,
       rtmpMaxUnfinishedBytes: e.RTMP_MAX_UNFINISHED_BYTES,
+      rtmpMaxUnfinishedBytesTotal: e.RTMP_MAX_UNFINISHED_BYTES_TOTAL,
       rtmpMaxChunkStreams: e.RTMP_MAX_CHUNK_STREAMS,
       liveMaxKbps: e.LIVE_MAX_KBPS,
       uploadsPerHour: e.UPLOADS_PER_HOUR,
@@ -91,6 +99,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       transcodeTimeoutFactor: e.TRANSCODE_TIMEOUT_FACTOR,
       maxSocketsPerAddress: e.MAX_SOCKETS_PER_ADDRESS,
     },
+    adminToken: e.ADMIN_TOKEN ?? null,
+    publishPolicy: e.PUBLISH_POLICY,
+    mediaQuotaBytes: e.MEDIA_QUOTA_BYTES ?? null,
+    metricsToken: e.METRICS_TOKEN ?? null,
     trustProxy: e.TRUST_PROXY,
     webDir: e.WEB_DIR ?? null,
     logLevel: e.LOG_LEVEL,

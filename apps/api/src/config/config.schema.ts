@@ -8,11 +8,7 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
-
-/** Every environment variable the API reads (CONTRACT section 1), validated once at start. */
+/** Every environment variable the API reads (docs/configuration.md), validated once at start. */
 export const envSchema = z.object({
   PORT: int(0, 65535).default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
@@ -56,6 +52,8 @@ export const envSchema = z.object({
   RTMP_MAX_MESSAGE_BYTES: int(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
   /** Unfinished message data one RTMP connection may hold across all its chunk streams. */
   RTMP_MAX_UNFINISHED_BYTES: int(1024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** Unfinished message data of all RTMP connections of this replica together. */
+  RTMP_MAX_UNFINISHED_BYTES_TOTAL: int(1024, 16 * 1024 * 1024 * 1024).default(128 * 1024 * 1024),
   /** Chunk streams one RTMP connection may use. */
   RTMP_MAX_CHUNK_STREAMS: int(2, 65_599).default(32),
   /** Ingest bitrate cap, averaged over 5 s (RTMP and browser publishers). */
@@ -73,8 +71,26 @@ export const envSchema = z.object({
   TRANSCODE_TIMEOUT_FACTOR: int(1, 1000).default(3),
   /** Socket.IO connections per client address per replica ("too many connections" beyond). */
   MAX_SOCKETS_PER_ADDRESS: int(1, 1_000_000).default(50),
-  /** Honour X-Forwarded-For from a load balancer (set in the docker images). */
-  TRUST_PROXY: bool.default(false),
+  // ---- Ownership and admin ----
+  /** The admin credential; unset: one is generated at first start, stored, and logged once. */
+  ADMIN_TOKEN: z.string().trim().min(32, { error: 'must be at least 32 characters' }).optional(),
+  /** open: anyone may upload and create live shows (rate-limited); admin: only with the admin token. */
+  PUBLISH_POLICY: z.enum(['open', 'admin'], { error: 'must be open or admin' }).default('open'),
+  /** Bytes the media library may hold in total (originals + renditions); unset: no quota. */
+  MEDIA_QUOTA_BYTES: int(1, Number.MAX_SAFE_INTEGER).optional(),
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: z.string().trim().min(16, { error: 'must be at least 16 characters' }).optional(),
+  /**
+   * Client addresses from X-Forwarded-For, trusting this many proxy hops in front of us
+   * (`true` = 1: one load balancer, as in the docker setup). Only the hops we trust can name
+   * the client, so a client cannot pick its own address by sending the header itself.
+   */
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .regex(/^(true|false|yes|no|\d{1,2})$/, { error: 'must be true, false or a number of proxy hops' })
+    .transform((v) => (v === 'true' || v === 'yes' ? 1 : v === 'false' || v === 'no' ? 0 : Number(v)))
+    .default(0),
   /** Where the built Angular app lives; defaults to the dist folder next to the API build. */
   WEB_DIR: z.string().trim().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

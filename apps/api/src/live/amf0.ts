@@ -5,11 +5,14 @@ export type AmfValue = number | boolean | string | null | undefined | Date | Amf
 export class AmfError extends Error {}
 
 const MAX_DEPTH = 16;
+/** Values and properties in one decode: RTMP commands and metadata hold a few dozen. */
+const MAX_VALUES = 10_000;
 
 /** Decodes consecutive AMF0 values until the buffer ends. */
 export function decodeAmf0(buf: Buffer): AmfValue[] {
   const values: AmfValue[] = [];
   let pos = 0;
+  let count = 0;
   const need = (n: number) => {
     if (pos + n > buf.length) throw new AmfError('truncated AMF0');
   };
@@ -36,6 +39,7 @@ export function decodeAmf0(buf: Buffer): AmfValue[] {
   };
   const value = (depth: number): AmfValue => {
     if (depth > MAX_DEPTH) throw new AmfError('AMF0 nested too deep');
+    if (++count > MAX_VALUES) throw new AmfError(`AMF0 with more than ${MAX_VALUES} values`);
     need(1);
     const marker = buf[pos++];
     switch (marker) {
@@ -60,11 +64,11 @@ export function decodeAmf0(buf: Buffer): AmfValue[] {
         return props(depth);
       case 0x0a: {
         need(4);
-        const count = buf.readUInt32BE(pos);
+        const length = buf.readUInt32BE(pos);
         pos += 4;
-        if (count > 10_000) throw new AmfError('AMF0 array too long');
+        if (length > MAX_VALUES) throw new AmfError('AMF0 array too long');
         const arr: AmfValue[] = [];
-        for (let i = 0; i < count; i++) arr.push(value(depth + 1));
+        for (let i = 0; i < length; i++) arr.push(value(depth + 1));
         return arr;
       }
       case 0x0b: {

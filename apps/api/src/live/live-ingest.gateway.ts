@@ -16,7 +16,7 @@ type IngestNamespace = Namespace<LiveIngestClientEvents, LiveIngestServerEvents,
 const MAX_TIMESLICE_MS = 5000;
 
 /**
- * Browser publishing (CONTRACT section 5): handshake `auth: { streamKey, timesliceMs? }`,
+ * Browser publishing: handshake `auth: { streamKey, timesliceMs? }`,
  * `chunk` events carry MediaRecorder data (1 MiB each at most, enforced by the server's
  * buffer size), `end` stops publishing and ends the show.
  */
@@ -30,7 +30,8 @@ export class LiveIngestGateway implements OnGatewayInit {
     nsp.use((socket, next) => {
       const auth = (socket.handshake.auth ?? {}) as { streamKey?: unknown; timesliceMs?: unknown };
       const timeslice = typeof auth.timesliceMs === 'number' && Number.isFinite(auth.timesliceMs) ? auth.timesliceMs : 0;
-      this.live.openPublisher(auth.streamKey, 'browser', Math.min(Math.max(0, timeslice), MAX_TIMESLICE_MS)).then(
+      const lead = Math.min(Math.max(0, timeslice), MAX_TIMESLICE_MS);
+      this.live.openPublisher(auth.streamKey, 'browser', lead, socket.handshake.address).then(
         (publication) => {
           socket.data.publication = publication;
           // Whatever happens next (even a connection lost during the handshake), free the slot.

@@ -24,6 +24,7 @@ import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MediaService } from '../media/media.service';
+import { type RefusalReason, Refusals } from '../ops/refusals';
 import { SessionRepository } from '../session/session.repository';
 import { SessionService } from '../session/session.service';
 import { BitrateMeter } from './bitrate-meter';
@@ -73,6 +74,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly sessionRepo: SessionRepository,
     private readonly media: MediaService,
     private readonly clock: Clock,
+    private readonly refusals: Refusals,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.root = resolve(config.mediaDir, 'live');
@@ -83,7 +85,20 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     this.sweeper = setInterval(() => void this.sweep().catch((err: Error) => this.logger.warn(`sweep: ${err.message}`)), every);
     this.sweeper.unref();
     if (this.config.rtmpPort > 0) {
-      const rtmp = new RtmpServer((req) => this.onRtmpPublish(req));
+      const l = this.config.limits;
+      const rtmp = new RtmpServer({
+        limits: {
+          maxConnections: l.rtmpMaxConnections,
+          maxConnectionsPerAddress: l.rtmpMaxConnectionsPerAddress,
+          publishTimeoutMs: l.rtmpPublishTimeoutMs,
+          maxChunkStreams: l.rtmpMaxChunkStreams,
+          maxMessageBytes: l.rtmpMaxMessageBytes,
+          maxUnfinishedBytes: l.rtmpMaxUnfinishedBytes,
+          maxUnfinishedBytesTotal: l.rtmpMaxUnfinishedBytesTotal,
+        },
+        onPublish: (req) => this.onRtmpPublish(req),
+        onRefusal: (reason, address, detail) => this.refusals.record(reason, address, detail),
+      });
       try {
         await rtmp.listen(this.config.rtmpPort, this.config.host);
         this.rtmp = rtmp;
@@ -170,6 +185,13 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     return this.get(id);
   }
 
+  /** The admin ends any show. */
+  async endByAdmin(id: string): Promise<LiveShow> {
+    await this.require(id);
+    await this.end(id);
+    return this.get(id);
+  }
+
   showDir(id: string): string {
     if (!ID_PATTERN.test(id)) throw new Error('invalid show id');
     return join(this.root, id);
@@ -215,7 +237,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     if (req.app !== LIVE_RTMP_APP) return { refused: `unknown application "${req.app}": publish to /${LIVE_RTMP_APP}/<stream key>` };
     let publication: Publication;
     try {
-      publication = await this.openPublisher(req.streamName, 'rtmp', 0);
+      publication = await this.openPublisher(req.streamName, 'rtmp', 0, req.remoteAddress);
     } catch (err) {
       if (err instanceof LiveRefusal) return { refused: err.message };
       throw err;
@@ -223,14 +245,14 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     publication.onKick((reason) => req.kick(reason));
     return {
       write: (flv) => {
-        if (!publication.write(flv)) req.kick('publishing stopped: over the bitrate cap or the server cannot keep up');
+        if (!publication.write(flv)) req.kick('publishing stopped: the server cannot keep up with this stream');
       },
       close: () => void publication.close(),
     };
   }
 
   /** Validates a stream key and takes the show's one publisher slot; throws LiveRefusal. */
-  async openPublisher(key: unknown, kind: PublisherKind, inputLeadMs: number): Promise<Publication> {
+  async openPublisher(key: unknown, kind: PublisherKind, inputLeadMs: number, remoteAddress: string): Promise<Publication> {
     if (this.stopping) throw new LiveRefusal('server restarting; publish again in a moment');
     const given = typeof key === 'string' && STREAM_KEY.test(key) ? key : null;
     const hash = hashKey(given ?? 'invalid');
@@ -257,7 +279,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
         ['scheduled', 'live'],
       );
       if (!updated) throw new LiveRefusal('this show has ended; create a new show to go live again');
-      const publication = new LocalPublication(this, record.id, owner, kind, run, startNumber, inputLeadMs, dir);
+      const publication = new LocalPublication(this, record.id, owner, kind, run, startNumber, inputLeadMs, dir, remoteAddress);
       this.local.set(record.id, publication);
       this.logger.log(`show ${record.id}: ${kind} publisher connected (run ${run})`);
       return publication;
@@ -313,6 +335,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
       .filter((m): m is RegExpExecArray => m !== null)
       .sort((a, b) => Number(a[1]) - Number(b[1]))
       .map((m) => join(dir, m[0]));
+    let recordingMediaId: string | null = null;
     if (parts.length > 0) {
       const output = join(dir, 'recording.mp4');
       const list = join(dir, 'recording.txt');
@@ -323,9 +346,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
       ]);
       if (code === 0) {
         try {
-          const media = await this.media.importFile(output, r.title);
-          await this.repo.update(r.id, { recordingMediaId: media.id });
-          this.logger.log(`show ${r.id}: recording is media ${media.id}`);
+          recordingMediaId = (await this.media.importFile(output, r.title)).id;
         } catch (err) {
           this.logger.warn(`show ${r.id}: recording not imported: ${(err as Error).message}`);
         }
@@ -333,7 +354,12 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
         this.logger.warn(`show ${r.id}: could not assemble the recording (ffmpeg ${code})`);
       }
     }
+    // The live files go first: once the recording id is visible, the show is fully wrapped up.
     await rm(dir, { recursive: true, force: true });
+    if (recordingMediaId) {
+      await this.repo.update(r.id, { recordingMediaId });
+      this.logger.log(`show ${r.id}: recording is media ${recordingMediaId}`);
+    }
   }
 
   // ---- used by LocalPublication ----
@@ -373,11 +399,19 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
   /** @internal */ log(message: string) {
     this.logger.log(message);
   }
+
+  /** @internal */ get maxIngestKbps(): number {
+    return this.config.limits.liveMaxKbps;
+  }
+
+  /** @internal */ refused(reason: RefusalReason, offender: string, detail: string) {
+    this.refusals.record(reason, offender, detail);
+  }
 }
 
 class LocalPublication implements Publication {
   private readonly packager: LivePackager;
-  private readonly meter = new BitrateMeter(LIVE_LIMITS.maxIngestBitsPerSec, LIVE_LIMITS.bitrateWindowMs);
+  private readonly meter: BitrateMeter;
   private readonly timer: NodeJS.Timeout;
   private kickFn: ((reason: string) => void) | null = null;
   private closed = false;
@@ -392,7 +426,10 @@ class LocalPublication implements Publication {
     readonly startNumber: number,
     readonly inputLeadMs: number,
     readonly dir: string,
+    /** the publisher's client address: refusals are counted against it */
+    readonly remoteAddress: string,
   ) {
+    this.meter = new BitrateMeter(service.maxIngestKbps * 1000, LIVE_LIMITS.bitrateWindowMs);
     this.packager = service.packagerFor(this);
     this.stopped = this.packager.done;
     this.timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
@@ -405,7 +442,11 @@ class LocalPublication implements Publication {
   write(data: Buffer): boolean {
     if (this.closed) return false;
     if (!this.meter.add(data.length)) {
-      this.kick(`over the ingest bitrate cap (${LIVE_LIMITS.maxIngestBitsPerSec / 1e6} Mbit/s)`);
+      const kbps = this.service.maxIngestKbps;
+      const windowS = LIVE_LIMITS.bitrateWindowMs / 1000;
+      this.service.refused('live_bitrate', this.remoteAddress, `show ${this.showId}: ${this.kind} ingest above ${kbps} kbit/s over ${windowS} s`);
+      this.kick(`ingest above the ${kbps} kbit/s limit (LIVE_MAX_KBPS), averaged over ${windowS} s`);
+      void this.close();
       return false;
     }
     return this.packager.write(data);

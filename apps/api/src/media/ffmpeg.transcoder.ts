@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hlsArguments, type LadderRung } from './ladder';
-import { type ProbeResult, Transcoder } from './transcoder';
+import { type ProbeResult, type TranscodeProgress, Transcoder } from './transcoder';
 
 const PROBE_TIMEOUT_MS = 30_000;
 
@@ -24,7 +24,8 @@ function run(
     let stderr = '';
     const kill = () => child.kill('SIGKILL');
     const timer = opts.timeoutMs ? setTimeout(kill, opts.timeoutMs) : undefined;
-    opts.signal?.addEventListener('abort', kill, { once: true });
+    if (opts.signal?.aborted) kill();
+    else opts.signal?.addEventListener('abort', kill, { once: true });
     child.stdout.on('data', (d: Buffer) => {
       const s = d.toString();
       if (opts.onStdout) opts.onStdout(s);
@@ -42,8 +43,21 @@ function run(
   });
 }
 
+interface FfprobeStream {
+  index?: number;
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  avg_frame_rate?: string;
+  r_frame_rate?: string;
+  nb_frames?: string;
+  duration?: string;
+  disposition?: { attached_pic?: number };
+}
+
 interface FfprobeOutput {
-  streams?: { codec_type?: string; width?: number; height?: number; avg_frame_rate?: string; r_frame_rate?: string; disposition?: { attached_pic?: number } }[];
+  streams?: FfprobeStream[];
   format?: { duration?: string };
 }
 
@@ -75,20 +89,44 @@ export class FfmpegTranscoder extends Transcoder {
       return null;
     }
     const video = info.streams?.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic && s.width && s.height);
-    if (!video?.width || !video.height) return null;
-    // A header can lie: make sure a frame actually decodes.
-    const decode = await run(this.ffmpeg, ['-v', 'error', '-nostdin', '-i', file, '-map', '0:v:0', '-frames:v', '1', '-f', 'null', '-'], {
-      timeoutMs: PROBE_TIMEOUT_MS,
-    });
-    if (decode.code !== 0) return null;
-    const duration = Number(info.format?.duration);
+    if (!video?.width || !video.height || video.index === undefined) return null;
+    const duration = positive(info.format?.duration) ?? positive(video.duration);
+    const frames = positive(video.nb_frames) ?? (await this.countPackets(file, video.index));
+    // The true average: a header rate says little about variable frame timing.
+    const streamSeconds = positive(video.duration) ?? duration;
+    const fps = frames && streamSeconds ? frames / streamSeconds : parseRate(video.avg_frame_rate) || parseRate(video.r_frame_rate);
     return {
-      durationSec: Number.isFinite(duration) && duration > 0 ? duration : null,
+      durationSec: duration,
       width: video.width,
       height: video.height,
-      fps: parseRate(video.avg_frame_rate) || parseRate(video.r_frame_rate) || 30,
+      fps,
       hasAudio: info.streams?.some((s) => s.codec_type === 'audio') ?? false,
+      codec: video.codec_name ?? 'unknown',
+      stream: video.index,
+      frames,
     };
+  }
+
+  /** Packets of one stream, read without decoding (containers such as Matroska keep no count). */
+  private async countPackets(file: string, stream: number): Promise<number | null> {
+    const r = await run(
+      this.ffprobe,
+      ['-v', 'error', '-select_streams', String(stream), '-count_packets', '-show_entries', 'stream=nb_read_packets', '-of', 'csv=p=0', file],
+      { timeoutMs: PROBE_TIMEOUT_MS },
+    );
+    return r.code === 0 ? positive(r.stdout.trim()) : null;
+  }
+
+  async decodableFrames(file: string, probe: ProbeResult, atMost: number): Promise<number> {
+    const r = await run(
+      this.ffmpeg,
+      ['-v', 'error', '-nostdin', '-progress', 'pipe:1', '-nostats', '-i', file,
+        '-map', `0:${probe.stream ?? 'v:0'}`, '-frames:v', String(atMost), '-f', 'null', '-'],
+      { timeoutMs: PROBE_TIMEOUT_MS },
+    );
+    if (r.code !== 0) return 0;
+    const counts = [...r.stdout.matchAll(/^frame=(\d+)/gm)];
+    return counts.length > 0 ? Number(counts[counts.length - 1][1]) : 0;
   }
 
   async transcodeHls(
@@ -96,20 +134,23 @@ export class FfmpegTranscoder extends Transcoder {
     outDir: string,
     rungs: LadderRung[],
     probe: ProbeResult,
-    onProgress: (outSeconds: number) => void,
+    onProgress: (progress: TranscodeProgress) => void,
     signal: AbortSignal,
   ): Promise<void> {
     await Promise.all(rungs.map((_, i) => mkdir(join(outDir, `v${i}`), { recursive: true })));
     let buffer = '';
-    const r = await run(this.ffmpeg, hlsArguments(input, outDir, rungs, Math.min(probe.fps, 60), probe.hasAudio), {
+    const current: TranscodeProgress = { outSeconds: 0, frames: 0 };
+    const r = await run(this.ffmpeg, hlsArguments(input, outDir, rungs, probe.fps, probe.hasAudio, probe.stream), {
       signal,
       onStdout: (chunk) => {
         buffer += chunk;
         const lines = buffer.split('\n');
         buffer = lines.pop() ?? '';
         for (const line of lines) {
-          const m = /^out_time_us=(\d+)/.exec(line);
-          if (m) onProgress(Number(m[1]) / 1e6);
+          const [key, value] = line.split('=', 2);
+          if (key === 'out_time_us' && /^\d+$/.test(value)) current.outSeconds = Number(value) / 1e6;
+          else if (key === 'frame' && /^\d+$/.test(value)) current.frames = Number(value);
+          else if (key === 'progress') onProgress({ ...current });
         }
       },
     });
@@ -117,14 +158,20 @@ export class FfmpegTranscoder extends Transcoder {
     if (r.code !== 0) throw new Error(`ffmpeg failed (${r.code}): ${lastLine(r.stderr)}`);
   }
 
-  async poster(input: string, output: string, atSec: number): Promise<boolean> {
+  async poster(input: string, output: string, atSec: number, signal?: AbortSignal): Promise<boolean> {
     const r = await run(
       this.ffmpeg,
       ['-v', 'error', '-nostdin', '-y', '-ss', atSec.toFixed(2), '-i', input, '-frames:v', '1', '-vf', 'scale=-2:360', '-q:v', '4', output],
-      { timeoutMs: PROBE_TIMEOUT_MS },
+      { timeoutMs: PROBE_TIMEOUT_MS, signal },
     );
     return r.code === 0;
   }
+}
+
+/** A positive finite number from ffprobe's text, else null ("N/A", "0", junk). */
+function positive(text: string | undefined): number | null {
+  const n = Number(text);
+  return text && Number.isFinite(n) && n > 0 ? n : null;
 }
 
 function parseRate(rate: string | undefined): number {

@@ -33,4 +33,16 @@ describe('HLS ladder', () => {
     expect(args.filter((a) => a === '-map')).toHaveLength(4);
     expect(hlsArguments('in.mp4', '/out', chooseLadder(720, false), 30, false)).not.toContain('0:a:0');
   });
+
+  it('keeps the timing of every frame and forces keyframes by time, whatever the frame rate', () => {
+    const args = hlsArguments('in.mkv', '/out', chooseLadder(720, false), 0.005, false, 3);
+    const at = (flag: string) => args[args.indexOf(flag) + 1];
+    expect(at('-fps_mode')).toBe('vfr');
+    expect(at('-enc_time_base:v')).toBe('-1');
+    expect(at('-force_key_frames')).toBe('expr:gte(t,n_forced*2)');
+    expect(at('-filter_complex')).toMatch(/^\[0:3\]split=2/);
+    // A sparse average rate must not make every frame a keyframe, nor a burst a huge GOP.
+    expect(at('-g')).toBe('20');
+    expect(hlsArguments('in.mkv', '/out', chooseLadder(720, false), 1000, false)[args.indexOf('-g') + 1]).toBe('120');
+  });
 });

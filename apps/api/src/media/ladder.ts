@@ -34,16 +34,28 @@ export function chooseLadder(sourceHeight: number, hasAudio: boolean): LadderRun
   }));
 }
 
-/** ffmpeg arguments for one pass producing every rung as fMP4 HLS (EVENT playlists). */
-export function hlsArguments(input: string, outDir: string, rungs: LadderRung[], fps: number, hasAudio: boolean): string[] {
-  const gop = Math.max(1, Math.round((fps || 30) * SEGMENT_SECONDS));
+/** Frame rates the keyframe interval is computed for; forced keyframes cut segments anyway. */
+const GOP_FPS_MIN = 10;
+const GOP_FPS_MAX = 60;
+
+/**
+ * ffmpeg arguments for one pass producing every rung as fMP4 HLS (EVENT playlists). Frames
+ * keep their own timing (never padded to a constant rate: a sparse file costs its real frames,
+ * not hours of copies) and keyframes are forced by time, so segments are SEGMENT_SECONDS long
+ * whatever the frame rate.
+ */
+export function hlsArguments(input: string, outDir: string, rungs: LadderRung[], fps: number, hasAudio: boolean, videoStream?: number): string[] {
+  const gopFps = Math.min(GOP_FPS_MAX, Math.max(GOP_FPS_MIN, fps || 30));
+  const gop = Math.round(gopFps * SEGMENT_SECONDS);
   const n = rungs.length;
-  const split = `[0:v]split=${n}${rungs.map((_, i) => `[s${i}]`).join('')}`;
+  const split = `[0:${videoStream ?? 'v:0'}]split=${n}${rungs.map((_, i) => `[s${i}]`).join('')}`;
   const scales = rungs.map((r, i) => `[s${i}]scale=-2:${r.height}[o${i}]`);
   const args = ['-hide_banner', '-nostdin', '-y', '-i', input, '-progress', 'pipe:1', '-nostats', '-filter_complex', [split, ...scales].join(';')];
   rungs.forEach((_, i) => args.push('-map', `[o${i}]`));
   if (hasAudio) rungs.forEach(() => args.push('-map', '0:a:0'));
   args.push(
+    // Each frame keeps its own timestamp, in the source's time base (no rounding to 1/fps).
+    '-fps_mode', 'vfr', '-enc_time_base:v', '-1',
     '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
     '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0',
     '-force_key_frames', `expr:gte(t,n_forced*${SEGMENT_SECONDS})`,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ID_PATTERN } from '@watch-party/contracts';
 
@@ -18,8 +18,11 @@ export class MediaStorage {
     this.root = resolve(mediaDir);
   }
 
+  /** Uploads cut short by a crash or restart never finish: nothing in `.incoming` survives a start. */
   async init() {
     await mkdir(this.incomingDir(), { recursive: true });
+    const stale = await readdir(this.incomingDir());
+    await Promise.all(stale.map((name) => rm(join(this.incomingDir(), name), { recursive: true, force: true })));
   }
 
   incomingDir() {
@@ -59,6 +62,11 @@ export class MediaStorage {
 
   async remove(id: string) {
     await rm(this.itemDir(id), { recursive: true, force: true });
+  }
+
+  /** Drops a partial encode; the original and the poster stay. */
+  async removeHls(id: string) {
+    await rm(this.hlsDir(id), { recursive: true, force: true });
   }
 
   /** True once the first variant playlist lists a segment and the master exists. */

@@ -13,19 +13,27 @@ import type { Request } from 'express';
 import { open, stat, unlink } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Clock } from '../common/clock';
+import { TooManyRequestsException } from '../common/http-errors';
 import { newId } from '../common/ids';
+import { RateLimiter } from '../common/rate-limiter';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Metrics } from '../ops/metrics';
+import { Refusals } from '../ops/refusals';
 import { Broadcaster } from '../sync/broadcaster';
 import { JobQueue } from './job-queue';
 import { chooseLadder } from './ladder';
 import { type MediaRecord, MediaRepository } from './media.repository';
 import { MediaStorage, originalFileName, titleFromFileName } from './media-storage';
-import { Transcoder } from './transcoder';
+import { checkSource, fewFrames, MIN_VIDEO_FRAMES, type SourceRefusal } from './source-caps';
+import { type ProbeResult, Transcoder } from './transcoder';
 import { receiveUpload, UploadError } from './upload';
 
 /** Progress is written and announced at most this often per job. */
 const PROGRESS_EVERY_MS = 500;
+/** UPLOADS_PER_HOUR counts attempts in windows of this length. */
+const UPLOAD_WINDOW_MS = 60 * 60_000;
+/** The longest delay a timer takes (about 24.8 days); longer job limits wait this long. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 @Injectable()
 export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
@@ -41,6 +49,8 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly metrics: Metrics,
+    private readonly limiter: RateLimiter,
+    private readonly refusals: Refusals,
   ) {}
 
   async onModuleInit() {
@@ -61,17 +71,27 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
     return this.transcoding;
   }
 
+  /** Every attempt counts (refused ones cost CPU too), before a byte of the body is read. */
   async upload(req: Request): Promise<Media> {
+    const ip = req.ip ?? 'unknown';
+    const perHour = this.config.limits.uploadsPerHour;
+    const attempts = await this.limiter.hit(`upload:${ip}`, UPLOAD_WINDOW_MS);
+    if (attempts.count > perHour) {
+      this.refusals.record('upload_rate', ip, `${attempts.count} uploads within the hour`);
+      throw new TooManyRequestsException(`at most ${perHour} uploads per hour from one address (UPLOADS_PER_HOUR); try again later`, attempts.resetInMs);
+    }
     const incoming = this.storage.newIncomingPath();
     let file;
     try {
       file = await receiveUpload(req, incoming, this.config.maxUploadBytes);
     } catch (err) {
-      if (err instanceof UploadError) throw new HttpException(err.message, err.status);
-      throw err;
+      if (!(err instanceof UploadError)) throw err;
+      if (err.kind === 'aborted') this.refusals.record('upload_aborted', ip, 'the connection closed before the upload ended');
+      if (err.kind === 'too_large') this.refusals.record('upload_too_large', ip, err.message);
+      throw new HttpException(err.message, err.status);
     }
     try {
-      return await this.adoptFile(file.path, file.clientName, file.sizeBytes, titleFromFileName(file.clientName));
+      return await this.adoptFile(file.path, file.clientName, file.sizeBytes, titleFromFileName(file.clientName), ip);
     } catch (err) {
       await unlink(file.path).catch(() => undefined);
       throw err;
@@ -80,16 +100,21 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
 
   /**
    * A video file already under MEDIA_DIR (a live show's recording) becomes a library item:
-   * probed, moved into storage, recorded, and transcoded like an upload. 415 when not a video.
+   * probed, moved into storage, recorded, and transcoded like an upload. 415 when not a video
+   * or past a source cap, like an upload.
    */
   async importFile(path: string, title: string): Promise<Media> {
     const { size } = await stat(path);
-    return this.adoptFile(path, basename(path), size, title.slice(0, 120));
+    return this.adoptFile(path, basename(path), size, title.slice(0, 120), 'live recording');
   }
 
-  private async adoptFile(path: string, clientName: string, sizeBytes: number, title: string): Promise<Media> {
-    const probe = this.transcoding ? await this.transcoder.probe(path) : await sniffVideo(path);
-    if (!probe) throw new UnsupportedMediaTypeException('this file is not a video we can decode');
+  private async adoptFile(path: string, clientName: string, sizeBytes: number, title: string, offender: string): Promise<Media> {
+    const probe = this.transcoding ? await this.inspect(path, offender) : await sniffVideo(path);
+    if (!probe) {
+      const message = 'this file is not a video we can decode';
+      this.refusals.record('media_not_video', offender, message);
+      throw new UnsupportedMediaTypeException(message);
+    }
     const id = newId();
     const { name, contentType } = originalFileName(clientName);
     const record: MediaRecord = {
@@ -111,6 +136,26 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
     await this.repo.insert(record);
     if (this.transcoding) await this.jobs.enqueue(id);
     return this.toPublic(record);
+  }
+
+  /**
+   * Probes a source and applies the caps: headers first (cheap, and before any frame of a huge
+   * picture is decoded), then at least MIN_VIDEO_FRAMES frames must really decode. Refusals
+   * are 415, counted and logged; null when ffprobe finds no picture stream at all.
+   */
+  private async inspect(path: string, offender: string): Promise<ProbeResult | null> {
+    const probe = await this.transcoder.probe(path);
+    if (!probe) return null;
+    let refusal: SourceRefusal | null = checkSource(probe, this.config.limits);
+    if (!refusal) {
+      const decoded = await this.transcoder.decodableFrames(path, probe, MIN_VIDEO_FRAMES);
+      if (decoded < MIN_VIDEO_FRAMES) refusal = fewFrames(decoded);
+    }
+    if (refusal) {
+      this.refusals.record(refusal.reason, offender, refusal.message);
+      throw new UnsupportedMediaTypeException(refusal.message);
+    }
+    return probe;
   }
 
   async list(): Promise<Media[]> {
@@ -158,6 +203,10 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
     };
   }
 
+  /**
+   * One job: poster, then the ladder. Stopped (ffmpeg killed, partial HLS removed, item marked
+   * failed) after max(TRANSCODE_TIMEOUT_MIN_SEC, TRANSCODE_TIMEOUT_FACTOR x duration) seconds.
+   */
   private async transcode(id: string, signal: AbortSignal): Promise<void> {
     const record = await this.repo.get(id);
     if (!record || record.status !== 'processing' || !record.source) return;
@@ -165,8 +214,15 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
     const probe = record.source;
     const rungs = chooseLadder(probe.height, probe.hasAudio);
     const duration = probe.durationSec ?? 0;
+    const limits = this.config.limits;
+    const limitSec = Math.max(limits.transcodeTimeoutMinSec, limits.transcodeTimeoutFactor * duration);
     const abort = new AbortController();
     signal.addEventListener('abort', () => abort.abort(), { once: true });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, Math.min(MAX_TIMER_MS, limitSec * 1000));
     let lastWrite = 0;
     let playable = false;
     let writing = Promise.resolve();
@@ -181,19 +237,23 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
     this.metrics.transcodesRunning.inc();
     try {
       const posterAt = Math.min(2, duration / 3);
-      if (await this.transcoder.poster(input, this.storage.posterPath(id), posterAt)) await patch({ hasPoster: true });
+      if (await this.transcoder.poster(input, this.storage.posterPath(id), posterAt, abort.signal)) await patch({ hasPoster: true });
+      if (abort.signal.aborted) throw new Error('stopped');
       await this.transcoder.transcodeHls(
         input,
         this.storage.hlsDir(id),
         rungs,
         probe,
-        (outSeconds) => {
+        ({ outSeconds, frames }) => {
           const now = this.clock.now();
           if (now - lastWrite < PROGRESS_EVERY_MS) return;
           lastWrite = now;
+          // Sparse frame timing leaves the output clock at 0 for most of a job: frames tell more.
+          const byTime = duration > 0 ? outSeconds / duration : 0;
+          const byFrames = probe.frames ? frames / probe.frames : 0;
+          const progress = Math.min(0.99, Math.max(byTime, byFrames));
           writing = writing.then(async () => {
             if (!playable) playable = await this.storage.hlsPlayable(id);
-            const progress = duration > 0 ? Math.min(0.99, outSeconds / duration) : 0;
             await patch({ progress: Math.round(progress * 1000) / 1000, ...(playable ? { hlsPlayable: true } : {}) });
           });
         },
@@ -205,15 +265,26 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
       this.metrics.transcodeJobs.inc({ result: 'ready' });
     } catch (err) {
       await writing.catch(() => undefined);
-      if (abort.signal.aborted || !(await this.repo.get(id))) {
+      const exists = (await this.repo.get(id)) !== null;
+      if (timedOut && exists) {
+        await this.storage.removeHls(id);
+        const reason = `transcoding was stopped after ${Math.round(limitSec)} s, the limit for this video (TRANSCODE_TIMEOUT_MIN_SEC, or TRANSCODE_TIMEOUT_FACTOR x its duration); the original file is still available`;
+        this.refusals.record('transcode_timeout', `media ${id}`, reason);
+        this.metrics.transcodeJobs.inc({ result: 'failed' });
+        await patch({ status: 'failed', hlsPlayable: false, error: reason });
+        return;
+      }
+      if (!exists) {
         await this.storage.remove(id); // deleted while encoding: leave nothing behind
         this.metrics.transcodeJobs.inc({ result: 'cancelled' });
         return;
       }
+      if (abort.signal.aborted) return; // shutting down: the item and its files stay for a retry
       this.metrics.transcodeJobs.inc({ result: 'failed' });
       this.logger.warn(`transcode ${id} failed: ${(err as Error).message}`);
       await patch({ status: 'failed', error: 'transcoding failed; the original file is still available' });
     } finally {
+      clearTimeout(timer);
       this.metrics.transcodesRunning.dec();
     }
   }

@@ -4,24 +4,41 @@ export interface ProbeResult {
   durationSec: number | null;
   width: number;
   height: number;
+  /** average frames per second over the whole stream (0 when unknown) */
   fps: number;
   hasAudio: boolean;
+  /** codec of the picture stream, as ffprobe names it */
+  codec?: string;
+  /** index of the picture stream in the file (absent in records probed before it existed) */
+  stream?: number;
+  /** frames in the picture stream, from the header or counted; null when unknown */
+  frames?: number | null;
+}
+
+/** What ffmpeg reports while encoding. */
+export interface TranscodeProgress {
+  /** seconds of output written */
+  outSeconds: number;
+  /** video frames encoded so far */
+  frames: number;
 }
 
 /** ffmpeg/ffprobe behind a port: the media service never spawns processes itself. */
 export abstract class Transcoder {
   /** Both binaries answer. */
   abstract available(): Promise<boolean>;
-  /** Null when the file is not a video we can decode. */
+  /** What the headers say (no decoding); null when there is no picture stream to read. */
   abstract probe(file: string): Promise<ProbeResult | null>;
-  /** One pass producing every rung; `onProgress` gets seconds of output written. */
+  /** How many frames of the probed stream really decode, stopping at `atMost`. */
+  abstract decodableFrames(file: string, probe: ProbeResult, atMost: number): Promise<number>;
+  /** One pass producing every rung. */
   abstract transcodeHls(
     input: string,
     outDir: string,
     rungs: LadderRung[],
     probe: ProbeResult,
-    onProgress: (outSeconds: number) => void,
+    onProgress: (progress: TranscodeProgress) => void,
     signal: AbortSignal,
   ): Promise<void>;
-  abstract poster(input: string, output: string, atSec: number): Promise<boolean>;
+  abstract poster(input: string, output: string, atSec: number, signal?: AbortSignal): Promise<boolean>;
 }

@@ -22,6 +22,7 @@ import { RateLimiter } from '../common/rate-limiter';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MediaService } from '../media/media.service';
 import { Metrics } from '../ops/metrics';
+import { Refusals } from '../ops/refusals';
 import { hashPassword, verifyPassword } from './password';
 import { type ParticipantRecord, SessionRepository, type SessionRecord } from './session.repository';
 import { TokenService } from './token.service';
@@ -40,12 +41,14 @@ export class SessionService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly media: MediaService,
     private readonly metrics: Metrics,
+    private readonly refusals: Refusals,
   ) {}
 
   async create(body: CreateSessionBody, clientIp: string): Promise<JoinedSession> {
     const created = await this.limiter.hit(`create:${clientIp}`, MINUTE_MS);
     if (created.count > this.config.sessionCreatePerMin) {
       this.metrics.rateLimited.inc({ kind: 'session_create' });
+      this.refusals.record('session_create_rate', clientIp, `more than ${this.config.sessionCreatePerMin} parties a minute`);
       throw new TooManyRequestsException('too many parties created from this address; try again in a minute', created.resetInMs);
     }
     if (body.source?.kind === 'media' && !(await this.media.find(body.source.mediaId))) {
@@ -107,20 +110,28 @@ export class SessionService {
     return session;
   }
 
-  /** 5 wrong passwords a minute per address and party, then 429 even for the right one. */
+  /**
+   * At most `passwordFailuresPerMin` checks a minute per address and party, then 429 even for
+   * the right password. The attempt is counted before scrypt runs, in one atomic step, so a
+   * burst of any concurrency gets no more checks than the limit and refused attempts cost no
+   * hashing. A right password gives its attempt back: a household behind one address can all
+   * join after a typo, while an attacker without the password never gets anything back.
+   */
   private async checkPassword(session: SessionRecord, password: string | undefined, clientIp: string) {
+    // Nothing to check, so nothing to count.
+    if (!password) throw new UnauthorizedException('this party needs a password');
     const key = `password:${clientIp}:${session.id}`;
     const limit = this.config.passwordFailuresPerMin;
-    const failures = await this.limiter.peek(key);
-    if (failures.count >= limit) {
+    const attempt = await this.limiter.hit(key, MINUTE_MS);
+    if (attempt.count > limit) {
       this.metrics.rateLimited.inc({ kind: 'password' });
-      throw new TooManyRequestsException('too many wrong passwords; try again in a minute', failures.resetInMs);
+      this.refusals.record('password_attempts', clientIp, `more than ${limit} password attempts a minute on party ${session.id}`);
+      throw new TooManyRequestsException('too many wrong passwords; try again in a minute', attempt.resetInMs);
     }
-    if (!password) throw new UnauthorizedException('this party needs a password');
     if (!(await verifyPassword(password, session.passwordHash ?? ''))) {
-      await this.limiter.hit(key, MINUTE_MS);
       throw new UnauthorizedException('wrong password');
     }
+    await this.limiter.refund(key);
   }
 
   private newParticipant(name: string, role: ParticipantRecord['role'], now: number): ParticipantRecord {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { displayName } from './rest';
 
-/** Live shows (CONTRACT sections 3 and 5). */
+/** Live shows: REST bodies and replies, and the browser ingest events. */
 export const liveStatusSchema = z.enum(['scheduled', 'live', 'ended']);
 export type LiveStatus = z.infer<typeof liveStatusSchema>;
 
@@ -16,8 +16,9 @@ export const createLiveBodySchema = z.strictObject({
 export type CreateLiveBody = z.infer<typeof createLiveBodySchema>;
 
 /** added to the contract: `POST /api/live/:id/end`, the creator ends the show with its key */
+/** The creator ends a show with its stream key; the admin may send `{}` with the admin token. */
 export const endLiveBodySchema = z.strictObject({
-  streamKey: z.string({ error: 'must be a string' }).min(1).max(256),
+  streamKey: z.string({ error: 'must be a string' }).min(1).max(256).optional(),
 });
 export type EndLiveBody = z.infer<typeof endLiveBodySchema>;
 
@@ -80,8 +81,7 @@ export interface LiveIngestServerEvents {
 
 /** Limits of live ingest. */
 export const LIVE_LIMITS = {
-  /** averaged over `bitrateWindowMs`; beyond it the publisher is disconnected */
-  maxIngestBitsPerSec: 8_000_000,
+  /** the ingest bitrate cap (`LIVE_MAX_KBPS`, server config) is averaged over this window */
   bitrateWindowMs: 5000,
   /** the publisher may be gone this long before the show ends */
   publisherGraceMs: 15_000,

@@ -1,0 +1,115 @@
+import { Redis } from 'ioredis';
+import { type RedisServer, startRedis } from '../../test/redis-server';
+import { Clock } from './clock';
+import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limiter';
+
+class FakeClock extends Clock {
+  t = 1_000_000;
+  now(): number {
+    return this.t;
+  }
+}
+
+/** The same semantics whatever the backing store; `advance` moves time past the window. */
+function contract(name: string, make: () => { limiter: RateLimiter; advance(ms: number): Promise<void> }) {
+  describe(name, () => {
+    let limiter: RateLimiter;
+    let advance: (ms: number) => Promise<void>;
+    beforeEach(() => {
+      ({ limiter, advance } = make());
+    });
+
+    it('counts every hit, this one included, and says when the window resets', async () => {
+      const first = await limiter.hit('k', 1000);
+      expect(first.count).toBe(1);
+      expect(first.resetInMs).toBeGreaterThan(0);
+      expect(first.resetInMs).toBeLessThanOrEqual(1000);
+      expect((await limiter.hit('k', 1000)).count).toBe(2);
+      expect((await limiter.peek('k')).count).toBe(2);
+      expect((await limiter.hit('other', 1000)).count).toBe(1);
+    });
+
+    it('gives each of 200 simultaneous hits its own count: no two callers see the same number', async () => {
+      const counts = (await Promise.all(Array.from({ length: 200 }, () => limiter.hit('burst', 60_000)))).map((c) => c.count);
+      expect(counts.sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+      // With a limit of 5, exactly 5 of them are within it.
+      expect(counts.filter((c) => c <= 5)).toHaveLength(5);
+    });
+
+    it('starts a new window once the old one ended', async () => {
+      await limiter.hit('w', 200);
+      await limiter.hit('w', 200);
+      await advance(250);
+      expect((await limiter.peek('w')).count).toBe(0);
+      expect((await limiter.hit('w', 200)).count).toBe(1);
+    });
+
+    it('refund gives one hit back, never goes below zero, and keeps the window', async () => {
+      await limiter.hit('r', 60_000);
+      await limiter.hit('r', 60_000);
+      await limiter.refund('r');
+      expect((await limiter.peek('r')).count).toBe(1);
+      await limiter.refund('r');
+      await limiter.refund('r');
+      await limiter.refund('never-hit');
+      expect((await limiter.peek('r')).count).toBe(0);
+      expect((await limiter.peek('never-hit')).count).toBe(0);
+      const again = await limiter.hit('r', 60_000);
+      expect(again.count).toBe(1);
+      expect(again.resetInMs).toBeGreaterThan(0);
+    });
+
+    it('refund after the window ended changes nothing', async () => {
+      await limiter.hit('late', 200);
+      await advance(250);
+      await limiter.refund('late');
+      expect((await limiter.hit('late', 200)).count).toBe(1);
+    });
+  });
+}
+
+describe('RateLimiter', () => {
+  contract('in memory (fake clock)', () => {
+    const clock = new FakeClock();
+    return {
+      limiter: new MemoryRateLimiter(clock),
+      advance: async (ms) => {
+        clock.t += ms;
+      },
+    };
+  });
+
+  describe('backed by a real redis-server', () => {
+    let server: RedisServer;
+    let client: Redis;
+    beforeAll(async () => {
+      server = await startRedis();
+      client = new Redis(server.url);
+    });
+    afterAll(async () => {
+      client.disconnect();
+      await server.close();
+    });
+    beforeEach(() => client.flushall());
+
+    contract('redis', () => ({
+      limiter: new RedisRateLimiter(client),
+      advance: (ms) => new Promise((r) => setTimeout(r, ms)),
+    }));
+
+    it('shares one count between limiters on separate connections (replicas)', async () => {
+      const other = new Redis(server.url);
+      try {
+        const a = new RedisRateLimiter(client);
+        const b = new RedisRateLimiter(other);
+        const counts = await Promise.all([a.hit('shared', 60_000), b.hit('shared', 60_000), a.hit('shared', 60_000)]);
+        expect(counts.map((c) => c.count).sort()).toEqual([1, 2, 3]);
+        await b.refund('shared');
+        expect((await a.peek('shared')).count).toBe(2);
+        expect(await client.pttl('wp:rl:shared')).toBeGreaterThan(0);
+      } finally {
+        other.disconnect();
+      }
+    });
+  });
+});
