@@ -20,7 +20,7 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends ffmpeg tini \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 MEDIA_DIR=/data/media TRUST_PROXY=true
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATA_DIR=/data MEDIA_DIR=/data/media TRUST_PROXY=true
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /src/dist/apps/api ./dist/apps/api
 COPY --from=build /src/dist/apps/web ./dist/apps/web

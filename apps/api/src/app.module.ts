@@ -1,4 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin/admin.module';
 import { CommonModule } from './common/common.module';
 import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
@@ -9,6 +10,7 @@ import { MediaModule } from './media/media.module';
 import { OpsModule } from './ops/ops.module';
 import { RedisModule } from './redis/redis.module';
 import { SessionModule } from './session/session.module';
+import { StoreModule } from './store/store.module';
 import { SyncModule } from './sync/sync.module';
 
 @Module({})
@@ -21,6 +23,8 @@ export class AppModule {
         CommonModule,
         OpsModule,
         RedisModule,
+        StoreModule,
+        AdminModule,
         HealthModule,
         DocsModule,
         SessionModule,

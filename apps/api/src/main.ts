@@ -1,6 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { startServer, stopServer } from './bootstrap';
 import { ConfigError, loadConfig } from './config/app-config';
+import { SqliteStore, StoreError } from './store/sqlite-store';
+import { handOverStore } from './store/store.service';
 
 async function main() {
   let config;
@@ -12,6 +14,18 @@ async function main() {
       process.exit(1);
     }
     throw err;
+  }
+  // Without Redis the data lives in DATA_DIR: a bad one stops the start with one line.
+  if (!config.redisUrl) {
+    try {
+      handOverStore(SqliteStore.open(config.dataDir));
+    } catch (err) {
+      if (err instanceof StoreError) {
+        console.error(`Cannot start: ${err.message}`);
+        process.exit(1);
+      }
+      throw err;
+    }
   }
   const app = await startServer(config);
   // A library promise nobody awaits (e.g. the Socket.IO Redis adapter publishing while Redis

@@ -1,5 +1,8 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { ClientToServerEvents, JoinedSession, ServerToClientEvents, SessionSnapshot } from '@watch-party/contracts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { startServer } from '../src/bootstrap';
 import { loadConfig } from '../src/config/app-config';
@@ -12,18 +15,30 @@ export interface ApiInstance {
   close(): Promise<void>;
 }
 
-/** A real API on a free loopback port, in this process. */
+/**
+ * A real API on a free loopback port, in this process. Unless the test names one, it gets a
+ * DATA_DIR of its own (removed on close): two instances never share an embedded store.
+ */
 export async function startApi(env: Record<string, string> = {}): Promise<ApiInstance> {
+  const ownDataDir = env['DATA_DIR'] ? null : mkdtempSync(join(tmpdir(), 'wp-api-data-'));
   const config = loadConfig({
     PORT: '0',
     LOG_LEVEL: 'error',
     SESSION_CREATE_PER_MIN: '100000',
     RTMP_PORT: '0',
+    ...(ownDataDir ? { DATA_DIR: ownDataDir } : {}),
     ...env,
   });
   const app = await startServer(config);
   const { port } = app.getHttpServer().address() as { port: number };
-  return { url: `http://127.0.0.1:${port}`, app, close: () => app.close() };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    close: async () => {
+      await app.close();
+      if (ownDataDir) rmSync(ownDataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function api<T = unknown>(

@@ -114,6 +114,16 @@ describe('faults: 3 replicas behind nginx, 300 clients in 10 parties', () => {
     for (const c of counts) expect(c).toBeGreaterThan(30);
   });
 
+  it('the load balancer never exposes /metrics (each replica serves it on the internal network)', async () => {
+    for (const path of ['/metrics', '/metrics/', '/metrics?x=1']) {
+      const res = await fetch(cluster.url + path);
+      expect(res.status).toBe(404);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(await res.text()).not.toMatch(/wp_connected_sockets/);
+    }
+    expect((await fetch(`${cluster.url}/api/health`)).status).toBe(200);
+  });
+
   it('Redis restarts: replicas stay up, readiness goes 503 then 200, nothing acknowledged is lost, commands get INTERNAL', async () => {
     for (const h of hosts) {
       expect(await request(h.socket, 'playback:control', { action: 'seek', position: 42 })).toMatchObject({ ok: true });

@@ -29,16 +29,27 @@ export interface RepositoryFixture {
   repo: SessionRepository;
   /** A second view of the same storage (another replica), or the same repo in memory. */
   peer: SessionRepository;
+  /**
+   * Durable storages: close this repository and open a new one on the same storage, as a
+   * restarted process would (teardown then closes the new one).
+   */
+  reopen?: () => Promise<SessionRepository>;
 }
 
-/** One behaviour, two storages: every SessionRepository implementation must pass this. */
-export function sessionRepositoryContract(name: string, setup: () => Promise<RepositoryFixture>, teardown: () => Promise<void>) {
+/** One behaviour, every storage: each SessionRepository implementation must pass this. */
+export function sessionRepositoryContract(
+  name: string,
+  setup: () => Promise<RepositoryFixture>,
+  teardown: () => Promise<void>,
+  { durable = false }: { durable?: boolean } = {},
+) {
   describe(`SessionRepository contract: ${name}`, () => {
     let repo: SessionRepository;
     let peer: SessionRepository;
+    let reopen: RepositoryFixture['reopen'];
 
     beforeEach(async () => {
-      ({ repo, peer } = await setup());
+      ({ repo, peer, reopen } = await setup());
     });
     afterEach(teardown);
 
@@ -192,6 +203,46 @@ export function sessionRepositoryContract(name: string, setup: () => Promise<Rep
       expect(await peer.getParticipant(s.id, host.id)).toBeNull();
       expect(await peer.countParticipants(s.id)).toBe(0);
       expect(await peer.recentChat(s.id, 50)).toEqual([]);
+    });
+
+    // Storages that die with their process have nothing to reopen.
+    if (!durable) return;
+    it('keeps a party whole across a reopen (restart), without its presence', async () => {
+      if (!reopen) throw new Error('a durable storage fixture must offer reopen()');
+      const s = sessionRecord({ passwordHash: 'scrypt$x', source: { kind: 'url', url: 'https://example.test/a.mp4' } });
+      const ann = participant('Ann', 1, 'host');
+      const bo = participant('Bo', 2);
+      const gone = participant('Cy', 3);
+      await repo.create(s, ann, initialPlaybackState(0), TTL);
+      await repo.addParticipant(s.id, bo, 10, TTL);
+      await repo.addParticipant(s.id, gone, 10, TTL);
+      await repo.removeParticipant(s.id, gone.id, TTL);
+      await repo.updateParticipant(s.id, bo.id, { role: 'controller' }, TTL);
+      await repo.updateParticipant(s.id, bo.id, { status: 'buffering', driftMs: 12.5 }, TTL);
+      const hold = { since: 1795287085123, rev: 2 };
+      await repo.updateSession(s.id, { controlPolicy: 'everyone', waitForBuffering: true, bufferingHold: hold }, TTL);
+      const played = applyCommand(initialPlaybackState(0), { action: 'play' }, 1000, ann.id);
+      const seeked = applyCommand(played, { action: 'seek', position: 754.25 }, 2000, bo.id);
+      expect(await repo.casState(s.id, 0, played, null, TTL)).toEqual({ ok: true });
+      expect(await repo.casState(s.id, 1, seeked, null, TTL)).toEqual({ ok: true });
+      const chat = { id: 'm1', participantId: bo.id, name: 'Bo', text: 'still here ✓', at: 5 };
+      await repo.appendChat(s.id, chat, 50, TTL);
+      await repo.addConnection(s.id, 'sock-1', ann.id, TTL);
+      const other = sessionRecord();
+      await repo.create(other, participant('Di', 1, 'host'), initialPlaybackState(0), 100);
+
+      const again = await reopen();
+      expect(await again.get(s.id)).toEqual({ ...s, controlPolicy: 'everyone', waitForBuffering: true, bufferingHold: hold });
+      expect(await again.listParticipants(s.id)).toEqual([ann, { ...bo, role: 'controller', status: 'buffering', driftMs: 12.5 }]);
+      expect(await again.getParticipant(s.id, gone.id)).toBeNull();
+      expect(await again.getState(s.id)).toEqual(seeked);
+      expect(await again.recentChat(s.id, 50)).toEqual([chat]);
+      expect(await again.connectedParticipantIds(s.id)).toEqual(new Set());
+      // The compare-and-set continues from the stored rev; the expiry was stored too.
+      expect(await again.casState(s.id, 1, played, null, TTL)).toEqual({ ok: false, current: seeked });
+      await new Promise((r) => setTimeout(r, 150));
+      expect(await again.get(other.id)).toBeNull();
+      expect(await again.get(s.id)).not.toBeNull();
     });
   });
 }

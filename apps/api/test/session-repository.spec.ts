@@ -1,8 +1,13 @@
 import { initialPlaybackState } from '@watch-party/sync-core';
 import { Redis } from 'ioredis';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SystemClock } from '../src/common/clock';
 import { MemorySessionRepository } from '../src/session/session.repository.memory';
 import { RedisSessionRepository } from '../src/session/session.repository.redis';
+import { SqliteSessionRepository } from '../src/session/session.repository.sqlite';
+import { SqliteStore } from '../src/store/sqlite-store';
 import { type RedisServer, startRedis } from './redis-server';
 import { sessionRepositoryContract } from './session-repository.contract';
 
@@ -38,12 +43,55 @@ sessionRepositoryContract(
       repos.push(repo);
       return repo;
     };
-    return { repo: make('replica-a'), peer: make('replica-b') };
+    const repo = make('replica-a');
+    return {
+      repo,
+      peer: make('replica-b'),
+      reopen: async () => {
+        await repo.close();
+        return make('replica-a-restarted');
+      },
+    };
   },
   async () => {
     await Promise.all(repos.splice(0).map((r) => r.close()));
     await Promise.all(clients.splice(0).map((c) => c.quit()));
   },
+  { durable: true },
+);
+
+// One process owns the file: the peer is the same repository; reopen is a restart.
+let sqliteDir = '';
+let sqlite: { store: SqliteStore; repo: SqliteSessionRepository } | null = null;
+const openSqlite = () => {
+  const store = SqliteStore.open(sqliteDir);
+  sqlite = { store, repo: new SqliteSessionRepository(store, new SystemClock()) };
+  return sqlite.repo;
+};
+const closeSqlite = async () => {
+  await sqlite?.repo.close();
+  sqlite?.store.close();
+  sqlite = null;
+};
+sessionRepositoryContract(
+  'sqlite',
+  async () => {
+    sqliteDir = mkdtempSync(join(tmpdir(), 'wp-session-repo-'));
+    const repo = openSqlite();
+    return {
+      repo,
+      peer: repo,
+      reopen: async () => {
+        await closeSqlite();
+        return openSqlite();
+      },
+    };
+  },
+  async () => {
+    await closeSqlite();
+    rmSync(sqliteDir, { recursive: true, force: true });
+  },
+  { durable: true },
 );
 
 describe('RedisSessionRepository presence', () => {

@@ -30,9 +30,10 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
   }
   const port = await freePort();
   const mediaDir = mkdtempSync(join(tmpdir(), 'wp-e2e-media-'));
+  const dataDir = mkdtempSync(join(tmpdir(), 'wp-e2e-data-'));
   const child: ChildProcess = spawn(process.execPath, [MAIN], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), MEDIA_DIR: mediaDir, RTMP_PORT: '0', SESSION_CREATE_PER_MIN: '1000', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, MEDIA_DIR: mediaDir, RTMP_PORT: '0', SESSION_CREATE_PER_MIN: '1000', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -59,6 +60,7 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
         });
       }
       rmSync(mediaDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Req, Res, UnauthorizedException } from '@nestjs/common';
 import {
   type CreatedLiveShow,
   type CreateLiveBody,
@@ -9,6 +9,7 @@ import {
 } from '@watch-party/contracts';
 import type { Request, Response } from 'express';
 import { readFile } from 'node:fs/promises';
+import { AdminService } from '../admin/admin.service';
 import { IMMUTABLE, serveFile } from '../common/serve-file';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { correctPlaylist, PLAYLIST_NAME } from './live-packager';
@@ -16,11 +17,15 @@ import { LiveService } from './live.service';
 
 @Controller('live')
 export class LiveController {
-  constructor(private readonly live: LiveService) {}
+  constructor(
+    private readonly live: LiveService,
+    private readonly admin: AdminService,
+  ) {}
 
   @Post()
   @HttpCode(201)
   create(@Body(new ZodValidationPipe(createLiveBodySchema)) body: CreateLiveBody, @Req() req: Request): Promise<CreatedLiveShow> {
+    this.admin.requirePublisher(req.headers, 'creating a live show');
     return this.live.create(body, req.ip ?? 'unknown', req.hostname || '127.0.0.1');
   }
 
@@ -36,7 +41,9 @@ export class LiveController {
 
   @Post(':id/end')
   @HttpCode(200)
-  end(@Param('id') id: string, @Body(new ZodValidationPipe(endLiveBodySchema)) body: EndLiveBody): Promise<LiveShow> {
+  async end(@Param('id') id: string, @Body(new ZodValidationPipe(endLiveBodySchema)) body: EndLiveBody, @Req() req: Request): Promise<LiveShow> {
+    if (this.admin.isAdmin(req.headers)) return this.live.endByAdmin(id);
+    if (body.streamKey === undefined) throw new UnauthorizedException('send the show\'s streamKey, or the admin token');
     return this.live.endByCreator(id, body.streamKey);
   }
 

@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RedisService } from '../redis/redis.service';
+import { StoreService } from '../store/store.service';
 import { BroadcastModule } from '../sync/broadcast.module';
 import { FfmpegTranscoder } from './ffmpeg.transcoder';
 import { BullJobQueue, InProcessJobQueue, JobQueue } from './job-queue';
 import { MediaController } from './media.controller';
-import { MediaRepository, MemoryMediaRepository } from './media.repository';
+import { MediaRepository } from './media.repository';
 import { RedisMediaRepository } from './media.repository.redis';
+import { SqliteMediaRepository } from './media.repository.sqlite';
 import { MediaStorage } from './media-storage';
 import { MediaService } from './media.service';
 import { Transcoder } from './transcoder';
@@ -18,8 +20,9 @@ import { Transcoder } from './transcoder';
     MediaService,
     {
       provide: MediaRepository,
-      inject: [RedisService],
-      useFactory: (redis: RedisService) => (redis.client ? new RedisMediaRepository(redis.client) : new MemoryMediaRepository()),
+      inject: [RedisService, StoreService],
+      useFactory: (redis: RedisService, store: StoreService) =>
+        redis.client ? new RedisMediaRepository(redis.client) : new SqliteMediaRepository(store.require()),
     },
     {
       provide: MediaStorage,

@@ -46,8 +46,9 @@ export interface ParticipantRecord {
 export type AddParticipantResult = 'ok' | 'full' | 'not_found';
 
 /**
- * Storage of sessions, participants, playback state and presence. Two implementations
- * (in-memory and Redis) pass one shared contract suite (session.repository.contract.ts).
+ * Storage of sessions, participants, playback state and presence. Three implementations
+ * (SQLite, the single-process default; Redis; in-memory, the fake of unit tests) pass one
+ * shared contract suite (session.repository.contract.ts).
  * Every write refreshes the session's expiry to `ttlMs` from now.
  */
 export abstract class SessionRepository implements BeforeApplicationShutdown {

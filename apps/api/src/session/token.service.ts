@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { RedisService } from '../redis/redis.service';
+import { StoreService } from '../store/store.service';
 
 export interface TokenClaims {
   sessionId: string;
@@ -15,7 +15,8 @@ export class TokenError extends Error {}
 const ALG = 'HS256';
 /** Long enough to come back to a party the next day; kicks revoke earlier. */
 export const TOKEN_TTL = '7d';
-const SECRET_KEY = 'wp:app-secret';
+/** Redis key `wp:app-secret`, SQLite meta `app-secret`. */
+const SECRET_KEY = 'app-secret';
 
 /** Signs and verifies participant tokens with APP_SECRET (shared by all replicas). */
 @Injectable()
@@ -24,7 +25,7 @@ export class TokenService implements OnModuleInit {
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly redis: RedisService,
+    private readonly store: StoreService,
   ) {}
 
   async onModuleInit() {
@@ -58,15 +59,12 @@ export class TokenService implements OnModuleInit {
     }
   }
 
-  /** APP_SECRET, else one generated once and shared through Redis, else one per process. */
+  /**
+   * APP_SECRET, else one generated once and kept where the parties are (Redis, shared by the
+   * replicas, or the SQLite store), so tokens outlive a restart like the parties they open.
+   */
   private async resolveSecret(): Promise<string> {
     if (this.config.appSecret) return this.config.appSecret;
-    const fresh = randomBytes(32).toString('base64url');
-    const redis = this.redis.client;
-    if (!redis) return fresh;
-    await redis.set(SECRET_KEY, fresh, 'NX');
-    const shared = await redis.get(SECRET_KEY);
-    if (!shared) throw new Error('could not read the shared secret from Redis');
-    return shared;
+    return (await this.store.sharedValue(SECRET_KEY, randomBytes(32).toString('base64url'))).value;
   }
 }
