@@ -1,7 +1,7 @@
 // Figure 1: sync_fanout_p50_ms / sync_fanout_p99_ms.
 // A host's playback:control emit -> every participant's playback:state receipt, measured on the
 // machine-wide monotonic clock by the load generator (2 child processes holding the clients).
-// Parties hold at most 200 participants (CONTRACT section 6), so 1000 clients are 5 parties of
+// Parties hold at most 200 participants (the protocol's limit), so 1000 clients are 5 parties of
 // 200 whose 5 hosts command at the same instant; the reference uses the same layout.
 import { LoadGen, makeAppParticipants, makeBareParticipants, splitAcrossWorkers } from './lib/loadgen.mjs';
 import { log, maxOf, percentile, round, sleep, startApi, startBare, startRedis } from './lib/util.mjs';

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { BENCH_DIR, ROOT, mapLimit, postJson, spawnWithUlimit, stopChild } from './util.mjs';
 
-export const PARTY_MAX = 200; // CONTRACT section 6: participants per session, host included
+export const PARTY_MAX = 200; // the protocol's limit: participants per session, host included
 
 class Worker {
   constructor(index) {

@@ -139,7 +139,7 @@ export const clientEventSchemas = {
   'participant:kick': participantKickSchema,
 } as const satisfies Record<keyof ClientToServerEvents, z.ZodType>;
 
-/** Limits of CONTRACT section 6. */
+/** Fixed protocol limits (docs/configuration.md). */
 export const LIMITS = {
   socketMaxBytes: 64 * 1024,
   ingestMaxBytes: 1024 * 1024,

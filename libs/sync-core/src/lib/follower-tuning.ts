@@ -1,4 +1,4 @@
-/** Tuning of the follower control law; every value is from SYNC-FINDINGS.md unless noted. */
+/** Tuning of the follower control law; every value comes from measurements of headless Chromium's <video> on a 2-core machine unless noted. */
 
 /** Beyond 1 s off, steering at 5 % would take > 20 s; a ~0.5 s resync is the lesser evil. */
 export const RESYNC_ERROR_S = 1;

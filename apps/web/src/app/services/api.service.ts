@@ -23,7 +23,7 @@ export const FETCH = new InjectionToken<typeof fetch>('FETCH', {
   factory: () => globalThis.fetch.bind(globalThis),
 });
 
-/** Base URL of the REST API; same origin by default (CONTRACT section 1). */
+/** Base URL of the REST API; same origin by default (the API serves the app). */
 export const API_BASE_URL = new InjectionToken<string>('API_BASE_URL', {
   providedIn: 'root',
   factory: () => '/api',

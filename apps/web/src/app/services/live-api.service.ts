@@ -17,7 +17,7 @@ export function liveHlsUrl(showId: string): string {
   return `/api/live/${encodeURIComponent(showId)}/hls/index.m3u8`;
 }
 
-/** REST for live shows (CONTRACT section 3). */
+/** REST for live shows (docs/api.md). */
 @Injectable({ providedIn: 'root' })
 export class LiveApiService {
   private readonly fetch = inject(FETCH);

@@ -19,7 +19,7 @@ export const SYNC_NOW = new InjectionToken<() => number>('SYNC_NOW', {
   factory: () => () => performance.now(),
 });
 
-/** Follower decision period (SYNC-FINDINGS: ~50 ms). */
+/** Follower decision period (measured in Chromium: ~50 ms is enough). */
 export const TICK_MS = 50;
 /** Regular status report; the server limits status + pings to 20/s per socket. */
 export const STATUS_EVERY_MS = 1000;
@@ -32,7 +32,7 @@ export const STATUS_MIN_GAP_MS = 250;
 export const BUFFERING_AFTER_MS = 500;
 /**
  * Where the learned play() latency is kept between visits. It differs a lot per device
- * (85 ms in SYNC-FINDINGS, 15-35 ms in headless Chromium without an audio device), and a
+ * (85 ms on a desktop with audio, 15-35 ms in headless Chromium without an audio device), and a
  * good seed saves the first resync of every visit tens of ms of error.
  */
 export const PLAY_LATENCY_KEY = 'wp.playLatencyMs';

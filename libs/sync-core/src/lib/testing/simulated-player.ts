@@ -1,7 +1,7 @@
 import { type DelayRange, type Rng, sampleDelay } from './prng';
 
 /**
- * A <video> element that behaves like the measured Chromium (SYNC-FINDINGS.md): play() moves
+ * A <video> element that behaves like the measured Chromium: play() moves
  * the clock ~85 ms later, a seek while playing resumes ~150 ms after it was issued, a paused
  * seek reports `seeking` for ~77 ms, and playbackRate writes take effect ~85 ms later.
  * Time is explicit: every call takes the local time in ms, which must never go backwards.

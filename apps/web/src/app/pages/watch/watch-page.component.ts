@@ -148,7 +148,7 @@ export class WatchPageComponent {
 
   protected readonly isHost = computed(() => this.socket.you()?.role === 'host');
 
-  /** Controllers: the host, role controller, everyone when the policy says so (CONTRACT 4). */
+  /** Controllers: the host, role controller, everyone when the policy says so. */
   protected readonly canControl = computed(() => {
     const you = this.socket.you();
     if (!you) return false;
