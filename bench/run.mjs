@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only=fanout,connections,range,transcode,browser,live]
+// npm run bench [-- --quick] [-- --only=fanout,connections,range,transcode,browser,live,party-join,rtmp-abuse]
 //
 // Prints one JSON line per figure on stdout:
 //   {"name","value","unit","reference","ratio","params"}   (+ "error" / "note" when relevant)
@@ -31,6 +31,7 @@ const FIGURES = [
     run: browserBench,
   },
   { key: 'live', names: ['live_glass_to_glass_s'], run: liveBench },
+  { key: 'party-join', names: ['party_join_p99_ms'], run: async (o) => (await import('./party-join.mjs')).partyJoinBench(o) },
   { key: 'rtmp-abuse', names: ['rtmp_abuse_rss_mib'], run: async (o) => (await import('./rtmp-abuse.mjs')).rtmpAbuseBench(o) },
 ];
 
