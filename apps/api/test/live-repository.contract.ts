@@ -1,13 +1,8 @@
+import type { RepositoryFixture } from './repository-matrix';
 import { newId } from '../src/common/ids';
 import type { LiveRecord, LiveRepository } from '../src/live/live.repository';
 
-export interface LiveRepositoryFixture {
-  repo: LiveRepository;
-  /** A second view of the same storage (another replica), or the same repo in one process. */
-  peer: LiveRepository;
-  /** Durable storages: a new repository on the same storage, as after a restart. */
-  reopen?: () => Promise<LiveRepository>;
-}
+export type LiveRepositoryFixture = RepositoryFixture<LiveRepository>;
 
 let clock = Date.parse('2031-01-01T00:00:00Z');
 const liveRecord = (over: Partial<LiveRecord> = {}): LiveRecord => ({

@@ -1,13 +1,8 @@
+import type { RepositoryFixture } from './repository-matrix';
 import { newId } from '../src/common/ids';
 import type { MediaRecord, MediaRepository } from '../src/media/media.repository';
 
-export interface MediaRepositoryFixture {
-  repo: MediaRepository;
-  /** A second view of the same storage (another replica), or the same repo in one process. */
-  peer: MediaRepository;
-  /** Durable storages: a new repository on the same storage, as after a restart. */
-  reopen?: () => Promise<MediaRepository>;
-}
+export type MediaRepositoryFixture = RepositoryFixture<MediaRepository>;
 
 let clock = Date.parse('2031-01-01T00:00:00Z');
 const mediaRecord = (over: Partial<MediaRecord> = {}): MediaRecord => ({

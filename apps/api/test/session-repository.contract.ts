@@ -1,3 +1,4 @@
+import type { RepositoryFixture } from './repository-matrix';
 import { applyCommand, initialPlaybackState } from '@watch-party/sync-core';
 import { newId } from '../src/common/ids';
 import type { ParticipantRecord, SessionRecord, SessionRepository } from '../src/session/session.repository';
@@ -25,28 +26,19 @@ const participant = (name: string, joinedAt: number, role: ParticipantRecord['ro
   driftMs: null,
 });
 
-export interface RepositoryFixture {
-  repo: SessionRepository;
-  /** A second view of the same storage (another replica), or the same repo in memory. */
-  peer: SessionRepository;
-  /**
-   * Durable storages: close this repository and open a new one on the same storage, as a
-   * restarted process would (teardown then closes the new one).
-   */
-  reopen?: () => Promise<SessionRepository>;
-}
+export type SessionRepositoryFixture = RepositoryFixture<SessionRepository>;
 
 /** One behaviour, every storage: each SessionRepository implementation must pass this. */
 export function sessionRepositoryContract(
   name: string,
-  setup: () => Promise<RepositoryFixture>,
+  setup: () => Promise<SessionRepositoryFixture>,
   teardown: () => Promise<void>,
   { durable = false }: { durable?: boolean } = {},
 ) {
   describe(`SessionRepository contract: ${name}`, () => {
     let repo: SessionRepository;
     let peer: SessionRepository;
-    let reopen: RepositoryFixture['reopen'];
+    let reopen: SessionRepositoryFixture['reopen'];
 
     beforeEach(async () => {
       ({ repo, peer, reopen } = await setup());
