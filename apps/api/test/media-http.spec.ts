@@ -1,4 +1,4 @@
-import type { Media, MediaProgress } from '@watch-party/contracts';
+import type { Media, MediaProgress, UploadedMedia } from '@watch-party/contracts';
 import { execFile, spawnSync } from 'node:child_process';
 import { get } from 'node:http';
 import { promisify } from 'node:util';
@@ -12,8 +12,12 @@ async function upload(base: string, file: string, name = basename(file)) {
   const form = new FormData();
   form.append('file', new Blob([readFileSync(file)]), name);
   const res = await fetch(`${base}/api/media`, { method: 'POST', body: form });
-  return { status: res.status, body: (await res.json()) as Media & { message?: string } };
+  return { status: res.status, body: (await res.json()) as UploadedMedia & { message?: string } };
 }
+
+/** DELETE with the owner key the upload answered. */
+const remove = (base: string, item: UploadedMedia) =>
+  fetch(`${base}/api/media/${item.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${item.ownerKey}` } });
 
 async function waitFor(base: string, id: string, until: (m: Media) => boolean, ms = 60_000): Promise<Media> {
   const deadline = Date.now() + ms;
@@ -167,7 +171,7 @@ describe('media: upload, HLS ladder, serving (real ffmpeg)', () => {
     const head = await fetch(url, { method: 'HEAD' });
     expect(head.status).toBe(200);
     expect(head.headers.get('content-length')).toBe(String(original.length));
-    await fetch(`${srv.url}/api/media/${res.body.id}`, { method: 'DELETE' });
+    await remove(srv.url, res.body);
   });
 
   it('refuses junk with 415 and an oversized upload with 413, leaving nothing behind', async () => {
@@ -212,7 +216,7 @@ describe('media: upload, HLS ladder, serving (real ffmpeg)', () => {
       const r = await fetch(srv.url + path);
       expect([path, r.status]).toEqual([path, 404]);
     }
-    await fetch(`${srv.url}/api/media/${id}`, { method: 'DELETE' });
+    await remove(srv.url, res.body);
   });
 
   it('delete during transcoding stops ffmpeg and removes every file', async () => {
@@ -220,13 +224,13 @@ describe('media: upload, HLS ladder, serving (real ffmpeg)', () => {
     const id = res.body.id;
     await waitFor(srv.url, id, (m) => m.progress > 0);
     expect(ffmpegRunningOn(join(mediaDir, id))).toBe(true);
-    const del = await fetch(`${srv.url}/api/media/${id}`, { method: 'DELETE' });
+    const del = await remove(srv.url, res.body);
     expect(del.status).toBe(204);
     await new Promise((r) => setTimeout(r, 500));
     expect(ffmpegRunningOn(join(mediaDir, id))).toBe(false);
     expect(readdirSync(mediaDir)).not.toContain(id);
     expect((await fetch(`${srv.url}/api/media/${id}`)).status).toBe(404);
-    expect((await fetch(`${srv.url}/api/media/${id}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await remove(srv.url, res.body)).status).toBe(404);
   }, 60_000);
 
   it('plays media sources in parties: the snapshot carries the URLs, unknown ids are refused', async () => {

@@ -86,6 +86,22 @@ describe('sessions over HTTP (single process, in-memory)', () => {
     expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/media', '/media/{id}/file', '/live', '/live/{id}/hls/index.m3u8']));
   });
 
+  it('documents every route the server has (a route missing from the OpenAPI document fails here)', async () => {
+    const doc = await api<{ paths: Record<string, Record<string, unknown>> }>(srv.url, '/api/docs');
+    interface Layer {
+      route?: { path: string; methods: Record<string, boolean> };
+    }
+    const express = srv.app.getHttpAdapter().getInstance() as unknown as { router: { stack: Layer[] } };
+    const routes = express.router.stack
+      .filter((l): l is Required<Layer> => l.route !== undefined && l.route.path.startsWith('/api/'))
+      .flatMap((l) => Object.keys(l.route.methods).map((m) => `${m.toUpperCase()} ${l.route.path.slice(4).replace(/:(\w+)/g, '{$1}')}`))
+      .filter((r) => r !== 'GET /docs');
+    expect(routes.length).toBeGreaterThan(15);
+    const documented = Object.entries(doc.body.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(routes.filter((r) => !documented.includes(r))).toEqual([]);
+    expect(documented.filter((r) => !routes.includes(r))).toEqual([]);
+  });
+
   it('answers health and sends security headers', async () => {
     const res = await api(srv.url, '/api/health');
     expect(res.status).toBe(200);

@@ -1,17 +1,17 @@
-import type { Media } from '@watch-party/contracts';
+import type { Media, UploadedMedia } from '@watch-party/contracts';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { MediaService } from '../src/media/media.service';
 import { api, type ApiInstance, startApi } from './api-instance';
 import { makeClip, makePicture, makeSparseClip } from './clips';
-import { refusalCount } from './media-replica';
+import { refusalCount } from './built-replica';
 
 async function upload(base: string, file: string) {
   const form = new FormData();
   form.append('file', new Blob([readFileSync(file)]), basename(file));
   const res = await fetch(`${base}/api/media`, { method: 'POST', body: form });
-  return { status: res.status, body: (await res.json()) as Media & { message?: string; error?: string } };
+  return { status: res.status, body: (await res.json()) as UploadedMedia & { message?: string; error?: string } };
 }
 
 /** A test API with its own DATA_DIR and MEDIA_DIR. */
@@ -55,7 +55,8 @@ describe('source caps: every refusal is a 415 naming the cap, with nothing kept'
   async function accepted(file: string) {
     const res = await upload(srv.url, file);
     expect([res.status, res.body.message]).toEqual([201, undefined]);
-    expect((await fetch(`${srv.url}/api/media/${res.body.id}`, { method: 'DELETE' })).status).toBe(204);
+    const del = await fetch(`${srv.url}/api/media/${res.body.id}`, { method: 'DELETE', headers: { Authorization: `Bearer ${res.body.ownerKey}` } });
+    expect(del.status).toBe(204);
     for (let i = 0; i < 50 && readdirSync(mediaDir).length > 1; i++) await new Promise((r) => setTimeout(r, 100));
     expect(readdirSync(mediaDir)).toEqual(['.incoming']);
     return res.body;

@@ -5,7 +5,11 @@ import {
   createSessionBodySchema,
   liveShowSchema,
   mediaSchema,
+  adminMeSchema,
+  endLiveBodySchema,
   healthSchema,
+  renameMediaBodySchema,
+  uploadedMediaSchema,
   joinedSessionSchema,
   joinSessionBodySchema,
   sessionInfoSchema,
@@ -17,6 +21,8 @@ const json = (schema: z.ZodType) => ({
 });
 const error = (description: string) => ({ description, ...json(apiErrorSchema) });
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const bearer = [{ bearer: [] }];
+const fileParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 
 /** OpenAPI 3.1 built from the same zod schemas the routes validate with. */
 export function buildOpenApiDocument() {
@@ -24,6 +30,7 @@ export function buildOpenApiDocument() {
     openapi: '3.1.0',
     info: { title: 'watch-party API', version: '1.0.0' },
     servers: [{ url: '/api' }],
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'an owner key or the admin token' } } },
     paths: {
       '/sessions': {
         post: {
@@ -67,41 +74,98 @@ export function buildOpenApiDocument() {
             content: { 'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } } },
           },
           responses: {
-            '201': { description: 'stored, processing', ...json(mediaSchema) },
+            '201': { description: 'stored, processing; `ownerKey` is shown only here', ...json(uploadedMediaSchema) },
             '400': error('no file'),
+            '401': error('PUBLISH_POLICY=admin and no admin token'),
             '413': error('larger than MAX_UPLOAD_BYTES'),
-            '415': error('not a decodable video'),
+            '415': error('not a usable video: not a video, image codec, too long, too large or too fast'),
+            '429': error('UPLOADS_PER_HOUR reached for this address'),
+            '507': error('the library would pass MEDIA_QUOTA_BYTES'),
           },
         },
         get: { summary: 'The library, newest first', responses: { '200': { description: 'ok', ...json(z.array(mediaSchema)) } } },
       },
       '/media/{id}': {
         get: { summary: 'One media item', parameters: [idParam], responses: { '200': { description: 'found', ...json(mediaSchema) }, '404': error('no such item') } },
-        delete: { summary: 'Delete an item, stopping its transcode', parameters: [idParam], responses: { '204': { description: 'deleted' }, '404': error('no such item') } },
+        patch: {
+          summary: 'Rename an item (owner key or admin token)',
+          parameters: [idParam],
+          security: bearer,
+          requestBody: { required: true, ...json(renameMediaBodySchema) },
+          responses: {
+            '200': { description: 'renamed', ...json(mediaSchema) },
+            '400': error('invalid body'),
+            '401': error('no credential'),
+            '403': error('not this item\'s owner key'),
+            '404': error('no such item'),
+          },
+        },
+        delete: {
+          summary: 'Delete an item, stopping its transcode (owner key or admin token)',
+          parameters: [idParam],
+          security: bearer,
+          responses: { '204': { description: 'deleted' }, '401': error('no credential'), '403': error('not this item\'s owner key'), '404': error('no such item') },
+        },
+      },
+      '/media/{id}/poster.jpg': {
+        get: { summary: 'A still of the video', parameters: [idParam], responses: { '200': { description: 'JPEG' }, '404': error('no poster yet') } },
       },
       '/media/{id}/file': {
         get: {
           summary: 'The original upload (Range, If-Range, ETag, Last-Modified)',
           parameters: [idParam],
-          responses: { '200': { description: 'whole file' }, '206': { description: 'a range' }, '304': { description: 'not modified' }, '404': error('no such item'), '416': { description: 'range not satisfiable' } },
+          responses: {
+            '200': { description: 'whole file' },
+            '206': { description: 'a range' },
+            '304': { description: 'not modified' },
+            '404': error('no such item'),
+            '412': error('If-Match / If-Unmodified-Since failed'),
+            '416': error('range not satisfiable'),
+          },
         },
       },
       '/media/{id}/hls/master.m3u8': {
         get: { summary: 'HLS master playlist', parameters: [idParam], responses: { '200': { description: 'playlist' }, '404': error('not playable yet') } },
       },
+      '/media/{id}/hls/{variant}/{file}': {
+        get: {
+          summary: 'Variant playlists (index.m3u8), init segments and fMP4 segments',
+          parameters: [idParam, fileParam('variant'), fileParam('file')],
+          responses: { '200': { description: 'playlist or segment' }, '404': error('no such file') },
+        },
+      },
       '/live': {
         post: {
           summary: 'Create a live show; returns its secret stream key and ingest endpoints',
           requestBody: { required: true, ...json(createLiveBodySchema) },
-          responses: { '201': { description: 'created', ...json(createdLiveShowSchema) }, '400': error('invalid body') },
+          responses: { '201': { description: 'created', ...json(createdLiveShowSchema) }, '400': error('invalid body'), '401': error('PUBLISH_POLICY=admin and no admin token') },
         },
         get: { summary: 'Live shows, live ones first', responses: { '200': { description: 'ok', ...json(z.array(liveShowSchema)) } } },
       },
       '/live/{id}': {
         get: { summary: 'One live show', parameters: [idParam], responses: { '200': { description: 'found', ...json(liveShowSchema) }, '404': error('no such show') } },
       },
+      '/live/{id}/end': {
+        post: {
+          summary: 'End a show: its stream key, or `{}` with the admin token',
+          parameters: [idParam],
+          requestBody: { required: true, ...json(endLiveBodySchema) },
+          responses: {
+            '200': { description: 'ended', ...json(liveShowSchema) },
+            '401': error('neither a stream key nor the admin token'),
+            '403': error('wrong stream key'),
+            '404': error('no such show'),
+          },
+        },
+      },
       '/live/{id}/hls/index.m3u8': {
         get: { summary: 'Live HLS playlist while on air', parameters: [idParam], responses: { '200': { description: 'playlist' }, '404': error('not live') } },
+      },
+      '/live/{id}/hls/{file}': {
+        get: { summary: 'Live MPEG-TS segments', parameters: [idParam, fileParam('file')], responses: { '200': { description: 'segment' }, '404': error('no such segment') } },
+      },
+      '/admin/me': {
+        get: { summary: 'Is this the admin token?', security: bearer, responses: { '200': { description: 'yes', ...json(adminMeSchema) }, '401': error('no') } },
       },
       '/health': { get: { summary: 'Liveness', responses: { '200': { description: 'ok', ...json(healthSchema) } } } },
       '/health/ready': {

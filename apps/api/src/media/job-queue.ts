@@ -11,6 +11,8 @@ export type JobHandler = (mediaId: string, signal: AbortSignal) => Promise<void>
  */
 export abstract class JobQueue {
   protected readonly running = new Map<string, AbortController>();
+  /** Do waiting and running jobs outlive this process (a restarted one picks them up)? */
+  abstract readonly durable: boolean;
   abstract start(handler: JobHandler): Promise<void>;
   abstract enqueue(mediaId: string): Promise<void>;
   abstract close(): Promise<void>;
@@ -30,8 +32,9 @@ export abstract class JobQueue {
   }
 }
 
-/** Single process: a FIFO in memory. Jobs die with the process, like everything in it. */
+/** Single process: a FIFO in memory. Jobs die with the process; the next start queues them again. */
 export class InProcessJobQueue extends JobQueue {
+  readonly durable = false;
   private readonly waiting: string[] = [];
   private handler: JobHandler | null = null;
   private active = 0;
@@ -81,6 +84,7 @@ const QUEUE = 'wp-transcode';
 
 /** Replicas share one BullMQ queue: any replica runs a job; a job whose worker dies is retried. */
 export class BullJobQueue extends JobQueue {
+  readonly durable = true;
   private readonly queue: Queue;
   private worker: Worker | null = null;
 

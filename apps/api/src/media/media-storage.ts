@@ -1,7 +1,23 @@
 import { randomBytes } from 'node:crypto';
+import { Logger } from '@nestjs/common';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ID_PATTERN } from '@watch-party/contracts';
+
+/**
+ * With a MEDIA_DIR shared by replicas, a `.part` untouched this long belongs to no upload
+ * (a live one is written to, or dropped after the upload idle timeout, long before).
+ */
+export const STALE_INCOMING_MS = 10 * 60_000;
+/** How often a replica sharing MEDIA_DIR looks for such leftovers. */
+export const INCOMING_SWEEP_EVERY_MS = 5 * 60_000;
+
+export interface MediaStorageOptions {
+  /** Other replicas write to the same MEDIA_DIR (REDIS_URL set). */
+  shared: boolean;
+  staleIncomingMs?: number;
+  sweepEveryMs?: number;
+}
 
 /** A file inside an item's HLS folder: the only names ever served from it. */
 const HLS_FILE = /^(master\.m3u8|v\d{1,2}\/(index\.m3u8|init(_\d{1,2})?\.mp4|seg_\d{5,}\.m4s))$/;
@@ -13,16 +29,56 @@ const HLS_FILE = /^(master\.m3u8|v\d{1,2}\/(index\.m3u8|init(_\d{1,2})?\.mp4|seg
  */
 export class MediaStorage {
   readonly root: string;
+  private readonly logger = new Logger('Media');
+  private readonly shared: boolean;
+  private readonly staleIncomingMs: number;
+  private readonly sweepEveryMs: number;
+  private sweeper: NodeJS.Timeout | null = null;
 
-  constructor(mediaDir: string) {
+  constructor(mediaDir: string, options: MediaStorageOptions = { shared: false }) {
     this.root = resolve(mediaDir);
+    this.shared = options.shared;
+    this.staleIncomingMs = options.staleIncomingMs ?? STALE_INCOMING_MS;
+    this.sweepEveryMs = options.sweepEveryMs ?? INCOMING_SWEEP_EVERY_MS;
   }
 
-  /** Uploads cut short by a crash or restart never finish: nothing in `.incoming` survives a start. */
+  /**
+   * Uploads cut short by a crash or restart never finish. Alone on MEDIA_DIR, nothing in
+   * `.incoming` survives a start; shared, other replicas may be receiving into it, so only
+   * `.part` files untouched for STALE_INCOMING_MS go, at start and then periodically.
+   */
   async init() {
     await mkdir(this.incomingDir(), { recursive: true });
-    const stale = await readdir(this.incomingDir());
-    await Promise.all(stale.map((name) => rm(join(this.incomingDir(), name), { recursive: true, force: true })));
+    if (!this.shared) {
+      const stale = await readdir(this.incomingDir());
+      await Promise.all(stale.map((name) => rm(join(this.incomingDir(), name), { recursive: true, force: true })));
+      return;
+    }
+    await this.sweepIncoming();
+    this.sweeper ??= setInterval(() => {
+      this.sweepIncoming().catch((err: Error) => this.logger.warn(`sweeping ${this.incomingDir()}: ${err.message}`));
+    }, this.sweepEveryMs);
+    this.sweeper.unref();
+  }
+
+  close() {
+    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper = null;
+  }
+
+  /** Removes `.part` files untouched for STALE_INCOMING_MS; returns how many went. */
+  async sweepIncoming(): Promise<number> {
+    const now = Date.now();
+    let removed = 0;
+    for (const name of await readdir(this.incomingDir())) {
+      if (!name.endsWith('.part')) continue;
+      const path = join(this.incomingDir(), name);
+      const info = await stat(path).catch(() => null);
+      if (!info?.isFile() || now - info.mtimeMs <= this.staleIncomingMs) continue;
+      await rm(path, { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   incomingDir() {
@@ -62,6 +118,22 @@ export class MediaStorage {
 
   async remove(id: string) {
     await rm(this.itemDir(id), { recursive: true, force: true });
+  }
+
+  /** Bytes of every file in the item's folder (0 when it is gone). */
+  async itemBytes(id: string): Promise<number> {
+    let entries;
+    try {
+      entries = await readdir(this.itemDir(id), { recursive: true, withFileTypes: true });
+    } catch {
+      return 0;
+    }
+    let total = 0;
+    for (const e of entries) {
+      if (!e.isFile()) continue;
+      total += (await stat(join(e.parentPath, e.name)).catch(() => null))?.size ?? 0;
+    }
+    return total;
   }
 
   /** Drops a partial encode; the original and the poster stay. */

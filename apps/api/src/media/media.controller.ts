@@ -1,7 +1,8 @@
-import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Req, Res } from '@nestjs/common';
-import type { Media } from '@watch-party/contracts';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, Res } from '@nestjs/common';
+import { type Media, type RenameMediaBody, renameMediaBodySchema, type UploadedMedia } from '@watch-party/contracts';
 import type { Request, Response } from 'express';
 import { IMMUTABLE, serveFile } from '../common/serve-file';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { HLS_CONTENT_TYPES, MediaStorage } from './media-storage';
 import { MediaService } from './media.service';
 
@@ -12,9 +13,10 @@ export class MediaController {
     private readonly storage: MediaStorage,
   ) {}
 
+  /** 201 with the item's owner key, shown this once. */
   @Post()
   @HttpCode(201)
-  upload(@Req() req: Request): Promise<Media> {
+  upload(@Req() req: Request): Promise<UploadedMedia> {
     return this.media.upload(req);
   }
 
@@ -28,10 +30,17 @@ export class MediaController {
     return this.media.get(id);
   }
 
+  /** Owner key or admin token (`Authorization: Bearer`). */
+  @Patch(':id')
+  rename(@Param('id') id: string, @Body(new ZodValidationPipe(renameMediaBodySchema)) body: RenameMediaBody, @Req() req: Request): Promise<Media> {
+    return this.media.rename(id, body.title, req.headers);
+  }
+
+  /** Owner key or admin token (`Authorization: Bearer`); the files go with it. */
   @Delete(':id')
   @HttpCode(204)
-  async remove(@Param('id') id: string): Promise<void> {
-    await this.media.delete(id);
+  async remove(@Param('id') id: string, @Req() req: Request): Promise<void> {
+    await this.media.delete(id, req.headers);
   }
 
   /** The original upload, with Range, If-Range, ETag, Last-Modified and 304 (by `send`). */
@@ -49,7 +58,7 @@ export class MediaController {
     serveFile(req, res, this.storage.posterPath(id), 'public, max-age=3600');
   }
 
-  /** 404 until at least one rendition has a segment (CONTRACT section 3). */
+  /** 404 until at least one rendition has a segment. */
   @Get(':id/hls/master.m3u8')
   async master(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     const r = await this.media.require(id);

@@ -27,7 +27,7 @@ import { Transcoder } from './transcoder';
     {
       provide: MediaStorage,
       inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new MediaStorage(config.mediaDir),
+      useFactory: (config: AppConfig) => new MediaStorage(config.mediaDir, { shared: config.redisUrl !== null }),
     },
     {
       provide: Transcoder,

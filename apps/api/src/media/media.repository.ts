@@ -20,6 +20,10 @@ export interface MediaRecord {
   createdAt: string;
   /** what ffprobe found; null when uploaded without ffmpeg on the machine */
   source: ProbeResult | null;
+  /** sha256 (hex) of the owner key given once at upload; absent: only the admin manages it */
+  ownerKeyHash?: string;
+  /** bytes of the item's folder (original, poster, renditions), measured when its job ended */
+  diskBytes?: number;
 }
 
 export type MediaPatch = Partial<Omit<MediaRecord, 'id' | 'createdAt' | 'originalName'>>;

@@ -1,20 +1,28 @@
 import {
+  ForbiddenException,
   HttpException,
+  HttpStatus,
   Inject,
   Injectable,
   Logger,
   NotFoundException,
   type BeforeApplicationShutdown,
   type OnModuleInit,
+  UnauthorizedException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { ID_PATTERN, type Media } from '@watch-party/contracts';
+import { ID_PATTERN, type Media, type UploadedMedia } from '@watch-party/contracts';
 import type { Request } from 'express';
+import { randomBytes } from 'node:crypto';
 import { open, stat, unlink } from 'node:fs/promises';
+import type { IncomingHttpHeaders } from 'node:http';
 import { basename } from 'node:path';
+import { AdminService } from '../admin/admin.service';
+import { bearerToken, matchesHash, sha256 } from '../common/bearer';
 import { Clock } from '../common/clock';
 import { TooManyRequestsException } from '../common/http-errors';
 import { newId } from '../common/ids';
+import { KeyedQueue } from '../common/keyed-queue';
 import { RateLimiter } from '../common/rate-limiter';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Metrics } from '../ops/metrics';
@@ -34,12 +42,15 @@ const PROGRESS_EVERY_MS = 500;
 const UPLOAD_WINDOW_MS = 60 * 60_000;
 /** The longest delay a timer takes (about 24.8 days); longer job limits wait this long. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Owner keys: 192 random bits, shown once at upload; only their sha256 is kept. */
+const OWNER_KEY_BYTES = 24;
 
 @Injectable()
 export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Media');
   private transcoding = false;
-
+  /** Serializes this replica's last quota check with the insert it allows. */
+  private readonly library = new KeyedQueue();
   constructor(
     private readonly repo: MediaRepository,
     private readonly storage: MediaStorage,
@@ -51,6 +62,7 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly metrics: Metrics,
     private readonly limiter: RateLimiter,
     private readonly refusals: Refusals,
+    private readonly admin: AdminService,
   ) {}
 
   async onModuleInit() {
@@ -60,38 +72,76 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
       this.logger.warn('ffmpeg/ffprobe not found: uploads are served as files, without HLS');
     }
     await this.jobs.start((id, signal) => this.transcode(id, signal));
+    if (!this.jobs.durable) await this.resumeInterrupted();
   }
 
   /** Before Redis connections close: BullMQ must stop using them first. */
   async beforeApplicationShutdown() {
+    this.storage.close();
     await this.jobs.close();
+  }
+
+  /**
+   * The in-process queue died with the previous process: items it left `processing` start
+   * over (partial HLS removed, progress reset), or become plain files without ffmpeg.
+   */
+  private async resumeInterrupted() {
+    const interrupted = (await this.repo.list()).filter((r) => r.status === 'processing').reverse();
+    for (const r of interrupted) {
+      await this.storage.removeHls(r.id);
+      const again = this.transcoding && r.source !== null;
+      const next = await this.repo.update(r.id, again ? { progress: 0, hlsPlayable: false } : { status: 'ready', progress: 1, hlsPlayable: false });
+      if (next && again) await this.jobs.enqueue(r.id);
+    }
+    if (interrupted.length > 0) this.logger.warn(`${interrupted.length} transcode job(s) interrupted by the last stop: started again`);
   }
 
   get transcodingAvailable(): boolean {
     return this.transcoding;
   }
 
-  /** Every attempt counts (refused ones cost CPU too), before a byte of the body is read. */
-  async upload(req: Request): Promise<Media> {
+  /**
+   * PUBLISH_POLICY, UPLOADS_PER_HOUR (every attempt counts: refused ones cost CPU too; the
+   * admin is not limited) and a quota that is already used up are all checked before a byte
+   * of the body is read. The answer carries the item's owner key, the only time it is shown.
+   */
+  async upload(req: Request): Promise<UploadedMedia> {
     const ip = req.ip ?? 'unknown';
-    const perHour = this.config.limits.uploadsPerHour;
-    const attempts = await this.limiter.hit(`upload:${ip}`, UPLOAD_WINDOW_MS);
-    if (attempts.count > perHour) {
-      this.refusals.record('upload_rate', ip, `${attempts.count} uploads within the hour`);
-      throw new TooManyRequestsException(`at most ${perHour} uploads per hour from one address (UPLOADS_PER_HOUR); try again later`, attempts.resetInMs);
+    this.admin.requirePublisher(req.headers, 'uploading a video');
+    if (!this.admin.isAdmin(req.headers)) {
+      const perHour = this.config.limits.uploadsPerHour;
+      const attempts = await this.limiter.hit(`upload:${ip}`, UPLOAD_WINDOW_MS);
+      if (attempts.count > perHour) {
+        this.refusals.record('upload_rate', ip, `${attempts.count} uploads within the hour`);
+        throw new TooManyRequestsException(`at most ${perHour} uploads per hour from one address (UPLOADS_PER_HOUR); try again later`, attempts.resetInMs);
+      }
+    }
+    const quota = this.config.mediaQuotaBytes;
+    let allowance: { allowedBytes: number; message: string } | null = null;
+    if (quota !== null) {
+      const used = await this.libraryBytes();
+      allowance = { allowedBytes: Math.max(0, quota - used), message: overQuota(quota, used) };
     }
     const incoming = this.storage.newIncomingPath();
     let file;
     try {
-      file = await receiveUpload(req, incoming, this.config.maxUploadBytes);
+      file = await receiveUpload(req, incoming, { maxBytes: this.config.maxUploadBytes, quota: allowance, idleTimeoutMs: this.config.limits.uploadIdleTimeoutMs });
     } catch (err) {
       if (!(err instanceof UploadError)) throw err;
       if (err.kind === 'aborted') this.refusals.record('upload_aborted', ip, 'the connection closed before the upload ended');
+      if (err.kind === 'stalled') this.refusals.record('upload_stalled', ip, err.message);
       if (err.kind === 'too_large') this.refusals.record('upload_too_large', ip, err.message);
+      if (err.kind === 'over_quota') this.refusals.record('media_quota', ip, err.message);
       throw new HttpException(err.message, err.status);
     }
+    const ownerKey = randomBytes(OWNER_KEY_BYTES).toString('base64url');
     try {
-      return await this.adoptFile(file.path, file.clientName, file.sizeBytes, titleFromFileName(file.clientName), ip);
+      const media = await this.adoptFile(file.path, file.clientName, file.sizeBytes, titleFromFileName(file.clientName), {
+        offender: ip,
+        ownerKeyHash: sha256(ownerKey).toString('hex'),
+        withinQuota: true,
+      });
+      return { ...media, ownerKey };
     } catch (err) {
       await unlink(file.path).catch(() => undefined);
       throw err;
@@ -101,14 +151,22 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
   /**
    * A video file already under MEDIA_DIR (a live show's recording) becomes a library item:
    * probed, moved into storage, recorded, and transcoded like an upload. 415 when not a video
-   * or past a source cap, like an upload.
+   * or past a source cap, like an upload. It has no owner key: only the admin manages it; it
+   * counts towards MEDIA_QUOTA_BYTES but is never refused for it (the show already happened).
    */
   async importFile(path: string, title: string): Promise<Media> {
     const { size } = await stat(path);
-    return this.adoptFile(path, basename(path), size, title.slice(0, 120), 'live recording');
+    return this.adoptFile(path, basename(path), size, title.slice(0, 120), { offender: 'live recording', withinQuota: false });
   }
 
-  private async adoptFile(path: string, clientName: string, sizeBytes: number, title: string, offender: string): Promise<Media> {
+  private async adoptFile(
+    path: string,
+    clientName: string,
+    sizeBytes: number,
+    title: string,
+    opts: { offender: string; ownerKeyHash?: string; withinQuota: boolean },
+  ): Promise<Media> {
+    const { offender } = opts;
     const probe = this.transcoding ? await this.inspect(path, offender) : await sniffVideo(path);
     if (!probe) {
       const message = 'this file is not a video we can decode';
@@ -131,11 +189,43 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
       hasPoster: false,
       createdAt: new Date(this.clock.now()).toISOString(),
       source: probe === true ? null : probe,
+      ...(opts.ownerKeyHash ? { ownerKeyHash: opts.ownerKeyHash } : {}),
+      ...(this.transcoding ? {} : { diskBytes: sizeBytes }),
     };
-    await this.storage.adopt(path, id, name);
-    await this.repo.insert(record);
+    // Uploads that finished meanwhile count: checked again, one insert at a time.
+    await this.library.run('insert', async () => {
+      const quota = this.config.mediaQuotaBytes;
+      if (opts.withinQuota && quota !== null) {
+        const used = await this.libraryBytes();
+        if (used + sizeBytes > quota) {
+          const message = overQuota(quota, used);
+          this.refusals.record('media_quota', offender, message);
+          throw new HttpException(message, HttpStatus.INSUFFICIENT_STORAGE);
+        }
+      }
+      await this.storage.adopt(path, id, name);
+      await this.repo.insert(record);
+    });
     if (this.transcoding) await this.jobs.enqueue(id);
     return this.toPublic(record);
+  }
+
+  /**
+   * What the library holds on disk: each item's folder as measured when its job ended, or its
+   * original while it is processing. Items recorded before sizes were kept are measured once.
+   */
+  private async libraryBytes(): Promise<number> {
+    let total = 0;
+    for (const r of await this.repo.list()) {
+      if (r.status === 'processing') total += r.sizeBytes;
+      else if (r.diskBytes !== undefined) total += r.diskBytes;
+      else {
+        const bytes = await this.storage.itemBytes(r.id);
+        await this.repo.update(r.id, { diskBytes: bytes });
+        total += bytes;
+      }
+    }
+    return total;
   }
 
   /**
@@ -177,9 +267,33 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
     return r;
   }
 
+  /**
+   * 404 for an unknown item, then 401 without a bearer credential, then 403 unless it is the
+   * item's owner key or the admin token. Items without an owner key (live recordings, uploads
+   * from before owner keys) are the admin's alone.
+   */
+  async authorize(id: string, headers: IncomingHttpHeaders, what: string): Promise<MediaRecord> {
+    const r = await this.require(id);
+    const key = bearerToken(headers);
+    if (key === null) throw new UnauthorizedException(`${what} needs the item's owner key or the admin token (Authorization: Bearer <key>)`);
+    if (this.admin.isAdmin(headers)) return r;
+    if (r.ownerKeyHash && matchesHash(key, Buffer.from(r.ownerKeyHash, 'hex'))) return r;
+    throw new ForbiddenException(
+      r.ownerKeyHash ? `this key does not own this item: ${what} needs its owner key or the admin token` : `only the admin may manage this item (${what})`,
+    );
+  }
+
+  /** Only the title changes: a merge, so a progress write racing it loses nothing. */
+  async rename(id: string, title: string, headers: IncomingHttpHeaders): Promise<Media> {
+    await this.authorize(id, headers, 'renaming');
+    const next = await this.repo.update(id, { title });
+    if (!next) throw new NotFoundException('media not found');
+    return this.toPublic(next);
+  }
+
   /** Forget the item first (a running job notices), stop its ffmpeg, then remove its files. */
-  async delete(id: string): Promise<void> {
-    await this.require(id);
+  async delete(id: string, headers: IncomingHttpHeaders): Promise<void> {
+    await this.authorize(id, headers, 'deleting');
     await this.repo.delete(id);
     await this.jobs.cancel(id);
     await this.storage.remove(id);
@@ -261,7 +375,7 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
       );
       await writing;
       await this.storage.finalizePlaylists(id, rungs.length);
-      await patch({ status: 'ready', progress: 1, hlsPlayable: true });
+      await patch({ status: 'ready', progress: 1, hlsPlayable: true, diskBytes: await this.storage.itemBytes(id) });
       this.metrics.transcodeJobs.inc({ result: 'ready' });
     } catch (err) {
       await writing.catch(() => undefined);
@@ -271,7 +385,7 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
         const reason = `transcoding was stopped after ${Math.round(limitSec)} s, the limit for this video (TRANSCODE_TIMEOUT_MIN_SEC, or TRANSCODE_TIMEOUT_FACTOR x its duration); the original file is still available`;
         this.refusals.record('transcode_timeout', `media ${id}`, reason);
         this.metrics.transcodeJobs.inc({ result: 'failed' });
-        await patch({ status: 'failed', hlsPlayable: false, error: reason });
+        await patch({ status: 'failed', hlsPlayable: false, error: reason, diskBytes: await this.storage.itemBytes(id) });
         return;
       }
       if (!exists) {
@@ -282,12 +396,16 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
       if (abort.signal.aborted) return; // shutting down: the item and its files stay for a retry
       this.metrics.transcodeJobs.inc({ result: 'failed' });
       this.logger.warn(`transcode ${id} failed: ${(err as Error).message}`);
-      await patch({ status: 'failed', error: 'transcoding failed; the original file is still available' });
+      await patch({ status: 'failed', error: 'transcoding failed; the original file is still available', diskBytes: await this.storage.itemBytes(id) });
     } finally {
       clearTimeout(timer);
       this.metrics.transcodesRunning.dec();
     }
   }
+}
+
+function overQuota(quota: number, used: number): string {
+  return `the library would pass its storage quota of ${quota} bytes (MEDIA_QUOTA_BYTES; ${used} bytes in use): delete something first`;
 }
 
 /** Without ffprobe: accept only files that start like a video container. */

@@ -5,12 +5,16 @@ import { unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-/** Why an upload was not received: `aborted` means the client went away before the end. */
-export type UploadFailure = 'too_large' | 'malformed' | 'no_file' | 'aborted';
+/**
+ * Why an upload was not received: `aborted` means the client went away before the end,
+ * `stalled` that it stopped sending without closing, `over_quota` that the library would pass
+ * MEDIA_QUOTA_BYTES.
+ */
+export type UploadFailure = 'too_large' | 'over_quota' | 'malformed' | 'no_file' | 'aborted' | 'stalled';
 
 export class UploadError extends Error {
   constructor(
-    readonly status: 400 | 413,
+    readonly status: 400 | 408 | 413 | 507,
     message: string,
     readonly kind: UploadFailure,
   ) {
@@ -24,19 +28,36 @@ export interface ReceivedFile {
   sizeBytes: number;
 }
 
+export interface UploadOptions {
+  /** MAX_UPLOAD_BYTES: the file may be this long */
+  maxBytes: number;
+  /** What the file may add before the library passes its quota (507 with `message`); null: no quota. */
+  quota: { allowedBytes: number; message: string } | null;
+  /** No byte from the client for this long (while we are ready to read): the request is destroyed. */
+  idleTimeoutMs: number;
+}
+
+/** The body around the file (boundaries, part headers, small fields) is at most this long. */
+const MULTIPART_SLACK_BYTES = 64 * 1024;
+
 const aborted = () => new UploadError(400, 'the client closed the connection before the upload ended', 'aborted');
 
 /**
  * Streams the multipart field `file` to `target` (never buffering it whole), enforcing
- * `maxBytes` as bytes arrive. On any failure, the client going away at any point included,
+ * `maxBytes` and the quota as bytes arrive (and up front from Content-Length), and dropping a
+ * client that goes silent. On any failure, the client going away at any point included,
  * parsing stops, the file handle is closed and the partial file removed before it rejects.
  */
-export async function receiveUpload(req: Request, target: string, maxBytes: number): Promise<ReceivedFile> {
+export async function receiveUpload(req: Request, target: string, options: UploadOptions): Promise<ReceivedFile> {
+  const { maxBytes, quota, idleTimeoutMs } = options;
   // The client may have gone while the caller was busy (e.g. counting the attempt).
   if (req.destroyed && !req.complete) throw aborted();
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes + 64 * 1024) {
+  if (Number.isFinite(declared) && declared > maxBytes + MULTIPART_SLACK_BYTES) {
     throw new UploadError(413, `the file is larger than the ${maxBytes}-byte limit`, 'too_large');
+  }
+  if (quota && Number.isFinite(declared) && declared > quota.allowedBytes + MULTIPART_SLACK_BYTES) {
+    throw new UploadError(507, quota.message, 'over_quota');
   }
   if (!req.headers['content-type']?.startsWith('multipart/form-data')) {
     throw new UploadError(400, 'send the video as multipart/form-data in a field named "file"', 'malformed');
@@ -57,6 +78,17 @@ export async function receiveUpload(req: Request, target: string, maxBytes: numb
     let received: ReceivedFile | null = null;
     let failure: UploadError | null = null;
     let done = false;
+    let idle: NodeJS.Timeout | undefined;
+
+    /** The file passed a limit: stop writing it and answer; the rest of the body is discarded. */
+    const refuse = (stream: Readable, error: UploadError) => {
+      if (failure) return;
+      failure = error;
+      stream.destroy(failure);
+      req.unpipe(bb);
+      req.resume();
+      void finish();
+    };
 
     bb.on('file', (field, stream, info) => {
       if (field !== 'file' || writing) {
@@ -64,17 +96,13 @@ export async function receiveUpload(req: Request, target: string, maxBytes: numb
         return;
       }
       file = stream;
-      received = { path: target, clientName: info.filename ?? 'video', sizeBytes: 0 };
+      const got: ReceivedFile = { path: target, clientName: info.filename ?? 'video', sizeBytes: 0 };
+      received = got;
       stream.on('data', (chunk: Buffer) => {
-        if (received) received.sizeBytes += chunk.length;
+        got.sizeBytes += chunk.length;
+        if (quota && got.sizeBytes > quota.allowedBytes) refuse(stream, new UploadError(507, quota.message, 'over_quota'));
       });
-      stream.on('limit', () => {
-        failure = new UploadError(413, `the file is larger than the ${maxBytes}-byte limit`, 'too_large');
-        stream.destroy(failure);
-        req.unpipe(bb);
-        req.resume(); // drain the rest; the response closes the connection
-        void finish();
-      });
+      stream.on('limit', () => refuse(stream, new UploadError(413, `the file is larger than the ${maxBytes}-byte limit`, 'too_large')));
       const sink = createWriteStream(target);
       out = sink;
       closed = new Promise((r) => sink.once('close', () => r()));
@@ -96,10 +124,29 @@ export async function receiveUpload(req: Request, target: string, maxBytes: numb
       void finish();
     };
 
+    /**
+     * A client that stops sending without closing would hold the file open until Node's
+     * requestTimeout. Time spent paused by our own disk writes does not count.
+     */
+    const onIdle = () => {
+      if (done || req.complete) return;
+      if (req.readableFlowing === false) return armIdle();
+      failure ??= new UploadError(408, `no data for ${idleTimeoutMs / 1000} s: the upload was dropped`, 'stalled');
+      req.destroy(); // its 'close' stops the parsing and the writing
+    };
+    const armIdle = () => {
+      clearTimeout(idle);
+      if (done || req.complete) return;
+      idle = setTimeout(onIdle, idleTimeoutMs);
+      idle.unref();
+    };
+
     const finish = async (err?: unknown) => {
       if (done) return;
       done = true;
+      clearTimeout(idle);
       req.off('close', onRequestClose);
+      req.off('data', armIdle);
       try {
         if (writing) await writing;
       } catch (e) {
@@ -121,5 +168,8 @@ export async function receiveUpload(req: Request, target: string, maxBytes: numb
     bb.on('error', (err) => void finish(err));
     req.on('close', onRequestClose);
     req.pipe(bb);
+    req.on('data', armIdle);
+    req.once('end', () => clearTimeout(idle));
+    armIdle();
   });
 }
