@@ -54,6 +54,26 @@ export async function ensureClip(): Promise<string> {
   return dir;
 }
 
+/** An 8 s 640x360 H.264/AAC mp4, small enough to upload and transcode in a few seconds. */
+export function makeShortClip(path: string): Promise<void> {
+  const args = [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
+    '-f', 'lavfi', '-i', 'sine=frequency=440',
+    '-t', '8',
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart',
+    path,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.env['FFMPEG_PATH'] ?? 'ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}: ${stderr}`))));
+  });
+}
+
 const TYPES: Record<string, string> = {
   '.m3u8': 'application/vnd.apple.mpegurl',
   '.m4s': 'video/iso.segment',

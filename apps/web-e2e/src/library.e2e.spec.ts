@@ -1,31 +1,11 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type BuiltServer, startBuiltServer } from './built-server';
 import { launchChromium } from './chromium';
+import { makeShortClip } from './clip';
 import { waitForMedia } from './party';
-
-/** An 8 s 640x360 H.264/AAC mp4, small enough to upload and transcode in a few seconds. */
-function makeClip(path: string): Promise<void> {
-  const args = [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440',
-    '-t', '8',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart',
-    path,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env['FFMPEG_PATH'] ?? 'ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}: ${stderr}`))));
-  });
-}
 
 const tid = (id: string) => `[data-testid="${id}"]`;
 
@@ -55,7 +35,7 @@ describe('media library: upload, transcode, watch together, delete', () => {
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), 'wp-e2e-library-'));
     clipPath = join(workDir, 'Beach day.mp4');
-    const [started] = await Promise.all([startBuiltServer(), makeClip(clipPath)]);
+    const [started] = await Promise.all([startBuiltServer(), makeShortClip(clipPath)]);
     server = started;
     browser = await launchChromium(['--autoplay-policy=no-user-gesture-required']);
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });

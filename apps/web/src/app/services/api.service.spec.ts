@@ -1,5 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import type { SessionInfo } from '@watch-party/contracts';
+import { mediaItem } from '../testing/media';
 import { ApiRequestError, ApiService, FETCH, toApiRequestError } from './api.service';
 
 const SESSION: SessionInfo = {
@@ -115,6 +116,42 @@ describe('ApiService', () => {
     const error = await api.getSession(SESSION.id).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiRequestError);
     expect(error).toMatchObject({ statusCode: 0, message: 'Server unreachable', isNetworkError: true });
+  });
+
+  it('renames and deletes media with the credential as a bearer token', async () => {
+    const media = mediaItem({ id: 'Media/1', title: 'New name' });
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, media));
+    await expect(api.renameMedia('Media/1', { title: 'New name' }, 'owner-key')).resolves.toEqual(media);
+    let [url, init] = fetchMock.mock.calls[0];
+    expect(url).toBe('/api/media/Media%2F1');
+    expect(init?.method).toBe('PATCH');
+    expect(JSON.parse(String(init?.body))).toEqual({ title: 'New name' });
+    expect((init?.headers as Record<string, string>)['Authorization']).toBe('Bearer owner-key');
+
+    fetchMock.mockResolvedValueOnce(jsonResponse(204, ''));
+    await api.deleteMedia('Media/1', 'admin-token');
+    [url, init] = fetchMock.mock.calls[1];
+    expect(init?.method).toBe('DELETE');
+    expect((init?.headers as Record<string, string>)['Authorization']).toBe('Bearer admin-token');
+
+    // Without a credential no Authorization header is sent (the server answers 401).
+    fetchMock.mockResolvedValueOnce(jsonResponse(401, { statusCode: 401, error: 'Unauthorized', message: 'needs the owner key' }));
+    await expect(api.deleteMedia('x', null)).rejects.toMatchObject({ statusCode: 401 });
+    expect(fetchMock.mock.calls[2][1]?.headers).not.toHaveProperty('Authorization');
+  });
+
+  it('checks an admin token with GET /api/admin/me: 200 resolves, 401 rejects', async () => {
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, { admin: true }));
+    await expect(api.adminMe('tok')).resolves.toBeUndefined();
+    const [url, init] = fetchMock.mock.calls[0];
+    expect(url).toBe('/api/admin/me');
+    expect(init?.method).toBe('GET');
+    expect((init?.headers as Record<string, string>)['Authorization']).toBe('Bearer tok');
+    fetchMock.mockResolvedValueOnce(jsonResponse(401, { statusCode: 401, error: 'Unauthorized', message: 'not the admin token' }));
+    await expect(api.adminMe('wrong')).rejects.toMatchObject({ statusCode: 401, message: 'not the admin token' });
+    // A 200 that is not the contract's answer is no proof of being admin.
+    fetchMock.mockResolvedValueOnce(jsonResponse(200, '<!doctype html>'));
+    await expect(api.adminMe('tok')).rejects.toMatchObject({ statusCode: 502 });
   });
 
   it('rejects a 2xx answer that does not match the contract', async () => {

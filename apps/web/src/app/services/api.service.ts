@@ -1,5 +1,6 @@
 import { Injectable, InjectionToken, inject } from '@angular/core';
 import {
+  adminMeSchema,
   healthSchema,
   joinedSessionSchema,
   mediaSchema,
@@ -9,6 +10,7 @@ import {
   type JoinedSession,
   type JoinSessionBody,
   type Media,
+  type RenameMediaBody,
   type SessionInfo,
 } from '@watch-party/contracts';
 import { z } from 'zod';
@@ -58,6 +60,7 @@ const FALLBACK_MESSAGES: Record<number, string> = {
   400: 'The request was not valid',
   401: 'Not authorized',
   403: 'Forbidden',
+  507: 'The library is full',
   404: 'Not found',
   413: 'Too large',
   429: 'Too many requests, wait a minute',
@@ -125,8 +128,19 @@ export class ApiService {
     return this.request('GET', `/media/${encodeURIComponent(id)}`, mediaSchema);
   }
 
-  async deleteMedia(id: string): Promise<void> {
-    await this.request('DELETE', `/media/${encodeURIComponent(id)}`, noContent);
+  /** Needs the item's owner key or the admin token (401 without, 403 with a wrong one). */
+  async deleteMedia(id: string, credential: string | null): Promise<void> {
+    await this.request('DELETE', `/media/${encodeURIComponent(id)}`, noContent, undefined, credential);
+  }
+
+  /** Needs the item's owner key or the admin token, like delete. */
+  renameMedia(id: string, body: RenameMediaBody, credential: string | null): Promise<Media> {
+    return this.request('PATCH', `/media/${encodeURIComponent(id)}`, mediaSchema, body, credential);
+  }
+
+  /** 200 when `token` is this server's admin token, else a 401 ApiRequestError. */
+  async adminMe(token: string): Promise<void> {
+    await this.request('GET', '/admin/me', adminMeSchema, undefined, token);
   }
 
   /** Liveness, and whether the server can transcode uploads to HLS. */
@@ -135,10 +149,11 @@ export class ApiService {
   }
 
   private async request<T>(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
     schema: z.ZodType<T>,
     body?: unknown,
+    bearer?: string | null,
   ): Promise<T> {
     let response: Response;
     let text: string;
@@ -148,6 +163,7 @@ export class ApiService {
         headers: {
           Accept: 'application/json',
           ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),

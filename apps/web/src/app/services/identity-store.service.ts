@@ -1,5 +1,6 @@
-import { DOCUMENT, Injectable, inject } from '@angular/core';
+import { Injectable, inject } from '@angular/core';
 import { z } from 'zod';
+import { BrowserStorageService } from './browser-storage.service';
 
 /** What a browser keeps per party to come back as the same participant. */
 export const identitySchema = z.object({
@@ -17,16 +18,15 @@ export function identityKey(sessionId: string): string {
 }
 
 /**
- * localStorage-backed identities (`wp.identity.<sessionId>`). When storage is unavailable
- * (disabled, quota, sandboxed iframe) it degrades to memory for this tab.
+ * Identities kept in the browser's storage (`wp.identity.<sessionId>`), through
+ * BrowserStorageService (memory for this tab when storage is unavailable).
  */
 @Injectable({ providedIn: 'root' })
 export class IdentityStoreService {
-  private readonly storage = resolveStorage(inject(DOCUMENT).defaultView);
-  private readonly memory = new Map<string, string>();
+  private readonly store = inject(BrowserStorageService);
 
   get(sessionId: string): Identity | null {
-    const raw = this.read(identityKey(sessionId));
+    const raw = this.store.read(identityKey(sessionId));
     if (raw === null) return null;
     try {
       const parsed = identitySchema.safeParse(JSON.parse(raw));
@@ -39,54 +39,16 @@ export class IdentityStoreService {
   }
 
   set(sessionId: string, identity: Identity): void {
-    this.write(identityKey(sessionId), JSON.stringify(identitySchema.parse(identity)));
-    this.write(LAST_NAME_KEY, identity.name);
+    this.store.write(identityKey(sessionId), JSON.stringify(identitySchema.parse(identity)));
+    this.store.write(LAST_NAME_KEY, identity.name);
   }
 
   clear(sessionId: string): void {
-    const key = identityKey(sessionId);
-    this.memory.delete(key);
-    try {
-      this.storage?.removeItem(key);
-    } catch {
-      // Storage unavailable: memory already cleared.
-    }
+    this.store.remove(identityKey(sessionId));
   }
 
   /** The name used last time, to prefill name fields. */
   lastName(): string {
-    return this.read(LAST_NAME_KEY) ?? '';
-  }
-
-  private read(key: string): string | null {
-    if (this.storage) {
-      try {
-        return this.storage.getItem(key) ?? this.memory.get(key) ?? null;
-      } catch {
-        // Fall back to memory.
-      }
-    }
-    return this.memory.get(key) ?? null;
-  }
-
-  private write(key: string, value: string): void {
-    if (this.storage) {
-      try {
-        this.storage.setItem(key, value);
-        this.memory.delete(key);
-        return;
-      } catch {
-        // Quota or privacy mode: a memory copy keeps this tab working.
-      }
-    }
-    this.memory.set(key, value);
-  }
-}
-
-function resolveStorage(view: (Window & typeof globalThis) | null): Storage | null {
-  try {
-    return view?.localStorage ?? null;
-  } catch {
-    return null;
+    return this.store.read(LAST_NAME_KEY) ?? '';
   }
 }

@@ -2,6 +2,7 @@ import { TestBed } from '@angular/core/testing';
 import type { LiveShow } from '@watch-party/contracts';
 import { FETCH } from './api.service';
 import { LiveApiService, liveHlsUrl } from './live-api.service';
+import { ManageKeysService } from './manage-keys.service';
 import { pickRecorderMimeType } from './live-broadcast.service';
 
 const SHOW: LiveShow = {
@@ -24,6 +25,7 @@ describe('LiveApiService', () => {
   let answer: Response;
 
   beforeEach(() => {
+    localStorage.clear();
     calls = [];
     TestBed.configureTestingModule({
       providers: [
@@ -56,6 +58,14 @@ describe('LiveApiService', () => {
     expect(created.streamKey).toHaveLength(43);
     expect(calls[0].init?.method).toBe('POST');
     expect(JSON.parse(String(calls[0].init?.body))).toEqual({ title: 'DJ set', creatorName: 'Cleo' });
+    expect(calls[0].init?.headers).not.toHaveProperty('Authorization');
+  });
+
+  it('creates a show with the admin token while this browser is signed in as admin', async () => {
+    TestBed.inject(ManageKeysService).setAdminToken('admin-token');
+    answer = respond(401, { statusCode: 401, error: 'Unauthorized', message: 'creating a live show needs the admin token' });
+    await expect(TestBed.inject(LiveApiService).create({ title: 'DJ set', creatorName: 'Cleo' })).rejects.toMatchObject({ statusCode: 401 });
+    expect((calls[0].init?.headers as Record<string, string>)['Authorization']).toBe('Bearer admin-token');
   });
 
   it('ends a show with its key, and reports a 404 as an ApiRequestError', async () => {

@@ -8,6 +8,7 @@ import {
 } from '@watch-party/contracts';
 import { z } from 'zod';
 import { API_BASE_URL, ApiRequestError, FETCH, networkError, toApiRequestError } from './api.service';
+import { ManageKeysService } from './manage-keys.service';
 
 const REQUEST_TIMEOUT_MS = 15_000;
 const liveShowListSchema = z.array(liveShowSchema);
@@ -22,9 +23,11 @@ export function liveHlsUrl(showId: string): string {
 export class LiveApiService {
   private readonly fetch = inject(FETCH);
   private readonly baseUrl = inject(API_BASE_URL);
+  private readonly keys = inject(ManageKeysService);
 
+  /** Sends the admin token when this browser is signed in (PUBLISH_POLICY=admin needs it). */
   create(body: CreateLiveBody): Promise<CreatedLiveShow> {
-    return this.request('POST', '/live', createdLiveShowSchema, body);
+    return this.request('POST', '/live', createdLiveShowSchema, body, this.keys.adminToken());
   }
 
   /** Live first, then scheduled, then ended. */
@@ -41,13 +44,23 @@ export class LiveApiService {
     return this.request('POST', `/live/${encodeURIComponent(id)}/end`, liveShowSchema, { streamKey });
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  private async request<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: z.ZodType<T>,
+    body?: unknown,
+    bearer?: string | null,
+  ): Promise<T> {
     let response: Response;
     let text: string;
     try {
       response = await this.fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+        headers: {
+          Accept: 'application/json',
+          ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });

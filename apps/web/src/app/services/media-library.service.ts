@@ -1,6 +1,7 @@
 import { DestroyRef, Injectable, InjectionToken, computed, inject, signal } from '@angular/core';
 import type { Media, MediaProgress } from '@watch-party/contracts';
 import { ApiService, isApiRequestError } from './api.service';
+import { ManageKeysService } from './manage-keys.service';
 
 /** How often processing items are re-read while no socket pushes their progress. */
 export const MEDIA_POLL_MS = new InjectionToken<number>('MEDIA_POLL_MS', {
@@ -29,12 +30,14 @@ function loadErrorMessage(error: unknown): string {
 /**
  * The media library as a list of signals: loads `GET /api/media`, re-reads every
  * processing item each `MEDIA_POLL_MS` (and applies `media:progress` pushes when a socket
- * feeds them in), deletes items. Provide it per component.
+ * feeds them in), renames and deletes items with this browser's owner key or admin token.
+ * Provide it per component.
  */
 @Injectable()
 export class MediaLibraryService {
   private readonly api = inject(ApiService);
   private readonly pollMs = inject(MEDIA_POLL_MS);
+  private readonly keys = inject(ManageKeysService);
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private polling = false;
   private destroyed = false;
@@ -56,8 +59,14 @@ export class MediaLibraryService {
   async load(): Promise<void> {
     if (this.state() !== 'ready') this.state.set('loading');
     this.error.set(null);
+    const listedAt = Date.now();
     try {
       const items = await this.api.listMedia();
+      // The whole library is listed: keys of items that are gone are of no use any more.
+      this.keys.keepOwnerKeysFor(
+        items.map((m) => m.id),
+        listedAt,
+      );
       if (this.destroyed) return;
       this.items.set(items.filter((m) => !this.deleted.has(m.id)));
       this.state.set('ready');
@@ -82,12 +91,23 @@ export class MediaLibraryService {
   /** Deletes on the server, then here. Rejects with the ApiRequestError (a 404 counts as done). */
   async remove(id: string): Promise<void> {
     try {
-      await this.api.deleteMedia(id);
+      await this.api.deleteMedia(id, this.keys.credentialFor(id));
     } catch (error) {
       if (!(isApiRequestError(error) && error.statusCode === 404)) throw error;
     }
-    this.deleted.add(id);
-    this.items.update((items) => items.filter((m) => m.id !== id));
+    this.forget(id);
+  }
+
+  /** Renames on the server, then here. Rejects with the ApiRequestError; a 404 also drops the item. */
+  async rename(id: string, title: string): Promise<Media> {
+    try {
+      const media = await this.api.renameMedia(id, { title }, this.keys.credentialFor(id));
+      if (!this.destroyed && !this.deleted.has(id)) this.items.update((items) => items.map((m) => (m.id === id ? media : m)));
+      return media;
+    } catch (error) {
+      if (isApiRequestError(error) && error.statusCode === 404) this.forget(id);
+      throw error;
+    }
   }
 
   /** A `media:progress` push: update at once, re-read the item when something more than the number changed. */
@@ -112,9 +132,17 @@ export class MediaLibraryService {
       if (this.destroyed) return;
       if (isApiRequestError(error) && error.statusCode === 404) {
         this.items.update((items) => items.filter((m) => m.id !== id));
+        this.keys.forgetOwnerKey(id);
       }
       // Anything else (offline for a moment): the next poll tries again.
     }
+  }
+
+  /** The item is gone from the server: drop it and its owner key. */
+  private forget(id: string): void {
+    this.deleted.add(id);
+    this.items.update((items) => items.filter((m) => m.id !== id));
+    this.keys.forgetOwnerKey(id);
   }
 
   private schedulePoll(): void {

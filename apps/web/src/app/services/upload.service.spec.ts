@@ -2,6 +2,7 @@ import { TestBed } from '@angular/core/testing';
 import { FakeXhr } from '../testing/fake-xhr';
 import { mediaItem } from '../testing/media';
 import { ApiRequestError, networkError } from './api.service';
+import { ManageKeysService } from './manage-keys.service';
 import {
   UploadCancelledError,
   UploadService,
@@ -19,6 +20,7 @@ describe('UploadService', () => {
   let service: UploadService;
 
   beforeEach(() => {
+    localStorage.clear();
     xhrs = [];
     TestBed.configureTestingModule({
       providers: [
@@ -58,6 +60,32 @@ describe('UploadService', () => {
     await expect(task.done).resolves.toEqual(media);
     expect(progress.map((p) => p.fraction)).toEqual([0, 500 / 2100, 1]);
     expect(progress[1]).toMatchObject({ loaded: 500, total: 2100 });
+  });
+
+  it('keeps the owner key of the new item and resolves with the item without it', async () => {
+    const task = service.upload(video());
+    const media = mediaItem({ id: 'Uploaded_0000001', status: 'processing', progress: 0, hlsUrl: null });
+    xhrs[0].respond(201, { ...media, ownerKey: 'owner-key-1' });
+    const result = await task.done;
+    expect(result).toEqual(media);
+    expect(result).not.toHaveProperty('ownerKey');
+    expect(TestBed.inject(ManageKeysService).ownerKey(media.id)).toBe('owner-key-1');
+  });
+
+  it('an answer without an owner key still resolves (the item exists), and nothing is kept', async () => {
+    const task = service.upload(video());
+    const media = mediaItem({ id: 'Uploaded_0000002' });
+    xhrs[0].respond(201, media);
+    await expect(task.done).resolves.toEqual(media);
+    expect(TestBed.inject(ManageKeysService).ownerKey(media.id)).toBeNull();
+  });
+
+  it('sends the admin token only while this browser is signed in as admin', () => {
+    service.upload(video());
+    expect(xhrs[0].headers).not.toHaveProperty('Authorization');
+    TestBed.inject(ManageKeysService).setAdminToken('admin-token');
+    service.upload(video());
+    expect(xhrs[1].headers['Authorization']).toBe('Bearer admin-token');
   });
 
   it('falls back to the file size when the total is unknown', () => {
@@ -118,6 +146,19 @@ describe('uploadErrorMessage', () => {
     expect(uploadErrorMessage(new ApiRequestError(415, 'this file is not a video we can decode', 'x'))).toContain(
       'not a video we can play',
     );
+  });
+
+  it('401: uploads need the admin token; 507: the library is full; 429: names the hourly limit', () => {
+    expect(uploadErrorMessage(new ApiRequestError(401, 'uploading needs the admin token', 'Unauthorized'))).toBe(
+      'Uploads need the admin token on this server.',
+    );
+    expect(uploadErrorMessage(new ApiRequestError(507, 'the library is full (MEDIA_QUOTA_BYTES)', 'Insufficient Storage'))).toContain(
+      'The library is full',
+    );
+    expect(
+      uploadErrorMessage(new ApiRequestError(429, 'at most 20 uploads per hour from one address (UPLOADS_PER_HOUR); try again later', 'x')),
+    ).toBe('Too many uploads from here (at most 20 an hour). Try again later.');
+    expect(uploadErrorMessage(new ApiRequestError(429, 'slow down', 'x'))).toBe('Too many uploads from here. Try again later.');
   });
 
   it('network errors, server errors, other refusals and cancels', () => {

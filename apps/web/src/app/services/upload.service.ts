@@ -1,7 +1,8 @@
 import { Injectable, InjectionToken, inject } from '@angular/core';
-import { type Media, mediaSchema } from '@watch-party/contracts';
+import { type Media, mediaSchema, uploadedMediaSchema } from '@watch-party/contracts';
 import { formatBytes } from '../util/format';
 import { API_BASE_URL, ApiRequestError, isApiRequestError, networkError, toApiRequestError } from './api.service';
+import { ManageKeysService } from './manage-keys.service';
 
 /** Creates the XMLHttpRequest of an upload; replaced in tests. */
 export const XHR_FACTORY = new InjectionToken<() => XMLHttpRequest>('XHR_FACTORY', {
@@ -71,8 +72,15 @@ export function uploadErrorMessage(error: unknown): string | null {
     }
     case 415:
       return "This is not a video we can play. Try an MP4, WebM, MOV or MKV file.";
-    case 429:
-      return 'Too many uploads at once. Wait a minute and try again.';
+    case 401:
+      // PUBLISH_POLICY=admin (or a signed-in token the server no longer accepts).
+      return 'Uploads need the admin token on this server.';
+    case 429: {
+      const perHour = /at most (\d+) uploads per hour/.exec(error.message)?.[1];
+      return `Too many uploads from here${perHour ? ` (at most ${perHour} an hour)` : ''}. Try again later.`;
+    }
+    case 507:
+      return 'The library is full: this server has no room for more videos. Delete a video you no longer need, or ask the admin.';
     default:
       return error.statusCode >= 500
         ? 'The server had a problem storing the video. Try again.'
@@ -82,12 +90,15 @@ export function uploadErrorMessage(error: unknown): string | null {
 
 /**
  * Uploads a video to the media library (`POST /api/media`, multipart field `file`) with
- * XMLHttpRequest, because fetch reports no upload progress.
+ * XMLHttpRequest, because fetch reports no upload progress. Sends the admin token when this
+ * browser is signed in (a server with PUBLISH_POLICY=admin needs it), and keeps the owner
+ * key of the new item, which the server shows only in this answer.
  */
 @Injectable({ providedIn: 'root' })
 export class UploadService {
   private readonly createXhr = inject(XHR_FACTORY);
   private readonly baseUrl = inject(API_BASE_URL);
+  private readonly keys = inject(ManageKeysService);
 
   upload(file: File, onProgress: (progress: UploadProgress) => void = () => undefined): UploadTask {
     const xhr = this.createXhr();
@@ -106,6 +117,14 @@ export class UploadService {
           } catch {
             json = undefined;
           }
+          const uploaded = uploadedMediaSchema.safeParse(json);
+          if (uploaded.success) {
+            const { ownerKey, ...media } = uploaded.data;
+            this.keys.saveOwnerKey(media.id, ownerKey);
+            resolve(media);
+            return;
+          }
+          // No owner key: the item exists all the same, this browser just cannot manage it.
           const parsed = mediaSchema.safeParse(json);
           if (parsed.success) resolve(parsed.data);
           else reject(new ApiRequestError(502, 'Unexpected answer from the server', 'Bad Gateway'));
@@ -123,6 +142,8 @@ export class UploadService {
     body.append('file', file, file.name);
     xhr.open('POST', `${this.baseUrl}/media`);
     xhr.setRequestHeader('Accept', 'application/json');
+    const adminToken = this.keys.adminToken();
+    if (adminToken) xhr.setRequestHeader('Authorization', `Bearer ${adminToken}`);
     xhr.send(body);
     onProgress({ loaded: 0, total: file.size, fraction: 0 });
     return {

@@ -1,5 +1,7 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, input, output, signal } from '@angular/core';
 import type { Media } from '@watch-party/contracts';
+import { isApiRequestError } from '../../services/api.service';
+import { ManageKeysService } from '../../services/manage-keys.service';
 import {
   type UploadProgress,
   type UploadTask,
@@ -11,6 +13,9 @@ import {
 import { formatBytes } from '../../util/format';
 
 let nextId = 0;
+
+/** What the uploader is told once the video is stored and this browser holds its owner key. */
+export const OWNER_NOTE = 'This browser can rename or delete it; other browsers can’t.';
 
 /**
  * Upload a video to the library: file input (keyboard) or drag and drop, a progress bar
@@ -30,9 +35,17 @@ let nextId = 0;
 export class MediaUploadComponent {
   /** Tighter layout for side panels. */
   readonly compact = input(false);
+  /** The host page offers "Admin sign-in": an upload refused for want of the admin token points to it. */
+  readonly offersAdminSignIn = input(false);
   readonly uploaded = output<Media>();
+  /**
+   * The server wants the admin token for uploads (PUBLISH_POLICY=admin): emitted on that 401
+   * (`focus: false`) and when the user then asks to sign in (`focus: true`).
+   */
+  readonly adminNeeded = output<{ focus: boolean }>();
 
   private readonly uploads = inject(UploadService);
+  private readonly keys = inject(ManageKeysService);
   private task: UploadTask | null = null;
   private dragDepth = 0;
 
@@ -40,6 +53,8 @@ export class MediaUploadComponent {
   protected readonly file = signal<File | null>(null);
   protected readonly progress = signal<UploadProgress | null>(null);
   protected readonly error = signal<string | null>(null);
+  /** The last upload was refused with a 401: the admin token is needed. */
+  protected readonly needsAdmin = signal(false);
   /** After an upload: what happened (success, or the user's own cancel). */
   protected readonly outcome = signal<{ kind: 'done' | 'cancelled'; text: string } | null>(null);
   protected readonly dragging = signal(false);
@@ -106,9 +121,14 @@ export class MediaUploadComponent {
     this.task?.abort();
   }
 
+  protected askAdminSignIn(): void {
+    this.adminNeeded.emit({ focus: true });
+  }
+
   private async start(file: File): Promise<void> {
     if (this.task) return;
     this.outcome.set(null);
+    this.needsAdmin.set(false);
     if (!looksLikeVideo(file)) {
       this.error.set(`“${file.name}” is not a video we can play. Pick a video file (MP4, WebM, MOV, MKV…).`);
       return;
@@ -120,11 +140,16 @@ export class MediaUploadComponent {
     this.task = task;
     try {
       const media = await task.done;
-      this.outcome.set({ kind: 'done', text: `“${media.title}” uploaded.` });
+      const owned = this.keys.ownerKey(media.id) !== null;
+      this.outcome.set({ kind: 'done', text: `“${media.title}” uploaded.${owned ? ` ${OWNER_NOTE}` : ''}` });
       this.uploaded.emit(media);
     } catch (error) {
       this.error.set(uploadErrorMessage(error));
       if (isUploadCancelled(error)) this.outcome.set({ kind: 'cancelled', text: 'Upload cancelled.' });
+      if (isApiRequestError(error) && error.statusCode === 401) {
+        this.needsAdmin.set(true);
+        this.adminNeeded.emit({ focus: false });
+      }
     } finally {
       this.task = null;
       this.file.set(null);

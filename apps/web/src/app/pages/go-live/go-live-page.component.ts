@@ -142,7 +142,9 @@ export class GoLivePageComponent {
         isApiRequestError(error)
           ? error.isNetworkError
             ? 'Server unreachable. Check your connection and try again.'
-            : error.message
+            : error.statusCode === 401
+              ? 'Going live needs the admin token on this server. Sign in as admin on the Library page, then try again.'
+              : error.message
           : 'Something went wrong, try again.',
       );
     } finally {

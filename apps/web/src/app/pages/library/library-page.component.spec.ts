@@ -3,10 +3,13 @@ import { Router, provideRouter } from '@angular/router';
 import type { JoinedSession, Media } from '@watch-party/contracts';
 import { ApiRequestError, ApiService, networkError } from '../../services/api.service';
 import { LAST_NAME_KEY } from '../../services/identity-store.service';
+import { ADMIN_TOKEN_KEY, OWNER_KEYS_KEY } from '../../services/manage-keys.service';
 import { MEDIA_POLL_MS } from '../../services/media-library.service';
 import { XHR_FACTORY } from '../../services/upload.service';
 import { FakeXhr } from '../../testing/fake-xhr';
 import { mediaItem } from '../../testing/media';
+import { OWNER_NOTE } from '../../components/media-upload/media-upload.component';
+import { FORGOTTEN_TOKEN_MESSAGE } from '../../components/admin-sign-in/admin-sign-in.component';
 import { LibraryPageComponent, mediaMeta, statusLabel } from './library-page.component';
 
 const READY = mediaItem({ id: 'ReadyItem_000001', title: 'Beach day' });
@@ -26,6 +29,21 @@ const FAILED = mediaItem({
   error: 'transcoding failed; the original file is still available',
   hlsUrl: null,
 });
+
+const OTHER = mediaItem({ id: 'OtherItem_000001', title: 'Not mine' });
+const OWNER_KEY = 'owner-key-of-ready-item';
+const ADMIN_TOKEN = 'the-admin-token-0123456789abcdef0123';
+
+/** What an earlier visit stored: owner keys by media id, and maybe the admin token. */
+function remember(ownerKeys: Record<string, string>, adminToken?: string): void {
+  const entries = Object.fromEntries(Object.entries(ownerKeys).map(([id, key]) => [id, { key, savedAt: 1 }]));
+  localStorage.setItem(OWNER_KEYS_KEY, JSON.stringify(entries));
+  if (adminToken) localStorage.setItem(ADMIN_TOKEN_KEY, adminToken);
+}
+
+function storedOwnerKeys(): string[] {
+  return Object.keys(JSON.parse(localStorage.getItem(OWNER_KEYS_KEY) ?? '{}') as object).sort();
+}
 
 const JOINED: JoinedSession = {
   session: {
@@ -58,6 +76,8 @@ describe('LibraryPageComponent', () => {
     listMedia: jest.Mock;
     getMedia: jest.Mock;
     deleteMedia: jest.Mock;
+    renameMedia: jest.Mock;
+    adminMe: jest.Mock;
     health: jest.Mock;
     createSession: jest.Mock;
   };
@@ -80,6 +100,7 @@ describe('LibraryPageComponent', () => {
     }
   };
   const item = (id: string) => q(`[data-media-id="${id}"]`) as HTMLElement;
+  const key = (target: HTMLElement, k: string) => target.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true }));
 
   async function open(): Promise<void> {
     fixture = TestBed.createComponent(LibraryPageComponent);
@@ -93,6 +114,8 @@ describe('LibraryPageComponent', () => {
       listMedia: jest.fn().mockResolvedValue([]),
       getMedia: jest.fn(),
       deleteMedia: jest.fn().mockResolvedValue(undefined),
+      renameMedia: jest.fn(),
+      adminMe: jest.fn().mockResolvedValue(undefined),
       health: jest.fn().mockResolvedValue({ status: 'ok', transcoding: 'available' }),
       createSession: jest.fn().mockResolvedValue(JOINED),
     };
@@ -181,6 +204,7 @@ describe('LibraryPageComponent', () => {
   });
 
   it('deletes after a confirmation, and "Keep" cancels', async () => {
+    remember({ [READY.id]: OWNER_KEY });
     api.listMedia.mockResolvedValue([READY]);
     await open();
     (item(READY.id).querySelector(tid('delete-media')) as HTMLElement).click();
@@ -196,12 +220,14 @@ describe('LibraryPageComponent', () => {
     await settle();
     q(tid('confirm-delete'))?.click();
     await settle();
-    expect(api.deleteMedia).toHaveBeenCalledWith(READY.id);
+    expect(api.deleteMedia).toHaveBeenCalledWith(READY.id, OWNER_KEY);
     expect(all(tid('media-item'))).toHaveLength(0);
     expect(q(tid('library-empty'))).not.toBeNull();
+    expect(storedOwnerKeys()).toEqual([]); // the key of a deleted item is of no use
   });
 
   it('keeps the item and explains when the delete fails', async () => {
+    remember({ [READY.id]: OWNER_KEY });
     api.listMedia.mockResolvedValue([READY]);
     api.deleteMedia.mockRejectedValue(networkError());
     await open();
@@ -211,6 +237,301 @@ describe('LibraryPageComponent', () => {
     await settle();
     expect(q(tid('delete-error'))?.textContent).toContain('server unreachable');
     expect(all(tid('media-item'))).toHaveLength(1);
+  });
+
+  describe('what this browser may manage', () => {
+    const buttons = (id: string) =>
+      [tid('watch-together'), tid('rename-media'), tid('delete-media')].map((s) => item(id).querySelector(s) !== null);
+
+    it('offers Rename and Delete only on items this browser holds an owner key for', async () => {
+      remember({ [READY.id]: OWNER_KEY });
+      api.listMedia.mockResolvedValue([READY, OTHER]);
+      await open();
+      expect(buttons(READY.id)).toEqual([true, true, true]);
+      expect(buttons(OTHER.id)).toEqual([true, false, false]);
+      expect(item(OTHER.id).getAttribute('data-manage')).toBe('no');
+      expect(api.adminMe).not.toHaveBeenCalled(); // no token stored: nothing to check
+    });
+
+    it('a stranger (no keys, no admin token) sees every item without Rename or Delete', async () => {
+      api.listMedia.mockResolvedValue([READY, OTHER]);
+      await open();
+      expect(buttons(READY.id)).toEqual([true, false, false]);
+      expect(buttons(OTHER.id)).toEqual([true, false, false]);
+      expect(q(tid('admin-sign-in'))?.textContent).toContain('Admin sign-in');
+    });
+
+    it('drops the keys of items that no longer exist when the library loads', async () => {
+      remember({ [READY.id]: OWNER_KEY, Deleted_Elsewhere1: 'old-key' });
+      api.listMedia.mockResolvedValue([READY]);
+      await open();
+      expect(storedOwnerKeys()).toEqual([READY.id]);
+    });
+
+    it('keeps the keys when the library could not be loaded', async () => {
+      remember({ [READY.id]: OWNER_KEY });
+      api.listMedia.mockRejectedValue(networkError());
+      await open();
+      expect(storedOwnerKeys()).toEqual([READY.id]);
+    });
+
+    it('a stored admin token the server accepts offers Rename and Delete on every item', async () => {
+      remember({}, ADMIN_TOKEN);
+      api.listMedia.mockResolvedValue([READY, OTHER]);
+      await open();
+      expect(api.adminMe).toHaveBeenCalledWith(ADMIN_TOKEN);
+      expect(buttons(READY.id)).toEqual([true, true, true]);
+      expect(buttons(OTHER.id)).toEqual([true, true, true]);
+      expect(q(tid('admin-signed-in'))?.textContent).toContain('Signed in as admin');
+    });
+
+    it('a stored admin token answered with 401 is forgotten, with a message', async () => {
+      remember({}, ADMIN_TOKEN);
+      api.adminMe.mockRejectedValue(new ApiRequestError(401, 'not the admin token', 'Unauthorized'));
+      api.listMedia.mockResolvedValue([READY, OTHER]);
+      await open();
+      expect(localStorage.getItem(ADMIN_TOKEN_KEY)).toBeNull();
+      expect(q(tid('admin-notice'))?.textContent?.trim()).toBe(FORGOTTEN_TOKEN_MESSAGE);
+      expect(buttons(OTHER.id)).toEqual([true, false, false]);
+      expect(q(tid('admin-signed-in'))).toBeNull();
+    });
+
+    it('a stored admin token is kept while the server cannot be reached', async () => {
+      remember({}, ADMIN_TOKEN);
+      api.adminMe.mockRejectedValue(networkError());
+      api.listMedia.mockResolvedValue([OTHER]);
+      await open();
+      expect(localStorage.getItem(ADMIN_TOKEN_KEY)).toBe(ADMIN_TOKEN);
+      expect(buttons(OTHER.id)).toEqual([true, true, true]);
+    });
+
+    it('deletes with the admin token when this browser has no owner key for the item', async () => {
+      remember({}, ADMIN_TOKEN);
+      api.listMedia.mockResolvedValue([OTHER]);
+      await open();
+      (item(OTHER.id).querySelector(tid('delete-media')) as HTMLElement).click();
+      await settle();
+      q(tid('confirm-delete'))?.click();
+      await settle();
+      expect(api.deleteMedia).toHaveBeenCalledWith(OTHER.id, ADMIN_TOKEN);
+      expect(all(tid('media-item'))).toHaveLength(0);
+    });
+
+    it('a 403 on delete says this browser may not manage the item and drops the refused key', async () => {
+      remember({ [READY.id]: OWNER_KEY });
+      api.listMedia.mockResolvedValue([READY]);
+      api.deleteMedia.mockRejectedValue(new ApiRequestError(403, 'wrong key', 'Forbidden'));
+      await open();
+      (item(READY.id).querySelector(tid('delete-media')) as HTMLElement).click();
+      await settle();
+      q(tid('confirm-delete'))?.click();
+      await settle();
+      expect(q(tid('manage-error'))?.textContent).toContain('This browser may not manage this video');
+      expect(all(tid('media-item'))).toHaveLength(1);
+      expect(buttons(READY.id)).toEqual([true, false, false]);
+      expect(storedOwnerKeys()).toEqual([]);
+      expect(document.activeElement?.id).toBe(`watch-${READY.id}`);
+    });
+
+    it('a 401 on delete with the admin token forgets the token and says so', async () => {
+      remember({}, ADMIN_TOKEN);
+      api.listMedia.mockResolvedValue([OTHER]);
+      api.deleteMedia.mockRejectedValue(new ApiRequestError(401, 'needs a token', 'Unauthorized'));
+      await open();
+      (item(OTHER.id).querySelector(tid('delete-media')) as HTMLElement).click();
+      await settle();
+      q(tid('confirm-delete'))?.click();
+      await settle();
+      expect(q(tid('manage-error'))?.textContent).toContain('may not manage this video');
+      expect(q(tid('manage-error'))?.textContent).toContain('no longer accepts the admin token');
+      expect(localStorage.getItem(ADMIN_TOKEN_KEY)).toBeNull();
+      expect(q(tid('admin-sign-in'))).not.toBeNull();
+    });
+  });
+
+  describe('rename', () => {
+    const input = () => q<HTMLInputElement>(tid('rename-input')) as HTMLInputElement;
+    const type = (value: string) => {
+      input().value = value;
+      input().dispatchEvent(new Event('input'));
+    };
+    async function startRename(id = READY.id): Promise<void> {
+      (item(id).querySelector(tid('rename-media')) as HTMLElement).click();
+      await settle();
+    }
+
+    beforeEach(() => {
+      remember({ [READY.id]: OWNER_KEY });
+      api.listMedia.mockResolvedValue([READY]);
+    });
+
+    it('edits the title inline: the field starts with the title and has the focus; Escape cancels', async () => {
+      await open();
+      await startRename();
+      expect(input().value).toBe('Beach day');
+      expect(document.activeElement).toBe(input());
+      expect(q(tid('rename-save'))).not.toBeNull();
+      expect(q(tid('watch-together'))).toBeNull();
+      type('Something else');
+      key(input(), 'Escape');
+      await settle();
+      expect(q(tid('rename-input'))).toBeNull();
+      expect(q(tid('media-title'))?.textContent).toBe('Beach day');
+      expect(document.activeElement?.id).toBe(`rename-${READY.id}`);
+      expect(api.renameMedia).not.toHaveBeenCalled();
+    });
+
+    it('Enter saves with the owner key; the new title shows and is announced', async () => {
+      api.renameMedia.mockResolvedValue({ ...READY, title: 'Beach day 2' });
+      await open();
+      await startRename();
+      type('  Beach day 2 ');
+      key(input(), 'Enter');
+      await settle();
+      expect(api.renameMedia).toHaveBeenCalledWith(READY.id, { title: 'Beach day 2' }, OWNER_KEY);
+      expect(q(tid('rename-input'))).toBeNull();
+      expect(q(tid('media-title'))?.textContent).toBe('Beach day 2');
+      expect(q('[role="status"]')?.textContent).toContain('Renamed to “Beach day 2”.');
+      expect(document.activeElement?.id).toBe(`rename-${READY.id}`);
+    });
+
+    it('Save and Cancel buttons work too; an unchanged title sends nothing', async () => {
+      await open();
+      await startRename();
+      q(tid('rename-cancel'))?.click();
+      await settle();
+      expect(q(tid('rename-input'))).toBeNull();
+      await startRename();
+      q(tid('rename-save'))?.click();
+      await settle();
+      expect(q(tid('rename-input'))).toBeNull();
+      expect(api.renameMedia).not.toHaveBeenCalled();
+    });
+
+    it('refuses an empty title next to the field, without a request', async () => {
+      await open();
+      await startRename();
+      type('   ');
+      q(tid('rename-save'))?.click();
+      await settle();
+      expect(q(tid('rename-error'))?.textContent).toContain('Enter a title.');
+      expect(input().getAttribute('aria-invalid')).toBe('true');
+      expect(input().getAttribute('aria-describedby')).toBe(`rename-error-${READY.id}`);
+      expect(api.renameMedia).not.toHaveBeenCalled();
+    });
+
+    it('shows a server refusal next to the item and keeps the edit open', async () => {
+      api.renameMedia.mockRejectedValue(new ApiRequestError(400, 'title: at most 120 characters', 'Bad Request'));
+      await open();
+      await startRename();
+      type('x');
+      key(input(), 'Enter');
+      await settle();
+      expect(item(READY.id).querySelector(tid('rename-error'))?.textContent).toContain("Couldn't rename: title: at most 120 characters.");
+      expect(input().value).toBe('x');
+      expect(q(tid('media-title'))?.textContent).toBe('Beach day');
+    });
+
+    it('a 403 says this browser may not manage the item; Rename and Delete go away', async () => {
+      api.renameMedia.mockRejectedValue(new ApiRequestError(403, 'wrong key', 'Forbidden'));
+      await open();
+      await startRename();
+      type('Mine now');
+      key(input(), 'Enter');
+      await settle();
+      expect(item(READY.id).querySelector(tid('manage-error'))?.textContent).toContain('This browser may not manage this video');
+      expect(q(tid('rename-input'))).toBeNull();
+      expect(q(tid('rename-media'))).toBeNull();
+      expect(q(tid('delete-media'))).toBeNull();
+    });
+
+    it('a 404 drops the item and says it is gone', async () => {
+      api.renameMedia.mockRejectedValue(new ApiRequestError(404, 'no such media', 'Not Found'));
+      await open();
+      await startRename();
+      type('Late');
+      key(input(), 'Enter');
+      await settle();
+      expect(all(tid('media-item'))).toHaveLength(0);
+      expect(q(tid('gone-notice'))?.textContent).toContain('“Beach day” is no longer in the library.');
+      expect(storedOwnerKeys()).toEqual([]);
+    });
+  });
+
+  describe('admin sign-in', () => {
+    const tokenField = () => q<HTMLInputElement>(tid('admin-token')) as HTMLInputElement;
+    async function openSignIn(): Promise<void> {
+      q(tid('admin-sign-in'))?.click();
+      await settle();
+    }
+    async function submitToken(value: string): Promise<void> {
+      tokenField().value = value;
+      tokenField().dispatchEvent(new Event('input'));
+      q(tid('admin-submit'))?.click();
+      await settle();
+    }
+
+    beforeEach(() => api.listMedia.mockResolvedValue([OTHER]));
+
+    it('opens a field for the token (a disclosure), and Cancel closes it', async () => {
+      await open();
+      const toggle = q(tid('admin-sign-in')) as HTMLElement;
+      expect(toggle.getAttribute('aria-expanded')).toBe('false');
+      expect(q(tid('admin-panel'))).toBeNull();
+      await openSignIn();
+      expect(toggle.getAttribute('aria-expanded')).toBe('true');
+      expect(toggle.getAttribute('aria-controls')).toBe('admin-panel');
+      expect(document.activeElement).toBe(tokenField());
+      expect(tokenField().type).toBe('password');
+      key(tokenField(), 'Escape');
+      await settle();
+      expect(q(tid('admin-panel'))).toBeNull();
+      expect(document.activeElement).toBe(toggle);
+    });
+
+    it('200: keeps the token, offers Rename and Delete on every item, and a sign-out', async () => {
+      await open();
+      await openSignIn();
+      await submitToken(` ${ADMIN_TOKEN} `);
+      expect(api.adminMe).toHaveBeenCalledWith(ADMIN_TOKEN);
+      expect(localStorage.getItem(ADMIN_TOKEN_KEY)).toBe(ADMIN_TOKEN);
+      expect(q(tid('admin-panel'))).toBeNull();
+      expect(q(tid('admin-notice'))?.textContent).toContain('You can now rename and delete every video');
+      expect(item(OTHER.id).querySelector(tid('delete-media'))).not.toBeNull();
+      expect(item(OTHER.id).querySelector(tid('rename-media'))).not.toBeNull();
+      expect(document.activeElement?.getAttribute('data-testid')).toBe('admin-sign-out');
+
+      q(tid('admin-sign-out'))?.click();
+      await settle();
+      expect(localStorage.getItem(ADMIN_TOKEN_KEY)).toBeNull();
+      expect(item(OTHER.id).querySelector(tid('delete-media'))).toBeNull();
+      expect(q(tid('admin-notice'))?.textContent).toContain('Signed out');
+      expect(document.activeElement?.getAttribute('data-testid')).toBe('admin-sign-in');
+    });
+
+    it('401: says the token is wrong, keeps nothing and no extra buttons', async () => {
+      api.adminMe.mockRejectedValue(new ApiRequestError(401, 'not the admin token', 'Unauthorized'));
+      await open();
+      await openSignIn();
+      await submitToken('wrong-token');
+      expect(q(tid('admin-error'))?.textContent).toContain('This is not the admin token of this server');
+      expect(tokenField().getAttribute('aria-invalid')).toBe('true');
+      expect(localStorage.getItem(ADMIN_TOKEN_KEY)).toBeNull();
+      expect(item(OTHER.id).querySelector(tid('delete-media'))).toBeNull();
+      expect(document.activeElement).toBe(tokenField());
+    });
+
+    it('an empty token is refused without a request; an unreachable server is said so', async () => {
+      await open();
+      await openSignIn();
+      await submitToken('   ');
+      expect(q(tid('admin-error'))?.textContent).toContain('Paste the admin token');
+      expect(api.adminMe).not.toHaveBeenCalled();
+      api.adminMe.mockRejectedValue(networkError());
+      await submitToken('some-token');
+      expect(q(tid('admin-error'))?.textContent).toContain('Server unreachable');
+      expect(localStorage.getItem(ADMIN_TOKEN_KEY)).toBeNull();
+    });
   });
 
   it('"Watch together" with a remembered name creates the party with that video and opens it', async () => {
@@ -289,6 +610,55 @@ describe('LibraryPageComponent', () => {
       expect(item(uploaded.id).querySelector(tid('media-status'))?.textContent?.trim()).toBe('Processing 0%');
     });
 
+    it('keeps the owner key: tells the uploader this browser can manage the item, and offers Rename and Delete', async () => {
+      api.listMedia.mockResolvedValue([OTHER]);
+      await open();
+      choose(clip());
+      await settle();
+      const uploaded = mediaItem({ id: 'Uploaded_0000001', title: 'party', status: 'processing', progress: 0, hlsUrl: null });
+      api.getMedia.mockResolvedValue(uploaded);
+      xhrs[0].respond(201, { ...uploaded, ownerKey: 'fresh-owner-key' });
+      await settle();
+      expect(q(tid('upload-done'))?.textContent?.trim()).toBe(`“party” uploaded. ${OWNER_NOTE}`);
+      expect(item(uploaded.id).querySelector(tid('rename-media'))).not.toBeNull();
+      expect(item(uploaded.id).querySelector(tid('delete-media'))).not.toBeNull();
+      expect(item(OTHER.id).querySelector(tid('delete-media'))).toBeNull();
+      expect(storedOwnerKeys()).toEqual([uploaded.id]);
+
+      (item(uploaded.id).querySelector(tid('delete-media')) as HTMLElement).click();
+      await settle();
+      q(tid('confirm-delete'))?.click();
+      await settle();
+      expect(api.deleteMedia).toHaveBeenCalledWith(uploaded.id, 'fresh-owner-key');
+    });
+
+    it('a 401 says uploads need the admin token and points to the sign-in', async () => {
+      await open();
+      choose(clip());
+      await settle();
+      xhrs[0].respond(401, { statusCode: 401, error: 'Unauthorized', message: 'uploading needs the admin token' });
+      await settle();
+      expect(q(tid('upload-error'))?.textContent).toContain('Uploads need the admin token on this server.');
+      expect(q(tid('admin-panel'))).not.toBeNull(); // opened for the token, focus left on the page
+      q(tid('upload-admin-sign-in'))?.click();
+      await settle();
+      expect(document.activeElement?.getAttribute('data-testid')).toBe('admin-token');
+    });
+
+    it('a signed-in admin uploads with the token; a 401 then re-checks it and forgets a refused one', async () => {
+      remember({}, ADMIN_TOKEN);
+      await open();
+      choose(clip());
+      await settle();
+      expect(xhrs[0].headers['Authorization']).toBe(`Bearer ${ADMIN_TOKEN}`);
+      api.adminMe.mockRejectedValue(new ApiRequestError(401, 'not the admin token', 'Unauthorized'));
+      xhrs[0].respond(401, { statusCode: 401, error: 'Unauthorized', message: 'uploading needs the admin token' });
+      await settle();
+      expect(localStorage.getItem(ADMIN_TOKEN_KEY)).toBeNull();
+      expect(q(tid('admin-notice'))?.textContent).toContain('no longer accepts the saved admin token');
+      expect(q(tid('admin-sign-in'))).not.toBeNull();
+    });
+
     it('cancel aborts the upload', async () => {
       await open();
       choose(clip());
@@ -304,6 +674,7 @@ describe('LibraryPageComponent', () => {
     it.each([
       [413, 'larger than the limit'],
       [415, 'not a video we can play'],
+      [507, 'The library is full'],
     ])('explains a %i', async (status, text) => {
       await open();
       choose(clip());
