@@ -1,18 +1,6 @@
 import type { CreatedLiveShow } from '@watch-party/contracts';
-import { type RedisServer, startRedis } from './redis-server';
 import { chunkHeader, MSG, RtmpTestClient, u32 } from './rtmp-client';
-import {
-  type BuiltReplica,
-  fdCount,
-  fdsBackTo,
-  httpGet,
-  refusalCounts,
-  rssKiB,
-  sleep,
-  startBuiltReplica,
-  type Watch,
-  watch,
-} from './rtmp-replica';
+import { AttackSuite, httpRequest } from './built-replica';
 
 /**
  * Replays the RTMP attacks against a BUILT replica (memory mode, then Redis mode) and checks
@@ -26,8 +14,6 @@ const MAX_CONNECTIONS = 10;
 const MAX_KBPS = 100;
 /** What all connections together may hold unfinished (8 connections x 8 MiB). */
 const MAX_UNFINISHED_TOTAL = 64 * MiB;
-const HEALTH_MS = 500;
-const RSS_HEADROOM_KIB = 300 * 1024;
 /** A refused connection is closed at once; well before the publish timeout. */
 const REFUSED_WITHIN_MS = 1000;
 
@@ -69,80 +55,22 @@ async function pump(c: RtmpTestClient, times: number, block: Buffer) {
   }
 }
 
-interface Measured extends Watch {
-  name: string;
-  idleRssMiB: number;
-  peakRssMiB: number;
-  fdsBefore: number;
-  fdsAfter: number;
-  refused: number;
-}
-
-describe.each([['memory'], ['redis']])('RTMP abuse against a built replica (%s mode)', (mode) => {
-  let redis: RedisServer | null = null;
-  let replica: BuiltReplica;
-  let idleRssKiB = 0;
+describe.each(['memory', 'redis'] as const)('RTMP abuse against a built replica (%s mode)', (mode) => {
+  // Warm up the RTMP side too (first connection) before the idle figure is taken.
+  const suite = new AttackSuite(mode, { env: ENV, rtmp: true, warmUp: async (r) => (await handshaken(r.rtmpPort)).close() });
   const clients: RtmpTestClient[] = [];
-  const measured: Measured[] = [];
-
-  beforeAll(async () => {
-    if (mode === 'redis') redis = await startRedis();
-    replica = await startBuiltReplica({ ...ENV, ...(redis ? { REDIS_URL: redis.url } : {}) });
-    // Warm up (JIT, first HTTP and RTMP connections), then take the idle figure.
-    for (let i = 0; i < 20; i++) await httpGet(`${replica.url}/api/health`, 2000);
-    const c = await handshaken(replica.rtmpPort);
-    c.close();
-    await sleep(300);
-    idleRssKiB = rssKiB(replica.pid);
-  }, 30_000);
 
   afterEach(() => clients.splice(0).forEach((c) => c.close()));
 
-  afterAll(async () => {
-    const out = replica?.output() ?? '';
-    await replica?.close();
-    await redis?.close();
-    console.log(
-      `${mode} mode: ${measured.length} attacks\n` +
-        measured
-          .map(
-            (m) =>
-              `  ${m.name}: RSS idle ${m.idleRssMiB} MiB, peak ${m.peakRssMiB} MiB; fds ${m.fdsBefore} -> ${m.fdsAfter}; ` +
-              `health max ${Math.round(m.maxHealthMs)} ms over ${m.healthChecks} checks; refusals +${m.refused}`,
-          )
-          .join('\n') +
-        (measured.length < 9 ? `\nreplica output:\n${out.slice(-3000)}` : ''),
-    );
-  });
-
   const open = async (localAddress?: string) => {
-    const c = await handshaken(replica.rtmpPort, localAddress);
+    const c = await handshaken(suite.replica.rtmpPort, localAddress);
     clients.push(c);
     return c;
   };
 
   /** Runs an attack while watching the replica, then checks the cost and the refusal count. */
   async function attack(name: string, reason: string, refusals: number, run: () => Promise<void>) {
-    const before = (await refusalCounts(replica.url))[reason] ?? 0;
-    const fdsBefore = fdCount(replica.pid);
-    const watching = watch(replica);
-    try {
-      await run();
-      await sleep(300); // and a little after: anything the attack left to process
-    } finally {
-      const w = await watching.stop();
-      clients.splice(0).forEach((c) => c.close());
-      const fdsAfter = replica.alive() ? await fdsBackTo(replica.pid, fdsBefore) : -1;
-      const refused = replica.alive() ? ((await refusalCounts(replica.url))[reason] ?? 0) - before : -1;
-      const m = { name, ...w, idleRssMiB: Math.round(idleRssKiB / 1024), peakRssMiB: Math.round(w.peakRssKiB / 1024), fdsBefore, fdsAfter, refused };
-      measured.push(m);
-      expect(replica.alive()).toBe(true);
-      expect(w.healthFailures).toEqual([]);
-      expect(w.maxHealthMs).toBeLessThan(HEALTH_MS);
-      expect(w.peakRssKiB - idleRssKiB).toBeLessThan(RSS_HEADROOM_KIB);
-      expect(fdsAfter).toBeLessThanOrEqual(fdsBefore);
-      expect(refused).toBe(refusals);
-    }
+    await suite.attack({ name, refusals: { [reason]: refusals }, cleanup: () => clients.splice(0).forEach((c) => c.close()) }, run);
   }
 
   const oneByteChunks = continuations([4, 5, 6], 1, 512 * 1024);
@@ -249,7 +177,7 @@ describe.each([['memory'], ['redis']])('RTMP abuse against a built replica (%s m
   it('refuses a 9th connection from one address that has not published, closing it at once', async () => {
     await attack('9 connections from 127.0.0.1', 'rtmp_connections_per_address', 1, async () => {
       const first = await Promise.all(Array.from({ length: 8 }, () => open()));
-      const ninth = await RtmpTestClient.open(replica.rtmpPort);
+      const ninth = await RtmpTestClient.open(suite.replica.rtmpPort);
       clients.push(ninth);
       expect(await ninth.closedWithin(REFUSED_WITHIN_MS)).toBe(true);
       expect(first.some((c) => c.isClosed)).toBe(false);
@@ -261,7 +189,7 @@ describe.each([['memory'], ['redis']])('RTMP abuse against a built replica (%s m
   it(`refuses connection ${MAX_CONNECTIONS + 1} of the replica (RTMP_MAX_CONNECTIONS=${MAX_CONNECTIONS}), whatever the address`, async () => {
     await attack('connections over RTMP_MAX_CONNECTIONS', 'rtmp_connections', 1, async () => {
       const first = await Promise.all(Array.from({ length: MAX_CONNECTIONS }, (_, i) => open(`127.0.0.${2 + (i % 5)}`)));
-      const extra = await RtmpTestClient.open(replica.rtmpPort, '127.0.0.9');
+      const extra = await RtmpTestClient.open(suite.replica.rtmpPort, '127.0.0.9');
       clients.push(extra);
       expect(await extra.closedWithin(REFUSED_WITHIN_MS)).toBe(true);
       expect(first.some((c) => c.isClosed)).toBe(false);
@@ -269,7 +197,7 @@ describe.each([['memory'], ['redis']])('RTMP abuse against a built replica (%s m
   });
 
   it(`cuts a publisher above LIVE_MAX_KBPS=${MAX_KBPS} over 5 s with an onStatus error naming the limit`, async () => {
-    const res = await httpGet(`${replica.url}/api/live`, 5000, 'POST', { title: 'Firehose', creatorName: 'Cleo' });
+    const res = await httpRequest(`${suite.replica.url}/api/live`, { body: { title: 'Firehose', creatorName: 'Cleo' } });
     expect(res.status).toBe(201);
     const created = JSON.parse(res.body) as CreatedLiveShow;
     await attack('publisher over the bitrate cap', 'live_bitrate', 1, async () => {
@@ -287,7 +215,7 @@ describe.each([['memory'], ['redis']])('RTMP abuse against a built replica (%s m
   });
 
   it('logs each refusal once per reason and client address', () => {
-    const lines = replica.output().split('\n');
+    const lines = suite.replica.output().split('\n');
     for (const reason of ['rtmp_chunk_size', 'rtmp_message_size', 'rtmp_publish_timeout']) {
       expect(lines.filter((l) => l.includes(`${reason} from 127.0.0.1`))).toHaveLength(1);
     }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { api, type ApiInstance, connect, partyWith, startApi } from './api-instance';
 import { makeClip, makeSparseClip } from './clips';
-import { refusalCount } from './media-replica';
+import { refusalCount } from './built-replica';
 
 async function upload(base: string, file: string) {
   const form = new FormData();
