@@ -90,12 +90,14 @@ function serveWebApp(app: NestExpressApplication, config: AppConfig) {
     return;
   }
   const index = join(dir, 'index.html');
-  app.use(
-    express.static(dir, {
-      index: false,
-      setHeaders: (res, path) =>
-        res.setHeader('Cache-Control', /-[A-Z0-9]{8}\.(js|css)$/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache'),
-    }),
+  const assets = express.static(dir, {
+    index: false,
+    setHeaders: (res, path) =>
+      res.setHeader('Cache-Control', /-[A-Z0-9]{8}\.(js|css)$/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  });
+  // API, Socket.IO and metrics requests never look for a file (no stat on the thread pool).
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
+    NOT_SPA.test(req.path) ? next() : assets(req, res, next),
   );
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (

@@ -21,8 +21,6 @@ export abstract class RateLimiter {
   abstract hit(key: string, windowMs: number): Promise<WindowCount>;
   /** Hits so far in the current window, without counting one (for display, not for limiting). */
   abstract peek(key: string): Promise<WindowCount>;
-  /** Gives one hit of the current window back (never below zero); no-op once the window ended. */
-  abstract refund(key: string): Promise<void>;
 }
 
 export class MemoryRateLimiter extends RateLimiter {
@@ -52,11 +50,6 @@ export class MemoryRateLimiter extends RateLimiter {
       : { count: w.count, resetInMs: w.resetAt - now };
   }
 
-  async refund(key: string): Promise<void> {
-    const w = this.windows.get(key);
-    if (w && w.resetAt > this.clock.now() && w.count > 0) w.count -= 1;
-  }
-
   private prune(now: number) {
     for (const [k, w] of this.windows) if (w.resetAt <= now) this.windows.delete(k);
   }
@@ -66,12 +59,6 @@ const hitScript = new LuaScript(`
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {n, redis.call('PTTL', KEYS[1])}`);
-
-// DECR keeps the key's expiry; a key that expired is not brought back.
-const refundScript = new LuaScript(`
-local n = tonumber(redis.call('GET', KEYS[1]) or '0')
-if n > 0 then redis.call('DECR', KEYS[1]) end
-return n`);
 
 export class RedisRateLimiter extends RateLimiter {
   constructor(private readonly redis: Redis) {
@@ -89,9 +76,5 @@ export class RedisRateLimiter extends RateLimiter {
       this.redis.pttl(`wp:rl:${key}`),
     ]);
     return { count: count === null ? 0 : Number(count), resetInMs: Math.max(0, ttl) };
-  }
-
-  async refund(key: string): Promise<void> {
-    await refundScript.run(this.redis, [`wp:rl:${key}`], []);
   }
 }

@@ -29,12 +29,14 @@ describe('loadConfig', () => {
       rtmpMaxChunkStreams: 32,
       liveMaxKbps: 12_000,
       uploadsPerHour: 20,
+      uploadIdleTimeoutMs: 30_000,
       maxMediaSeconds: 21_600,
       maxVideoSidePx: 4096,
       maxVideoFps: 120,
       transcodeTimeoutMinSec: 600,
       transcodeTimeoutFactor: 3,
       maxSocketsPerAddress: 50,
+      scryptConcurrency: 1,
     });
   });
 

@@ -46,12 +46,14 @@ export interface AbuseLimits {
   rtmpMaxChunkStreams: number;
   liveMaxKbps: number;
   uploadsPerHour: number;
+  uploadIdleTimeoutMs: number;
   maxMediaSeconds: number;
   maxVideoSidePx: number;
   maxVideoFps: number;
   transcodeTimeoutMinSec: number;
   transcodeTimeoutFactor: number;
   maxSocketsPerAddress: number;
+  scryptConcurrency: number;
 }
 
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -92,12 +94,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rtmpMaxChunkStreams: e.RTMP_MAX_CHUNK_STREAMS,
       liveMaxKbps: e.LIVE_MAX_KBPS,
       uploadsPerHour: e.UPLOADS_PER_HOUR,
+      uploadIdleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT_MS,
       maxMediaSeconds: e.MAX_MEDIA_SECONDS,
       maxVideoSidePx: e.MAX_VIDEO_SIDE_PX,
       maxVideoFps: e.MAX_VIDEO_FPS,
       transcodeTimeoutMinSec: e.TRANSCODE_TIMEOUT_MIN_SEC,
       transcodeTimeoutFactor: e.TRANSCODE_TIMEOUT_FACTOR,
       maxSocketsPerAddress: e.MAX_SOCKETS_PER_ADDRESS,
+      scryptConcurrency: e.SCRYPT_CONCURRENCY,
     },
     adminToken: e.ADMIN_TOKEN ?? null,
     publishPolicy: e.PUBLISH_POLICY,

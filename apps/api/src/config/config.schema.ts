@@ -39,6 +39,8 @@ export const envSchema = z.object({
   LIVE_PUBLISHER_GRACE_MS: int(0, 3_600_000).default(15_000),
   SESSION_CREATE_PER_MIN: int(1, 1_000_000).default(30),
   PASSWORD_FAILURES_PER_MIN: int(1, 1_000_000).default(5),
+  /** Password hashes (scrypt, ~32 MiB and one thread each) computed at once; the rest queue. */
+  SCRYPT_CONCURRENCY: int(1, 64).default(1),
   TRANSCODE_CONCURRENCY: int(1, 64).default(1),
 
   // ---- Abuse limits (every one named, configurable, logged once per offender, counted) ----
@@ -60,6 +62,8 @@ export const envSchema = z.object({
   LIVE_MAX_KBPS: int(100, 1_000_000).default(12_000),
   /** Uploads accepted per client address per hour (429 beyond). */
   UPLOADS_PER_HOUR: int(1, 1_000_000).default(20),
+  /** An upload whose client sends nothing for this long is dropped (its partial file removed). */
+  UPLOAD_IDLE_TIMEOUT_MS: int(100, 600_000).default(30_000),
   /** Longest source accepted, in seconds (415 beyond). */
   MAX_MEDIA_SECONDS: int(1, 10_000_000).default(21_600),
   /** Largest source width or height accepted, in pixels (415 beyond). */

@@ -13,23 +13,29 @@ const scryptAsync = promisify(scrypt) as (
 const PARAMS = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 const KEY_LEN = 32;
 
+/** Runs a hash; the caller may queue hashes (each takes ~32 MiB and a thread-pool thread). */
+export type HashGate = <T>(task: () => Promise<T>) => Promise<T>;
+const ungated: HashGate = (task) => task();
+
 /** `scrypt$N$r$p$salt$hash`, salt and hash base64url. */
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, gate: HashGate = ungated): Promise<string> {
   const salt = randomBytes(16);
-  const hash = await scryptAsync(password.normalize('NFKC'), salt, KEY_LEN, PARAMS);
+  const hash = await gate(() => scryptAsync(password.normalize('NFKC'), salt, KEY_LEN, PARAMS));
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
 }
 
 /** Constant-time comparison; false for any malformed stored hash. */
-export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+export async function verifyPassword(password: string, stored: string, gate: HashGate = ungated): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await scryptAsync(password.normalize('NFKC'), Buffer.from(salt, 'base64url'), expected.length, {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-    maxmem: PARAMS.maxmem,
-  });
+  const actual = await gate(() =>
+    scryptAsync(password.normalize('NFKC'), Buffer.from(salt, 'base64url'), expected.length, {
+      N: Number(n),
+      r: Number(r),
+      p: Number(p),
+      maxmem: PARAMS.maxmem,
+    }),
+  );
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }

@@ -17,13 +17,14 @@ import {
 import { initialPlaybackState } from '@watch-party/sync-core';
 import { Clock } from '../common/clock';
 import { TooManyRequestsException } from '../common/http-errors';
+import { Semaphore } from '../common/semaphore';
 import { newId } from '../common/ids';
 import { RateLimiter } from '../common/rate-limiter';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MediaService } from '../media/media.service';
 import { Metrics } from '../ops/metrics';
 import { Refusals } from '../ops/refusals';
-import { hashPassword, verifyPassword } from './password';
+import { type HashGate, hashPassword, verifyPassword } from './password';
 import { type ParticipantRecord, SessionRepository, type SessionRecord } from './session.repository';
 import { TokenService } from './token.service';
 
@@ -42,7 +43,13 @@ export class SessionService {
     private readonly media: MediaService,
     private readonly metrics: Metrics,
     private readonly refusals: Refusals,
-  ) {}
+  ) {
+    const scrypts = new Semaphore(config.limits.scryptConcurrency);
+    this.hashGate = (task) => scrypts.run(task);
+  }
+
+  /** Password hashes wait their turn: a burst never takes every thread (and 32 MiB each) at once. */
+  private readonly hashGate: HashGate;
 
   async create(body: CreateSessionBody, clientIp: string): Promise<JoinedSession> {
     const created = await this.limiter.hit(`create:${clientIp}`, MINUTE_MS);
@@ -58,7 +65,7 @@ export class SessionService {
     const session: SessionRecord = {
       id: newId(),
       name: body.name || `${body.hostName}'s party`,
-      passwordHash: body.password ? await hashPassword(body.password) : null,
+      passwordHash: body.password ? await hashPassword(body.password, this.hashGate) : null,
       createdAt: new Date(now).toISOString(),
       controlPolicy: body.controlPolicy ?? 'host',
       waitForBuffering: false,
@@ -114,8 +121,8 @@ export class SessionService {
    * At most `passwordFailuresPerMin` checks a minute per address and party, then 429 even for
    * the right password. The attempt is counted before scrypt runs, in one atomic step, so a
    * burst of any concurrency gets no more checks than the limit and refused attempts cost no
-   * hashing. A right password gives its attempt back: a household behind one address can all
-   * join after a typo, while an attacker without the password never gets anything back.
+   * hashing. Right passwords count too: a refund would reopen a slot in the middle of a burst.
+   * (Someone who joined keeps their token and never needs the password again.)
    */
   private async checkPassword(session: SessionRecord, password: string | undefined, clientIp: string) {
     // Nothing to check, so nothing to count.
@@ -126,12 +133,11 @@ export class SessionService {
     if (attempt.count > limit) {
       this.metrics.rateLimited.inc({ kind: 'password' });
       this.refusals.record('password_attempts', clientIp, `more than ${limit} password attempts a minute on party ${session.id}`);
-      throw new TooManyRequestsException('too many wrong passwords; try again in a minute', attempt.resetInMs);
+      throw new TooManyRequestsException('too many password attempts from this address; try again in a minute', attempt.resetInMs);
     }
-    if (!(await verifyPassword(password, session.passwordHash ?? ''))) {
+    if (!(await verifyPassword(password, session.passwordHash ?? '', this.hashGate))) {
       throw new UnauthorizedException('wrong password');
     }
-    await this.limiter.refund(key);
   }
 
   private newParticipant(name: string, role: ParticipantRecord['role'], now: number): ParticipantRecord {
