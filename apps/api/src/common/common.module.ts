@@ -3,7 +3,8 @@ import { APP_FILTER } from '@nestjs/core';
 import { RedisService } from '../redis/redis.service';
 import { Clock, SystemClock } from './clock';
 import { JsonErrorFilter } from './http-errors';
-import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './rate-limiter';
+import { StoreService } from '../store/store.service';
+import { MemoryRateLimiter, RateLimiter, RedisRateLimiter, SqliteRateLimiter } from './rate-limiter';
 
 @Global()
 @Module({
@@ -11,11 +12,15 @@ import { MemoryRateLimiter, RateLimiter, RedisRateLimiter } from './rate-limiter
     { provide: Clock, useClass: SystemClock },
     { provide: APP_FILTER, useClass: JsonErrorFilter },
     {
-      // One limiter for every feature: shared by all replicas when Redis is configured.
+      // One limiter for every feature: shared by all replicas with Redis, kept in the store without.
       provide: RateLimiter,
-      inject: [RedisService, Clock],
-      useFactory: (redis: RedisService, clock: Clock) =>
-        redis.client ? new RedisRateLimiter(redis.client) : new MemoryRateLimiter(clock),
+      inject: [RedisService, StoreService, Clock],
+      useFactory: (redis: RedisService, store: StoreService, clock: Clock) =>
+        redis.client
+          ? new RedisRateLimiter(redis.client)
+          : store.sqlite
+            ? new SqliteRateLimiter(store.sqlite, clock)
+            : new MemoryRateLimiter(clock),
     },
   ],
   exports: [Clock, RateLimiter],

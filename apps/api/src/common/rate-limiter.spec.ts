@@ -1,7 +1,11 @@
 import { Redis } from 'ioredis';
 import { type RedisServer, startRedis } from '../../test/redis-server';
 import { Clock } from './clock';
-import { MemoryRateLimiter, type RateLimiter, RedisRateLimiter } from './rate-limiter';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteStore } from '../store/sqlite-store';
+import { DURABLE_WINDOW_MS, MemoryRateLimiter, type RateLimiter, RedisRateLimiter, SqliteRateLimiter } from './rate-limiter';
 
 class FakeClock extends Clock {
   t = 1_000_000;
@@ -55,6 +59,48 @@ describe('RateLimiter', () => {
         clock.t += ms;
       },
     };
+  });
+
+  describe('backed by the SQLite store', () => {
+    let dir: string;
+    const stores: SqliteStore[] = [];
+    const open = () => {
+      const store = SqliteStore.open(dir);
+      stores.push(store);
+      return store;
+    };
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'wp-rl-'));
+    });
+    afterEach(() => {
+      for (const s of stores.splice(0)) s.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    contract('sqlite (fake clock)', () => {
+      const clock = new FakeClock();
+      return {
+        limiter: new SqliteRateLimiter(open(), clock),
+        advance: async (ms) => {
+          clock.t += ms;
+        },
+      };
+    });
+
+    it('keeps windows of a minute or more across a restart, not per-second ones', async () => {
+      const clock = new FakeClock();
+      const first = open();
+      const before = new SqliteRateLimiter(first, clock);
+      for (let i = 0; i < 3; i++) await before.hit('upload:198.51.100.1', 60 * 60_000);
+      await before.hit('chat:p1', 1000);
+      expect(DURABLE_WINDOW_MS).toBe(60_000);
+      first.close();
+      const after = new SqliteRateLimiter(open(), clock);
+      expect((await after.hit('upload:198.51.100.1', 60 * 60_000)).count).toBe(4);
+      expect((await after.hit('chat:p1', 1000)).count).toBe(1);
+      clock.t += 60 * 60_000;
+      expect((await after.hit('upload:198.51.100.1', 60 * 60_000)).count).toBe(1);
+    });
   });
 
   describe('backed by a real redis-server', () => {

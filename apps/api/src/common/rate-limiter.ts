@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
-import type { Clock } from './clock';
+import type { StatementSync } from 'node:sqlite';
 import { LuaScript } from '../redis/lua-script';
+import type { SqliteStore } from '../store/sqlite-store';
+import type { Clock } from './clock';
 
 export interface WindowCount {
   /** hits in the current window, this one included */
@@ -76,5 +78,57 @@ export class RedisRateLimiter extends RateLimiter {
       this.redis.pttl(`wp:rl:${key}`),
     ]);
     return { count: count === null ? 0 : Number(count), resetInMs: Math.max(0, ttl) };
+  }
+}
+
+/** Windows this long or longer are kept in the SQLite store; shorter ones are not worth a write. */
+export const DURABLE_WINDOW_MS = 60_000;
+/** Expired windows are deleted every this many durable hits. */
+const PRUNE_EVERY_HITS = 1000;
+
+/**
+ * One process without Redis: windows of a minute or more (uploads per hour, password attempts,
+ * parties created) are kept in the SQLite store, so a restart does not hand out a fresh budget;
+ * per-second windows (socket events) stay in memory, off the disk. Each durable hit is one
+ * transaction without a flush: it survives the process being killed, as the limits need.
+ */
+export class SqliteRateLimiter extends RateLimiter {
+  private readonly memory: MemoryRateLimiter;
+  private readonly getQ: StatementSync;
+  private readonly setQ: StatementSync;
+  private readonly pruneQ: StatementSync;
+  private hits = 0;
+
+  constructor(
+    private readonly store: SqliteStore,
+    private readonly clock: Clock,
+  ) {
+    super();
+    this.memory = new MemoryRateLimiter(clock);
+    this.getQ = store.prepare('SELECT count, reset_at FROM rate_limits WHERE key = ?');
+    this.setQ = store.prepare('INSERT OR REPLACE INTO rate_limits (key, count, reset_at) VALUES (?, ?, ?)');
+    this.pruneQ = store.prepare('DELETE FROM rate_limits WHERE reset_at <= ?');
+  }
+
+  async hit(key: string, windowMs: number): Promise<WindowCount> {
+    if (windowMs < DURABLE_WINDOW_MS) return this.memory.hit(key, windowMs);
+    const now = this.clock.now();
+    return this.store.relaxed(() => {
+      if (++this.hits % PRUNE_EVERY_HITS === 0) this.pruneQ.run(now);
+      const row = this.getQ.get(key) as { count: number; reset_at: number } | undefined;
+      const live = row !== undefined && row.reset_at > now;
+      const count = live ? row.count + 1 : 1;
+      const resetAt = live ? row.reset_at : now + windowMs;
+      this.setQ.run(key, count, resetAt);
+      return { count, resetInMs: resetAt - now };
+    });
+  }
+
+  async peek(key: string): Promise<WindowCount> {
+    const short = await this.memory.peek(key);
+    if (short.count > 0) return short;
+    const now = this.clock.now();
+    const row = this.getQ.get(key) as { count: number; reset_at: number } | undefined;
+    return row && row.reset_at > now ? { count: row.count, resetInMs: row.reset_at - now } : { count: 0, resetInMs: 0 };
   }
 }

@@ -52,6 +52,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX live_shows_by_key ON live_shows (key_hash);
   CREATE INDEX live_shows_by_created ON live_shows (created_at);
   `,
+  // 2: rate-limit windows of a minute or more (uploads per hour, password attempts) outlive a restart.
+  `
+  CREATE TABLE rate_limits (
+    key TEXT PRIMARY KEY,
+    count INTEGER NOT NULL,
+    reset_at INTEGER NOT NULL
+  );
+  CREATE INDEX rate_limits_by_reset ON rate_limits (reset_at);
+  `,
 ];
 
 /** `PRAGMA application_id` of a watch-party database ("WPty"): tells ours from a foreign file. */
