@@ -215,7 +215,7 @@ interface EngineConnection {
   on(event: 'packet', fn: (packet: EnginePacket) => void): void;
 }
 
-/** Packet size limit per namespace (CONTRACT section 6): 1 MiB on /live-ingest, 64 KiB elsewhere. */
+/** Packet size limit per namespace: 1 MiB on /live-ingest, 64 KiB elsewhere. */
 function packetLimit(nsp: string): number {
   return nsp === LIVE_INGEST_NAMESPACE ? LIMITS.ingestMaxBytes : LIMITS.socketMaxBytes;
 }
