@@ -16,7 +16,7 @@ async function main() {
     throw err;
   }
   // Without Redis the data lives in DATA_DIR: a bad one stops the start with one line.
-  if (!config.redisUrl) {
+  if (!config.redisUrl && config.store === 'sqlite') {
     try {
       handOverStore(SqliteStore.open(config.dataDir));
     } catch (err) {

@@ -56,6 +56,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PUBLISH_POLICY: 'closed' })).toThrow(/PUBLISH_POLICY/);
   });
 
+  it('reads STORE: sqlite by default, memory on request', () => {
+    expect(loadConfig({}).store).toBe('sqlite');
+    expect(loadConfig({ STORE: 'memory' }).store).toBe('memory');
+    expect(() => loadConfig({ STORE: 'postgres' })).toThrow(/STORE: must be sqlite or memory/);
+  });
+
   it('puts MEDIA_DIR under DATA_DIR unless it is given', () => {
     expect(loadConfig({ DATA_DIR: '/srv/wp/' }).mediaDir).toBe('/srv/wp/media');
     expect(loadConfig({ DATA_DIR: '/srv/wp', MEDIA_DIR: '/mnt/media' }).mediaDir).toBe('/mnt/media');

@@ -8,6 +8,8 @@ export interface AppConfig {
   port: number;
   host: string;
   redisUrl: string | null;
+  /** Where records live without Redis (ignored with REDIS_URL). */
+  store: 'sqlite' | 'memory';
   dataDir: string;
   mediaDir: string;
   /** Explicit secret; null means "generate once": kept in the embedded store, or shared through Redis. */
@@ -72,6 +74,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     port: e.PORT,
     host: e.HOST,
     redisUrl: e.REDIS_URL ?? null,
+    store: e.STORE,
     dataDir: e.DATA_DIR,
     mediaDir: e.MEDIA_DIR ?? `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
     appSecret: e.APP_SECRET ?? null,

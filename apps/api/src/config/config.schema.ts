@@ -17,6 +17,11 @@ export const envSchema = z.object({
     .trim()
     .regex(/^rediss?:\/\//, { error: 'must start with redis:// or rediss://' })
     .optional(),
+  /**
+   * Without REDIS_URL: `sqlite` keeps the library, shows and parties in DATA_DIR/watch-party.db;
+   * `memory` keeps them in this process only (forgotten at exit: demos, tests, benchmarks).
+   */
+  STORE: z.enum(['sqlite', 'memory'], { error: 'must be sqlite or memory' }).default('sqlite'),
   /** Durable data (the embedded store); MEDIA_DIR defaults to DATA_DIR/media. */
   DATA_DIR: z.string().trim().min(1).default('./data'),
   MEDIA_DIR: z.string().trim().min(1).optional(),

@@ -5,7 +5,7 @@ import { SessionModule } from '../session/session.module';
 import { StoreService } from '../store/store.service';
 import { LiveIngestGateway } from './live-ingest.gateway';
 import { LiveController } from './live.controller';
-import { LiveRepository } from './live.repository';
+import { LiveRepository, MemoryLiveRepository } from './live.repository';
 import { RedisLiveRepository } from './live.repository.redis';
 import { SqliteLiveRepository } from './live.repository.sqlite';
 import { LiveService } from './live.service';
@@ -21,7 +21,9 @@ import { LiveService } from './live.service';
       provide: LiveRepository,
       inject: [RedisService, StoreService],
       useFactory: (redis: RedisService, store: StoreService) =>
-        redis.client ? new RedisLiveRepository(redis.client) : new SqliteLiveRepository(store.require()),
+        redis.client ? new RedisLiveRepository(redis.client) : store.sqlite
+          ? new SqliteLiveRepository(store.sqlite)
+          : new MemoryLiveRepository(),
     },
   ],
 })

@@ -6,7 +6,7 @@ import { BroadcastModule } from '../sync/broadcast.module';
 import { FfmpegTranscoder } from './ffmpeg.transcoder';
 import { BullJobQueue, InProcessJobQueue, JobQueue } from './job-queue';
 import { MediaController } from './media.controller';
-import { MediaRepository } from './media.repository';
+import { MediaRepository, MemoryMediaRepository } from './media.repository';
 import { RedisMediaRepository } from './media.repository.redis';
 import { SqliteMediaRepository } from './media.repository.sqlite';
 import { MediaStorage } from './media-storage';
@@ -22,7 +22,9 @@ import { Transcoder } from './transcoder';
       provide: MediaRepository,
       inject: [RedisService, StoreService],
       useFactory: (redis: RedisService, store: StoreService) =>
-        redis.client ? new RedisMediaRepository(redis.client) : new SqliteMediaRepository(store.require()),
+        redis.client ? new RedisMediaRepository(redis.client) : store.sqlite
+          ? new SqliteMediaRepository(store.sqlite)
+          : new MemoryMediaRepository(),
     },
     {
       provide: MediaStorage,

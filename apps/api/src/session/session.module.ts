@@ -6,6 +6,7 @@ import { RedisService } from '../redis/redis.service';
 import { StoreService } from '../store/store.service';
 import { SessionController } from './session.controller';
 import { SessionRepository } from './session.repository';
+import { MemorySessionRepository } from './session.repository.memory';
 import { RedisSessionRepository } from './session.repository.redis';
 import { SqliteSessionRepository } from './session.repository.sqlite';
 import { SessionService } from './session.service';
@@ -23,7 +24,9 @@ import { TokenService } from './token.service';
       useFactory: (redis: RedisService, store: StoreService, clock: Clock, config: AppConfig) =>
         redis.client
           ? new RedisSessionRepository(redis.client, config.replicaId)
-          : new SqliteSessionRepository(store.require(), clock),
+          : store.sqlite
+            ? new SqliteSessionRepository(store.sqlite, clock)
+            : new MemorySessionRepository(clock),
     },
   ],
   exports: [SessionService, TokenService, SessionRepository],

@@ -14,16 +14,21 @@ export function handOverStore(store: SqliteStore): void {
   opened = store;
 }
 
-/** Owns the SQLite store of this process; null when REDIS_URL is set (Redis holds the data). */
+/**
+ * Owns the SQLite store of this process; null when REDIS_URL is set (Redis holds the data) or
+ * STORE=memory (nothing outlives the process).
+ */
 @Injectable()
 export class StoreService implements OnApplicationShutdown {
   readonly sqlite: SqliteStore | null;
+  /** STORE=memory: the values `sharedValue` hands out. */
+  private readonly volatile = new Map<string, string>();
 
   constructor(
     @Inject(APP_CONFIG) config: AppConfig,
     private readonly redis: RedisService,
   ) {
-    if (config.redisUrl) {
+    if (config.redisUrl || config.store === 'memory') {
       this.sqlite = null;
       return;
     }
@@ -36,11 +41,6 @@ export class StoreService implements OnApplicationShutdown {
     }
   }
 
-  /** The store, for providers that only run without Redis. */
-  require(): SqliteStore {
-    if (!this.sqlite) throw new Error('the SQLite store is not used when REDIS_URL is set');
-    return this.sqlite;
-  }
 
   /**
    * A value generated once for the whole deployment (a secret): the stored one, or `fresh`
@@ -50,7 +50,8 @@ export class StoreService implements OnApplicationShutdown {
   async sharedValue(key: string, fresh: string): Promise<{ value: string; created: boolean }> {
     const redis = this.redis.client;
     if (!redis) {
-      const value = this.require().metaGetOrSet(key, fresh);
+      const value = this.sqlite ? this.sqlite.metaGetOrSet(key, fresh) : (this.volatile.get(key) ?? fresh);
+      this.volatile.set(key, value);
       return { value, created: value === fresh };
     }
     const created = (await redis.set(`wp:${key}`, fresh, 'NX')) === 'OK';
