@@ -150,12 +150,13 @@ describe.each(['memory', 'redis'] as const)('aborted uploads against a built rep
     utimesSync(join(mediaDir, '.incoming', 'stray.part'), longAgo, longAgo);
     // Another replica sharing MEDIA_DIR may be receiving this one right now.
     writeFileSync(join(mediaDir, '.incoming', 'receiving.part'), Buffer.alloc(4096, 2));
+    // The hourly upload counter outlives a restart (Redis, or the SQLite store): start it afresh.
     if (redis) {
       const r = new Redis(redis.url);
       await r.flushall();
       r.disconnect();
     }
-    replica = await startBuiltReplica({ env: env({ UPLOADS_PER_HOUR: '2' }) });
+    replica = await startBuiltReplica({ env: env({ UPLOADS_PER_HOUR: '2', ...(redis ? {} : { DATA_DIR: join(base, 'data-fresh') }) }) });
     // Alone on MEDIA_DIR everything goes; shared through Redis, only what is stale.
     expect(incoming(mediaDir)).toEqual(redis ? ['receiving.part'] : []);
     rmSync(join(mediaDir, '.incoming', 'receiving.part'), { force: true });
