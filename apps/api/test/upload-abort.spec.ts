@@ -100,7 +100,7 @@ describe.each(['memory', 'redis'] as const)('aborted uploads against a built rep
     const cpuBefore = cpuMs(pid);
     let report: Watch;
 
-    const BATCH = 30;
+    const BATCH = 15;
     let attackEnded = Date.now();
     let settledFds = idleFds;
     try {
