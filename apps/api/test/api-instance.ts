@@ -1,6 +1,6 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { ClientToServerEvents, JoinedSession, ServerToClientEvents, SessionSnapshot } from '@watch-party/contracts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import type { ClientToServerEvents, JoinedSession, Media, ServerToClientEvents, SessionSnapshot } from '@watch-party/contracts';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
@@ -136,3 +136,20 @@ export async function partyWith(base: string, guests: string[], body: Record<str
   }
   return { host: host.body, guests: joined, sessionId: host.body.session.id };
 }
+
+/** Polls `GET /api/media/:id` until `until` holds (or throws after `ms`). */
+export async function waitForMedia(base: string, id: string, until: (m: Media) => boolean, ms = 60_000): Promise<Media> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const m = (await api<Media>(base, `/api/media/${id}`)).body;
+    if (until(m)) return m;
+    if (Date.now() > deadline) throw new Error(`media ${id} never reached the state: ${JSON.stringify(m)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Every file under `dir`, recursively (e.g. MEDIA_DIR, `.incoming` included). */
+export const filesIn = (dir: string) =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((d) => d.isFile())
+    .map((d) => join(d.parentPath, d.name));

@@ -1,7 +1,7 @@
 import { mediaSchema, type Media, type UploadedMedia, uploadedMediaSchema } from '@watch-party/contracts';
 import { Redis } from 'ioredis';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -11,7 +11,7 @@ import { RedisMediaRepository } from '../src/media/media.repository.redis';
 import { SqliteMediaRepository } from '../src/media/media.repository.sqlite';
 import { MediaService } from '../src/media/media.service';
 import { SqliteStore } from '../src/store/sqlite-store';
-import { api, type ApiInstance, startApi } from './api-instance';
+import { api, type ApiInstance, filesIn, startApi, waitForMedia } from './api-instance';
 import { makeClip } from './clips';
 import { type RedisServer, startRedis } from './redis-server';
 
@@ -39,21 +39,7 @@ function send(base: string, method: string, id: string, headers: Record<string, 
   });
 }
 
-async function waitFor(base: string, id: string, until: (m: Media) => boolean, ms = 60_000): Promise<Media> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = (await api<Media>(base, `/api/media/${id}`)).body;
-    if (until(m)) return m;
-    if (Date.now() > deadline) throw new Error(`media ${id} never reached the state: ${JSON.stringify(m)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
-/** Every file under `dir`, recursively. */
-const filesIn = (dir: string) =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name));
 
 async function instance(env: Record<string, string> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'wp-owner-'));
@@ -186,10 +172,10 @@ describe('media ownership (open publish policy)', () => {
 
   it('a rename during transcoding survives the progress writes, and the job still finishes', async () => {
     const a = (await upload(srv.url, longClip)).body;
-    await waitFor(srv.url, a.id, (m) => m.progress > 0);
+    await waitForMedia(srv.url, a.id, (m) => m.progress > 0);
     const renamed = await send(srv.url, 'PATCH', a.id, bearer(a.ownerKey), { title: 'Renamed mid-job' });
     expect([renamed.status, renamed.body.status]).toEqual([200, 'processing']);
-    const ready = await waitFor(srv.url, a.id, (m) => m.status !== 'processing');
+    const ready = await waitForMedia(srv.url, a.id, (m) => m.status !== 'processing');
     expect(ready).toMatchObject({ title: 'Renamed mid-job', status: 'ready', progress: 1 });
     expect(ready.hlsUrl).not.toBeNull();
     expect((await send(srv.url, 'DELETE', a.id, bearer(a.ownerKey))).status).toBe(204);

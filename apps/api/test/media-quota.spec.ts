@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { MediaRepository } from '../src/media/media.repository';
-import { api, startApi } from './api-instance';
+import { api, filesIn, startApi, waitForMedia } from './api-instance';
 import { makeClip } from './clips';
 
 /*
@@ -26,21 +26,7 @@ async function refusals(base: string, reason: string): Promise<number> {
   return Number(new RegExp(`^wp_refusals_total\\{reason="${reason}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? 0);
 }
 
-async function waitFor(base: string, id: string, until: (m: Media) => boolean, ms = 60_000): Promise<Media> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = (await api<Media>(base, `/api/media/${id}`)).body;
-    if (until(m)) return m;
-    if (Date.now() > deadline) throw new Error(`media ${id} never reached the state: ${JSON.stringify(m)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
-/** Every file under MEDIA_DIR (`.incoming` included). */
-const filesIn = (dir: string) =>
-  readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    .map((d) => join(d.parentPath, d.name));
 
 async function withQuota(quota: number, test: (url: string, mediaDir: string, app: Awaited<ReturnType<typeof startApi>>['app']) => Promise<void>) {
   const dir = mkdtempSync(join(tmpdir(), 'wp-quota-'));
@@ -109,7 +95,7 @@ describe('MEDIA_QUOTA_BYTES', () => {
       const first = await upload(url, clip);
       expect(first.status).toBe(201);
       expect(first.body.sizeBytes).toBe(size);
-      await waitFor(url, first.body.id, (m) => m.status === 'ready');
+      await waitForMedia(url, first.body.id, (m) => m.status === 'ready');
       const stored = await app.get(MediaRepository).get(first.body.id);
       const onDisk = filesIn(join(mediaDir, first.body.id)).reduce((n, f) => n + statSync(f).size, 0);
       expect(stored?.diskBytes).toBe(onDisk);
