@@ -49,5 +49,26 @@ export default [
         ],
         // Override or add rules here
         rules: {}
+    },
+    {
+        // Type-aware rules: each file is checked with the types of the tsconfig that includes it.
+        files: ["**/*.ts", "**/*.cts", "**/*.mts"],
+        languageOptions: {
+            parserOptions: {
+                projectService: true,
+                tsconfigRootDir: import.meta.dirname
+            }
+        },
+        rules: {
+            // A promise nobody awaits hides its rejection (an unhandled rejection kills Node).
+            "@typescript-eslint/no-floating-promises": "error",
+            // An async function where a void callback is expected: its rejection goes nowhere.
+            "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: { attributes: false } }],
+            // A switch over a union handles every member (or says `default:` on purpose).
+            "@typescript-eslint/switch-exhaustiveness-check": ["error", { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false }],
+            // Imports used only as types say so (they vanish from the output; Nest's decorator
+            // metadata still counts constructor parameter types as values).
+            "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }]
+        }
     }
 ];

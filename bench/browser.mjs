@@ -99,6 +99,8 @@ async function openFollower(browser, kind, { base, sessionId, identity, src, sta
     await context.addInitScript(
       ([key, value]) => {
         if (!localStorage.getItem(key)) localStorage.setItem(key, value);
+        // The app publishes window.__wpSync only with this flag (DebugHandlesService).
+        localStorage.setItem('wp.debug', '1');
       },
       [`wp.identity.${sessionId}`, JSON.stringify({ token: identity.token, participantId: identity.participantId, name: identity.name })],
     );

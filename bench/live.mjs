@@ -85,6 +85,8 @@ async function waitForSegments(url, n, timeoutMs, alive) {
  */
 async function sampleLatency(browser, url, { seconds, handle, timeoutMs }) {
   const context = await browser.newContext({ viewport: { width: 640, height: 480 } });
+  // The app publishes window.__wpLive only with this flag (DebugHandlesService).
+  await context.addInitScript(() => localStorage.setItem('wp.debug', '1'));
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -5,9 +5,11 @@ import type { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { DocsModule } from './docs/docs.module';
 import { HealthModule } from './health/health.module';
+import { LimitsModule } from './limits/limits.module';
 import { LiveModule } from './live/live.module';
 import { MediaModule } from './media/media.module';
 import { OpsModule } from './ops/ops.module';
+import { RealtimeModule } from './realtime/realtime.module';
 import { RedisModule } from './redis/redis.module';
 import { SessionModule } from './session/session.module';
 import { StoreModule } from './store/store.module';
@@ -24,6 +26,8 @@ export class AppModule {
         OpsModule,
         RedisModule,
         StoreModule,
+        LimitsModule,
+        RealtimeModule,
         AdminModule,
         HealthModule,
         DocsModule,

@@ -14,6 +14,7 @@ import { Refusals } from './ops/refusals';
 import { requestLog } from './ops/request-log';
 import { ShutdownService } from './ops/shutdown.service';
 import { RedisService } from './redis/redis.service';
+import type { Server as HttpServer } from 'node:http';
 
 const NOT_SPA = /^\/(api|socket\.io|metrics)(\/|$)/;
 /** A last path segment with an extension names a file: when it is missing, that is a 404. */
@@ -68,7 +69,7 @@ export async function stopServer(app: NestExpressApplication, deadlineMs = 10_00
     process.exit(1);
   }, deadlineMs);
   force.unref();
-  const http = app.getHttpServer() as import('node:http').Server;
+  const http = app.getHttpServer() as HttpServer;
   http.close();
   await app.get(ShutdownService).drain();
   http.closeAllConnections();

@@ -46,7 +46,10 @@ describe('live shows across replicas (Redis)', () => {
     expect((await fetch(`${b.url}/api/live/${id}/hls/${segment}`)).status).toBe(200);
 
     // A second publisher through the other replica is refused.
-    await expect(connectIngest(b.url, created.streamKey)).rejects.toThrow(/already publishing/);
+    await expect(connectIngest(b.url, created.streamKey)).rejects.toMatchObject({
+      message: expect.stringMatching(/already publishing/),
+      data: { code: 'ALREADY_PUBLISHING' },
+    });
 
     // Viewers on both replicas are counted once each, the creator not at all.
     const joinOn = async (base: string, name: string) =>

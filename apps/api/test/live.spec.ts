@@ -1,4 +1,4 @@
-import type { LiveShow, Media } from '@watch-party/contracts';
+import type { CreatedLiveShow, LiveShow, Media } from '@watch-party/contracts';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,7 +45,7 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
   it('creates a scheduled show with a secret key, a party hosted by the creator, and ingest details', async () => {
     const res = await api<Record<string, unknown>>(srv.url, '/api/live', { body: { title: '  Launch day  ', creatorName: 'Cleo' } });
     expect(res.status).toBe(201);
-    const created = res.body as unknown as import('@watch-party/contracts').CreatedLiveShow;
+    const created = res.body as unknown as CreatedLiveShow;
     expect(created.show).toMatchObject({
       title: 'Launch day',
       creatorName: 'Cleo',
@@ -130,8 +130,9 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
     const refused = await wrong.exited;
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/wrong stream key/);
-    await expect(connectIngest(srv.url, 'A'.repeat(43))).rejects.toThrow(/wrong stream key/);
-    await expect(connectIngest(srv.url, undefined)).rejects.toThrow(/wrong stream key/);
+    const wrongKey = { message: 'wrong stream key', data: { code: 'WRONG_STREAM_KEY' } };
+    await expect(connectIngest(srv.url, 'A'.repeat(43))).rejects.toMatchObject(wrongKey);
+    await expect(connectIngest(srv.url, undefined)).rejects.toMatchObject(wrongKey);
 
     publishers.push(publishRtmp(rtmp(created.streamKey)));
     await waitForShow(srv.url, created.show.id, (s) => s.status === 'live');
@@ -139,7 +140,10 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
     const secondResult = await second.exited;
     expect(secondResult.code).not.toBe(0);
     expect(secondResult.stderr).toMatch(/already publishing/);
-    await expect(connectIngest(srv.url, created.streamKey)).rejects.toThrow(/already publishing/);
+    await expect(connectIngest(srv.url, created.streamKey)).rejects.toMatchObject({
+      message: expect.stringMatching(/already publishing/),
+      data: { code: 'ALREADY_PUBLISHING' },
+    });
     expect((await getShow(srv.url, created.show.id)).status).toBe('live');
   });
 
@@ -222,6 +226,7 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
     const ended = await waitForShow(srv.url, id, (s) => s.status === 'ended' && !!s.recordingMediaId, 20_000);
     const media = (await api<Media>(srv.url, `/api/media/${ended.recordingMediaId}`)).body;
     expect(media.durationSec).toBeGreaterThan(3);
+    await expect(connectIngest(srv.url, created.streamKey)).rejects.toMatchObject({ data: { code: 'SHOW_ENDED' } });
   }, 60_000);
 
   it('takes 512 KiB chunks on /live-ingest, cuts a publisher over the bitrate cap, and still cuts a 70 KiB frame on /', async () => {

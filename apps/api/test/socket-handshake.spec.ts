@@ -1,6 +1,7 @@
 import type { JoinedSession } from '@watch-party/contracts';
 import { SignJWT } from 'jose';
 import { api, type ApiInstance, type ClientSocket, connect, nextEvent, startApi } from './api-instance';
+import { ShutdownService } from '../src/ops/shutdown.service';
 import { type RedisServer, startRedis } from './redis-server';
 
 const SECRET = 'test-secret-that-is-long-enough';
@@ -70,20 +71,39 @@ describe('Socket.IO handshake and presence (single process)', () => {
   });
 
   it.each([
-    ['no token', async () => undefined, /missing token/],
-    ['garbage', async () => 'not-a-jwt', /invalid token/],
-    ['forged (other secret)', async (h: JoinedSession) => sign({ sid: h.session.id, sub: h.participantId, name: 'Ann' }, 'another-secret-0123456789'), /invalid token/],
-    ['expired', async (h: JoinedSession) => sign({ sid: h.session.id, sub: h.participantId, name: 'Ann' }, SECRET, Math.floor(Date.now() / 1000) - 60), /expired/],
-  ])('refuses a handshake with %s', async (_label, token, reason) => {
+    ['no token', async () => undefined, 'missing token', 'TOKEN_INVALID'],
+    ['garbage', async () => 'not-a-jwt', 'invalid token', 'TOKEN_INVALID'],
+    ['forged (other secret)', async (h: JoinedSession) => sign({ sid: h.session.id, sub: h.participantId, name: 'Ann' }, 'another-secret-0123456789'), 'invalid token', 'TOKEN_INVALID'],
+    ['expired', async (h: JoinedSession) => sign({ sid: h.session.id, sub: h.participantId, name: 'Ann' }, SECRET, Math.floor(Date.now() / 1000) - 60), 'token expired', 'TOKEN_EXPIRED'],
+  ])('refuses a handshake with %s, the code in connect_error data', async (_label, token, message, code) => {
     const host = await party(srv.url);
-    await expect(connect(srv.url, (await token(host)) as string)).rejects.toThrow(reason);
+    await expect(connect(srv.url, (await token(host)) as string)).rejects.toMatchObject({ message, data: { code } });
   });
 
-  it("refuses a token naming another party's participant", async () => {
+  it("refuses a token naming another party's participant (NOT_A_PARTICIPANT)", async () => {
     const one = await party(srv.url, 'Ann');
     const two = await party(srv.url, 'Cy');
     const token = await sign({ sid: two.session.id, sub: one.participantId, name: 'Ann' }, SECRET);
-    await expect(connect(srv.url, token)).rejects.toThrow(/not a participant/);
+    await expect(connect(srv.url, token)).rejects.toMatchObject({
+      message: expect.stringMatching(/not a participant/),
+      data: { code: 'NOT_A_PARTICIPANT' },
+    });
+  });
+});
+
+describe('Socket.IO handshake on a draining replica', () => {
+  it('refuses new sockets with SERVER_RESTARTING (clients reconnect elsewhere)', async () => {
+    const srv = await startApi({ APP_SECRET: SECRET });
+    try {
+      const host = await party(srv.url);
+      await srv.app.get(ShutdownService).drain();
+      await expect(connect(srv.url, host.token)).rejects.toMatchObject({
+        message: 'server restarting; reconnect',
+        data: { code: 'SERVER_RESTARTING' },
+      });
+    } finally {
+      await srv.close();
+    }
   });
 });
 

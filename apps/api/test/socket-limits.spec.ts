@@ -1,4 +1,4 @@
-import { type CreatedLiveShow, type JoinedSession, LIVE_INGEST_NAMESPACE } from '@watch-party/contracts';
+import { type CreatedLiveShow, type HandshakeErrorCode, handshakeErrorCode, type JoinedSession, LIVE_INGEST_NAMESPACE } from '@watch-party/contracts';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,8 @@ import { freePort } from './free-port';
 
 const LIMIT = 5;
 const TOO_MANY = 'too many connections';
+/** The refusal over the budget: its English message and the code clients act on. */
+const REFUSED_TOO_MANY = { ok: false, message: TOO_MANY, code: 'TOO_MANY_CONNECTIONS' } as const;
 
 async function hostToken(base: string): Promise<string> {
   const res = await api<JoinedSession>(base, '/api/sessions', { body: { hostName: 'Ann' } });
@@ -17,7 +19,7 @@ async function hostToken(base: string): Promise<string> {
   return res.body.token;
 }
 
-type Outcome = { ok: true; socket: Socket } | { ok: false; message: string };
+type Outcome = { ok: true; socket: Socket } | { ok: false; message: string; code: HandshakeErrorCode | null };
 
 /** A real socket.io-client; resolves when the namespace answers: connected or connect_error. */
 function open(url: string, opts: { token?: string; nsp?: string; forwardedFor?: string; auth?: Record<string, unknown> } = {}): Promise<Outcome> {
@@ -33,18 +35,20 @@ function open(url: string, opts: { token?: string; nsp?: string; forwardedFor?: 
     socket.once('connect', () => resolve({ ok: true, socket }));
     socket.once('connect_error', (err) => {
       socket.close();
-      resolve({ ok: false, message: err.message });
+      resolve({ ok: false, message: err.message, code: handshakeErrorCode(err) });
     });
   });
 }
 
+/** Opens `n` at once; `refused` lists each refusal as `CODE: message`. */
 async function openMany(n: number, make: () => Promise<Outcome>): Promise<{ sockets: Socket[]; refused: string[] }> {
   const outcomes = await Promise.all(Array.from({ length: n }, make));
   return {
     sockets: outcomes.flatMap((o) => (o.ok ? [o.socket] : [])),
-    refused: outcomes.flatMap((o) => (o.ok ? [] : [o.message])),
+    refused: outcomes.flatMap((o) => (o.ok ? [] : [`${o.code}: ${o.message}`])),
   };
 }
+const TOO_MANY_REFUSAL = `${REFUSED_TOO_MANY.code}: ${TOO_MANY}`;
 
 async function refusals(base: string): Promise<number> {
   const text = await (await fetch(`${base}/metrics`)).text();
@@ -125,27 +129,29 @@ describe('Socket.IO sockets per client address', () => {
     sockets.push(...first.sockets);
     expect(first.sockets).toHaveLength(LIMIT);
     const extra = await open(srv.url, { token });
-    expect(extra).toEqual({ ok: false, message: TOO_MANY });
+    expect(extra).toEqual(REFUSED_TOO_MANY);
     expect((await refusals(srv.url)) - before).toBe(1);
 
     sockets.shift()?.close();
     const again = await eventually(() => open(srv.url, { token }));
     expect(again.ok).toBe(true);
     if (again.ok) sockets.push(again.socket);
-    expect(await open(srv.url, { token })).toEqual({ ok: false, message: TOO_MANY });
+    expect(await open(srv.url, { token })).toEqual(REFUSED_TOO_MANY);
   });
 
   it('a concurrent burst of 60 gets exactly the limit, and slots come back when sockets close or are refused later', async () => {
     const burst = await openMany(60, () => open(srv.url, { token }));
     sockets.push(...burst.sockets);
     expect(burst.sockets).toHaveLength(LIMIT);
-    expect(burst.refused).toEqual(Array(60 - LIMIT).fill(TOO_MANY));
+    expect(burst.refused).toEqual(Array(60 - LIMIT).fill(TOO_MANY_REFUSAL));
     // Closed by the client, or refused by the token check after the first middleware: no slot is kept.
     sockets.splice(0).forEach((s) => s.close());
     const mixed = await eventually(() => open(srv.url, { token }));
     expect(mixed.ok).toBe(true);
     if (mixed.ok) sockets.push(mixed.socket);
-    for (let i = 0; i < 10; i++) expect(await open(srv.url, { token: 'not-a-jwt' })).toEqual({ ok: false, message: 'invalid token' });
+    for (let i = 0; i < 10; i++) {
+      expect(await open(srv.url, { token: 'not-a-jwt' })).toEqual({ ok: false, message: 'invalid token', code: 'TOKEN_INVALID' });
+    }
     const rest = await openMany(LIMIT - 1, () => open(srv.url, { token }));
     sockets.push(...rest.sockets);
     expect(rest.sockets).toHaveLength(LIMIT - 1);
@@ -160,9 +166,9 @@ describe('Socket.IO sockets per client address', () => {
     const rest = await openMany(LIMIT, () => open(srv.url, { token }));
     sockets.push(...rest.sockets);
     expect(rest.sockets).toHaveLength(LIMIT - 1);
-    expect(rest.refused).toEqual([TOO_MANY]);
+    expect(rest.refused).toEqual([TOO_MANY_REFUSAL]);
     // Refused before the stream key is even looked at.
-    expect(await open(srv.url, { nsp: LIVE_INGEST_NAMESPACE, auth: { streamKey: 'x'.repeat(43) } })).toEqual({ ok: false, message: TOO_MANY });
+    expect(await open(srv.url, { nsp: LIVE_INGEST_NAMESPACE, auth: { streamKey: 'x'.repeat(43) } })).toEqual(REFUSED_TOO_MANY);
   });
 
   it('several CONNECT packets on one connection count one socket each', async () => {
@@ -176,16 +182,18 @@ describe('Socket.IO sockets per client address', () => {
       const refused = raw.messages.filter((p) => p.startsWith('44'));
       expect(connected).toHaveLength(LIMIT);
       expect(refused).toHaveLength(2 * LIMIT);
-      expect(refused.every((p) => JSON.parse(p.slice(2)).message === TOO_MANY)).toBe(true);
+      expect(refused.map((p) => JSON.parse(p.slice(2)))).toEqual(Array(2 * LIMIT).fill({ message: TOO_MANY, data: { code: 'TOO_MANY_CONNECTIONS' } }));
       // Nothing more on this address until that connection is gone; a connection whose only
       // CONNECT was refused is closed by the server.
-      expect(await open(srv.url, { token })).toEqual({ ok: false, message: TOO_MANY });
+      expect(await open(srv.url, { token })).toEqual(REFUSED_TOO_MANY);
       const second = new RawConnection(srv.url);
       expect(await second.opened).toBe(true);
       second.send(`40${JSON.stringify({ token })}`);
       const closedInTime = await Promise.race([second.closed.then(() => true), new Promise((r) => setTimeout(() => r(false), 2000))]);
       expect(closedInTime).toBe(true);
-      expect(second.messages.filter((p) => p.startsWith('4'))).toEqual([`44${JSON.stringify({ message: TOO_MANY })}`]);
+      expect(second.messages.filter((p) => p.startsWith('4'))).toEqual([
+        `44${JSON.stringify({ message: TOO_MANY, data: { code: 'TOO_MANY_CONNECTIONS' } })}`,
+      ]);
     } finally {
       raw.close();
     }
@@ -206,7 +214,7 @@ describe('Socket.IO sockets per client address', () => {
       await silent.closed;
       expect(Date.now() - t0).toBeLessThan(3000);
       // ...and a well-behaved client gets the reason.
-      expect(await open(srv.url, { token })).toEqual({ ok: false, message: TOO_MANY });
+      expect(await open(srv.url, { token })).toEqual(REFUSED_TOO_MANY);
       // The connections under the cap are still open.
       expect(raws.slice(0, 2 * LIMIT).every((r) => !r.isClosed)).toBe(true);
     } finally {
@@ -221,7 +229,7 @@ describe('Socket.IO sockets per client address', () => {
     const a = await openMany(LIMIT, () => open(srv.url, { token, forwardedFor: '203.0.113.1' }));
     sockets.push(...a.sockets);
     expect(a.sockets).toHaveLength(LIMIT);
-    expect(await open(srv.url, { token, forwardedFor: '203.0.113.2' })).toEqual({ ok: false, message: TOO_MANY });
+    expect(await open(srv.url, { token, forwardedFor: '203.0.113.2' })).toEqual(REFUSED_TOO_MANY);
   });
 });
 
@@ -240,14 +248,14 @@ describe('Socket.IO sockets per client address behind a proxy (TRUST_PROXY)', ()
     const a = await openMany(LIMIT, () => open(srv.url, { token, forwardedFor: '203.0.113.1' }));
     sockets.push(...a.sockets);
     expect(a.sockets).toHaveLength(LIMIT);
-    expect(await open(srv.url, { token, forwardedFor: '203.0.113.1' })).toEqual({ ok: false, message: TOO_MANY });
+    expect(await open(srv.url, { token, forwardedFor: '203.0.113.1' })).toEqual(REFUSED_TOO_MANY);
     // One trusted hop (TRUST_PROXY=true): the address is what the proxy appended, the last entry;
     // what the client wrote before it buys no new budget.
-    expect(await open(srv.url, { token, forwardedFor: '10.0.0.1, 203.0.113.1' })).toEqual({ ok: false, message: TOO_MANY });
+    expect(await open(srv.url, { token, forwardedFor: '10.0.0.1, 203.0.113.1' })).toEqual(REFUSED_TOO_MANY);
     const b = await openMany(LIMIT, () => open(srv.url, { token, forwardedFor: '198.51.100.7' }));
     sockets.push(...b.sockets);
     expect(b.sockets).toHaveLength(LIMIT);
-    expect(await open(srv.url, { token, forwardedFor: '198.51.100.7' })).toEqual({ ok: false, message: TOO_MANY });
+    expect(await open(srv.url, { token, forwardedFor: '198.51.100.7' })).toEqual(REFUSED_TOO_MANY);
     // The proxy's own address (no header) is one more client.
     const direct = await open(srv.url, { token });
     expect(direct.ok).toBe(true);
@@ -356,7 +364,7 @@ describe('built replica: a socket flood from one address', () => {
     healthDuring.push(await healthMs(url));
 
     expect(sockets).toHaveLength(LIMIT);
-    expect(refused).toEqual(Array(150 - LIMIT).fill(TOO_MANY));
+    expect(refused).toEqual(Array(150 - LIMIT).fill(TOO_MANY_REFUSAL));
     // The sockets hold LIMIT connections; bare ones get the rest of the cap.
     expect(bareOpen).toBe(2 * LIMIT - LIMIT);
     expect(child.exitCode).toBeNull();

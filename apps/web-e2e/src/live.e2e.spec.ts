@@ -3,7 +3,7 @@ import { createServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { type BuiltServer, startBuiltServer } from './built-server';
 import { launchChromium } from './chromium';
-import { percentile, round } from './party';
+import { enableDebugHandles, percentile, round } from './party';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -94,6 +94,7 @@ describe('live shows in real browsers', () => {
     const created = await createShow(server.url, 'RTMP in the browser');
     publishers.push(publish(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`));
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await enableDebugHandles(context);
     const page = await context.newPage();
     page.on('pageerror', (e) => console.error(`viewer page error: ${e.message}`));
     await page.goto(`${server.url}/live/${created.show.id}`);
@@ -149,6 +150,7 @@ describe('live shows in real browsers', () => {
     await studio.locator('[data-testid="show-status"]', { hasText: 'Live' }).waitFor({ timeout: 15_000 });
 
     const audience = await browser.newContext({ viewport: { width: 375, height: 740 } });
+    await enableDebugHandles(audience);
     const viewer = await audience.newPage();
     viewer.on('pageerror', (e) => console.error(`viewer page error: ${e.message}`));
     await viewer.goto(`${server.url}/live/${showId}`);

@@ -35,10 +35,19 @@ export interface Member {
   page: Page;
 }
 
+/** The app publishes its `window.__wp*` debug handles only with this flag (DebugHandlesService). */
+export const DEBUG_FLAG = ['wp.debug', '1'] as const;
+
+/** Sets the debug flag in every page of `context` before the app starts. */
+export async function enableDebugHandles(context: BrowserContext): Promise<void> {
+  await context.addInitScript(([key, value]) => localStorage.setItem(key, value), DEBUG_FLAG);
+}
+
 /**
  * Opens the watch page as an already-joined participant: the identity goes into
  * localStorage the way the app stores it, so no click happens (and with the default
- * autoplay policy the page has no user activation, like a reloaded tab).
+ * autoplay policy the page has no user activation, like a reloaded tab). The debug flag is
+ * set so the page publishes `window.__wpSync`.
  */
 export async function openAs(
   browser: Browser,
@@ -48,6 +57,7 @@ export async function openAs(
   options: { waitForState?: boolean } = {},
 ): Promise<Member> {
   const context = await browser.newContext({ viewport });
+  await enableDebugHandles(context);
   await context.addInitScript(
     ([key, value]) => {
       if (!localStorage.getItem(key)) localStorage.setItem(key, value);

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import { LIVE_INGEST_NAMESPACE, type LiveIngestClientEvents, type LiveIngestServerEvents } from '@watch-party/contracts';
 import type { Namespace, Socket } from 'socket.io';
+import { HandshakeRefusal } from '../common/handshake-refusal';
 import { LiveRefusal, LiveService, type Publication } from './live.service';
 
 interface IngestData {
@@ -14,6 +15,13 @@ type IngestNamespace = Namespace<LiveIngestClientEvents, LiveIngestServerEvents,
 
 /** Longest MediaRecorder timeslice we correct the capture time for. */
 const MAX_TIMESLICE_MS = 5000;
+/** A kicked publisher's socket closes this long after `ingest:stopped`, so the event gets out first. */
+const KICK_DISCONNECT_DELAY_MS = 50;
+
+/** The `connect_error` of a refused publisher: the English reason, and its code in `data`. */
+export function ingestHandshakeError(err: unknown): HandshakeRefusal {
+  return err instanceof LiveRefusal ? new HandshakeRefusal(err.code, err.message) : new HandshakeRefusal('REFUSED', 'refused');
+}
 
 /**
  * Browser publishing: handshake `auth: { streamKey, timesliceMs? }`,
@@ -40,7 +48,7 @@ export class LiveIngestGateway implements OnGatewayInit {
         },
         (err: unknown) => {
           if (!(err instanceof LiveRefusal)) this.logger.warn(`ingest handshake failed: ${(err as Error).message}`);
-          next(new Error(err instanceof LiveRefusal ? err.message : 'refused'));
+          next(ingestHandshakeError(err));
         },
       );
     });
@@ -55,7 +63,7 @@ export class LiveIngestGateway implements OnGatewayInit {
     }
     publication.onKick((reason) => {
       socket.emit('ingest:stopped', { reason });
-      setTimeout(() => socket.disconnect(true), 50);
+      setTimeout(() => socket.disconnect(true), KICK_DISCONNECT_DELAY_MS);
     });
     socket.on('disconnect', () => void publication.close());
     socket.on('chunk', (data, ack) => {

@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Packager, PackagerOptions } from './live-encoder';
 
 /** 1 s segments, a sliding window of 6, keyframes exactly on segment boundaries. */
 export const SEGMENT_SECONDS = 1;
@@ -9,27 +10,12 @@ const FPS = 30;
 /** More than this waiting on ffmpeg's stdin: the machine can't keep up; the publisher is cut. */
 const MAX_STDIN_BACKLOG = 16 * 1024 * 1024;
 const WATCH_EVERY_MS = 200;
+/** ffmpeg gets this long to flush after its input ends, then it is killed. */
+const FINISH_GRACE_MS = 10_000;
 
 export const SEGMENT_NAME = /^seg_(\d{1,9})\.ts$/;
 export const PLAYLIST_NAME = 'index.m3u8';
 export const RECORDING_PART = /^rec_(\d{1,6})\.ts$/;
-
-export interface PackagerOptions {
-  ffmpeg: string;
-  dir: string;
-  /** FLV from RTMP, or whatever MediaRecorder makes (webm, mp4): probed */
-  input: 'flv' | 'probe';
-  /** 1-based run of this show: names the recording part */
-  run: number;
-  /** first segment number of this run (continues the previous run's numbering) */
-  startNumber: number;
-  /** how long before the first input byte its first frame was captured (MediaRecorder timeslice) */
-  inputLeadMs: number;
-  /** the first segment of this run is listed: `offsetMs` corrects ffmpeg's PROGRAM-DATE-TIME */
-  onReady(offsetMs: number): void;
-  /** ffmpeg exited (on its own or after `finish`) */
-  onExit(code: number | null, stderr: string): void;
-}
 
 /** The ffmpeg arguments: one encode, teed into the live HLS window and a recording part. */
 export function packagerArguments(o: Pick<PackagerOptions, 'dir' | 'input' | 'run' | 'startNumber'>): string[] {
@@ -109,9 +95,10 @@ function teeEscape(value: string): string {
 
 /**
  * One ffmpeg per live show (per publisher connection): the publisher's bytes go to its stdin,
- * short-segment HLS and a recording part come out in the show's folder.
+ * short-segment HLS and a recording part come out in the show's folder. Its timers and clock
+ * reads stay real: they poll ffmpeg's files and compare with the wall-clock PDTs ffmpeg writes.
  */
-export class LivePackager {
+export class LivePackager implements Packager {
   private readonly child: ChildProcessWithoutNullStreams;
   private stderr = '';
   private firstInputAt: number | null = null;
@@ -119,8 +106,11 @@ export class LivePackager {
   private exited = false;
   readonly done: Promise<void>;
 
-  constructor(private readonly o: PackagerOptions) {
-    this.child = spawn(o.ffmpeg, packagerArguments(o), { stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(
+    ffmpeg: string,
+    private readonly o: PackagerOptions,
+  ) {
+    this.child = spawn(ffmpeg, packagerArguments(o), { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdin.on('error', () => undefined); // EPIPE once ffmpeg is gone
     this.child.stdout.resume();
     this.child.stderr.on('data', (d: Buffer) => {
@@ -153,7 +143,7 @@ export class LivePackager {
   }
 
   /** End of input: ffmpeg flushes and exits; killed if it takes longer than `graceMs`. */
-  async finish(graceMs = 10_000): Promise<void> {
+  async finish(graceMs = FINISH_GRACE_MS): Promise<void> {
     if (!this.exited) {
       this.child.stdin.end();
       const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);

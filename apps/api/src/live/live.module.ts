@@ -1,9 +1,14 @@
 import { Module } from '@nestjs/common';
+import { Clock } from '../common/clock';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MediaModule } from '../media/media.module';
 import { RedisService } from '../redis/redis.service';
 import { SessionModule } from '../session/session.module';
 import { StoreService } from '../store/store.service';
+import { FfmpegLiveEncoder } from './ffmpeg-live-encoder';
+import { LiveEncoder } from './live-encoder';
 import { LiveIngestGateway } from './live-ingest.gateway';
+import { LiveParties, SessionLiveParties } from './live-parties';
 import { LiveController } from './live.controller';
 import { LiveRepository, MemoryLiveRepository } from './live.repository';
 import { RedisLiveRepository } from './live.repository.redis';
@@ -17,13 +22,19 @@ import { LiveService } from './live.service';
   providers: [
     LiveService,
     LiveIngestGateway,
+    { provide: LiveParties, useClass: SessionLiveParties },
+    {
+      provide: LiveEncoder,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => new FfmpegLiveEncoder(config.ffmpegPath),
+    },
     {
       provide: LiveRepository,
-      inject: [RedisService, StoreService],
-      useFactory: (redis: RedisService, store: StoreService) =>
+      inject: [RedisService, StoreService, Clock],
+      useFactory: (redis: RedisService, store: StoreService, clock: Clock) =>
         redis.client ? new RedisLiveRepository(redis.client) : store.sqlite
-          ? new SqliteLiveRepository(store.sqlite)
-          : new MemoryLiveRepository(),
+          ? new SqliteLiveRepository(store.sqlite, clock)
+          : new MemoryLiveRepository(clock),
     },
   ],
 })

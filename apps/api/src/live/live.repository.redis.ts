@@ -1,6 +1,6 @@
 import type { LiveStatus } from '@watch-party/contracts';
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script';
+import { LUA_JSON_MERGE, LuaScript } from '../redis/lua-script';
 import { type LivePatch, type LiveRecord, LiveRepository } from './live.repository';
 
 const SHOWS = 'wp:live:shows';
@@ -10,16 +10,16 @@ const lockKey = (id: string) => `wp:live:pub:${id}`;
 
 // Merge in Lua so a status change and a heartbeat never clobber each other.
 const updateScript = new LuaScript(`
+${LUA_JSON_MERGE}
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur then return false end
-local v = cjson.decode(cur)
 if ARGV[3] ~= '' then
+  local status = cjson.decode(cur).status
   local ok = false
-  for s in string.gmatch(ARGV[3], '[^,]+') do if v.status == s then ok = true end end
+  for s in string.gmatch(ARGV[3], '[^,]+') do if status == s then ok = true end end
   if not ok then return false end
 end
-for k, x in pairs(cjson.decode(ARGV[2])) do v[k] = x end
-local next = cjson.encode(v)
+local next = merge(cur, ARGV[2])
 redis.call('HSET', KEYS[1], ARGV[1], next)
 return next`);
 

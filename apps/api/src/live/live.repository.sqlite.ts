@@ -1,5 +1,6 @@
 import type { LiveStatus } from '@watch-party/contracts';
 import type { StatementSync } from 'node:sqlite';
+import type { Clock } from '../common/clock';
 import type { SqliteStore } from '../store/sqlite-store';
 import { type LivePatch, type LiveRecord, LiveRepository, MemoryLiveRepository } from './live.repository';
 
@@ -9,15 +10,19 @@ import { type LivePatch, type LiveRecord, LiveRepository, MemoryLiveRepository }
  * and stays in memory.
  */
 export class SqliteLiveRepository extends LiveRepository {
-  private readonly locks = new MemoryLiveRepository();
+  private readonly locks: MemoryLiveRepository;
   private readonly insertQ: StatementSync;
   private readonly getQ: StatementSync;
   private readonly byKeyQ: StatementSync;
   private readonly listQ: StatementSync;
   private readonly setQ: StatementSync;
 
-  constructor(private readonly store: SqliteStore) {
+  constructor(
+    private readonly store: SqliteStore,
+    clock: Clock,
+  ) {
     super();
+    this.locks = new MemoryLiveRepository(clock);
     this.insertQ = store.prepare('INSERT OR REPLACE INTO live_shows (id, key_hash, created_at, record) VALUES (?, ?, ?, ?)');
     this.getQ = store.prepare('SELECT record FROM live_shows WHERE id = ?');
     this.byKeyQ = store.prepare('SELECT id FROM live_shows WHERE key_hash = ? ORDER BY rowid DESC LIMIT 1');

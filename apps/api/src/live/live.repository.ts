@@ -1,4 +1,5 @@
 import type { LiveStatus } from '@watch-party/contracts';
+import type { Clock } from '../common/clock';
 
 /** Where segment numbers start for one packager run, and how far its PDTs are off. */
 export interface PdtFix {
@@ -52,6 +53,11 @@ export class MemoryLiveRepository extends LiveRepository {
   private readonly keys = new Map<string, string>();
   private readonly locks = new Map<string, { owner: string; until: number }>();
 
+  /** Lock expiry is read from `clock`, so unit tests expire a publisher by advancing time. */
+  constructor(private readonly clock: Clock) {
+    super();
+  }
+
   async insert(record: LiveRecord) {
     this.shows.set(record.id, structuredClone(record));
     this.keys.set(record.keyHash, record.id);
@@ -79,15 +85,17 @@ export class MemoryLiveRepository extends LiveRepository {
 
   async claimPublisher(id: string, owner: string, ttlMs: number) {
     const lock = this.locks.get(id);
-    if (lock && lock.until > Date.now() && lock.owner !== owner) return false;
-    this.locks.set(id, { owner, until: Date.now() + ttlMs });
+    const now = this.clock.now();
+    if (lock && lock.until > now && lock.owner !== owner) return false;
+    this.locks.set(id, { owner, until: now + ttlMs });
     return true;
   }
 
   async refreshPublisher(id: string, owner: string, ttlMs: number) {
     const lock = this.locks.get(id);
-    if (!lock || lock.owner !== owner || lock.until <= Date.now()) return false;
-    lock.until = Date.now() + ttlMs;
+    const now = this.clock.now();
+    if (!lock || lock.owner !== owner || lock.until <= now) return false;
+    lock.until = now + ttlMs;
     return true;
   }
 
@@ -97,6 +105,6 @@ export class MemoryLiveRepository extends LiveRepository {
 
   async publisherHeld(id: string) {
     const lock = this.locks.get(id);
-    return !!lock && lock.until > Date.now();
+    return !!lock && lock.until > this.clock.now();
   }
 }

@@ -10,36 +10,70 @@ import {
 import {
   type CreatedLiveShow,
   type CreateLiveBody,
+  type HandshakeErrorCode,
   ID_PATTERN,
   LIVE_INGEST_NAMESPACE,
   LIVE_LIMITS,
   LIVE_RTMP_APP,
   type LiveShow,
 } from '@watch-party/contracts';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Clock } from '../common/clock';
+import { Clock, type Timer } from '../common/clock';
 import { newId } from '../common/ids';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { MediaService } from '../media/media.service';
+import { MediaImporter } from '../media/media-importer';
 import { type RefusalReason, Refusals } from '../ops/refusals';
-import { SessionRepository } from '../session/session.repository';
-import { SessionService } from '../session/session.service';
 import { BitrateMeter } from './bitrate-meter';
-import { LivePackager, nextSegmentNumber, PLAYLIST_NAME, RECORDING_PART, SEGMENT_NAME } from './live-packager';
+import { LiveEncoder, type Packager } from './live-encoder';
+import { LiveParties } from './live-parties';
+import { nextSegmentNumber, PLAYLIST_NAME, RECORDING_PART, SEGMENT_NAME } from './live-packager';
 import { type LiveRecord, LiveRepository } from './live.repository';
 import { RtmpServer, type RtmpPublishRequest, type RtmpSink } from './rtmp-server';
 
-const LOCK_TTL_MS = 6000;
-const HEARTBEAT_MS = 2000;
+/** The publisher slot expires this long after its last heartbeat (its replica died). */
+export const LOCK_TTL_MS = 6000;
+/** A publisher refreshes its slot and `lastPublisherAt` this often. */
+export const HEARTBEAT_MS = 2000;
 /** A scheduled show nobody ever published to is closed after a day. */
-const SCHEDULED_TTL_MS = 24 * 60 * 60 * 1000;
+export const SCHEDULED_TTL_MS = 24 * 60 * 60 * 1000;
+/** The sweeper runs every half grace, within these bounds. */
+const SWEEP_MIN_MS = 200;
+const SWEEP_MAX_MS = 1000;
+/** Shutdown waits this long for recordings being imported. */
+const SHUTDOWN_GRACE_MS = 5000;
+/** Ending waits for another replica's publisher to notice, checking this often, this many times. */
+const RELEASE_POLL_MS = 200;
+const RELEASE_POLLS = 50;
+/** 32 random bytes, base64url. */
+const STREAM_KEY_BYTES = 32;
 const STREAM_KEY = /^[A-Za-z0-9_-]{43}$/;
+/** A party name's length. */
+const PARTY_NAME_MAX = 80;
+/** `list` answers at most this many shows. */
+const LIST_MAX = 100;
 
-/** Why a publisher was refused; the message goes back to it (RTMP onStatus, connect_error). */
-export class LiveRefusal extends Error {}
+/** Why a publisher was refused, as the ingest handshake reports it. */
+export type LiveRefusalCode = Extract<HandshakeErrorCode, 'WRONG_STREAM_KEY' | 'SHOW_ENDED' | 'ALREADY_PUBLISHING' | 'LIVE_UNAVAILABLE' | 'SERVER_RESTARTING'>;
+
+/** Why a publisher was refused; the message goes back to it (RTMP onStatus, connect_error), the code to clients that decide. */
+export class LiveRefusal extends Error {
+  constructor(
+    readonly code: LiveRefusalCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const refuse = {
+  wrongKey: () => new LiveRefusal('WRONG_STREAM_KEY', 'wrong stream key'),
+  ended: () => new LiveRefusal('SHOW_ENDED', 'this show has ended; create a new show to go live again'),
+  unavailable: () => new LiveRefusal('LIVE_UNAVAILABLE', 'live streaming is unavailable: ffmpeg is not installed on the server'),
+  publishing: () => new LiveRefusal('ALREADY_PUBLISHING', 'this stream key is already publishing; stop the other stream first'),
+  restarting: () => new LiveRefusal('SERVER_RESTARTING', 'server restarting; publish again in a moment'),
+};
 
 export type PublisherKind = 'rtmp' | 'browser';
 
@@ -61,7 +95,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Live');
   private readonly root: string;
   private rtmp: RtmpServer | null = null;
-  private sweeper: NodeJS.Timeout | null = null;
+  private sweeper: Timer | null = null;
   /** Publications on this replica, by show. */
   private readonly local = new Map<string, LocalPublication>();
   /** Recording imports in flight (shutdown waits a little for them). */
@@ -70,9 +104,9 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
 
   constructor(
     private readonly repo: LiveRepository,
-    private readonly sessions: SessionService,
-    private readonly sessionRepo: SessionRepository,
-    private readonly media: MediaService,
+    private readonly parties: LiveParties,
+    private readonly media: MediaImporter,
+    private readonly encoder: LiveEncoder,
     private readonly clock: Clock,
     private readonly refusals: Refusals,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -81,9 +115,8 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   async onModuleInit() {
-    const every = Math.max(200, Math.min(1000, this.config.livePublisherGraceMs / 2));
-    this.sweeper = setInterval(() => void this.sweep().catch((err: Error) => this.logger.warn(`sweep: ${err.message}`)), every);
-    this.sweeper.unref();
+    const every = Math.max(SWEEP_MIN_MS, Math.min(SWEEP_MAX_MS, this.config.livePublisherGraceMs / 2));
+    this.sweeper = this.clock.setInterval(() => void this.sweep().catch((err: Error) => this.logger.warn(`sweep: ${err.message}`)), every);
     if (this.config.rtmpPort > 0) {
       const l = this.config.limits;
       const rtmp = new RtmpServer({
@@ -110,10 +143,10 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
 
   async beforeApplicationShutdown() {
     this.stopping = true;
-    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper?.cancel();
     await this.rtmp?.close();
     await Promise.all([...this.local.values()].map((p) => p.stop('server shutting down')));
-    const deadline = sleep(5000);
+    const deadline = this.clock.sleep(SHUTDOWN_GRACE_MS);
     await Promise.race([Promise.all([...this.finishing]), deadline]);
   }
 
@@ -125,11 +158,8 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
 
   async create(body: CreateLiveBody, clientIp: string, host: string): Promise<CreatedLiveShow> {
     const id = newId();
-    const streamKey = randomBytes(32).toString('base64url');
-    const joined = await this.sessions.create(
-      { hostName: body.creatorName, name: body.title.slice(0, 80), source: { kind: 'live', showId: id } },
-      clientIp,
-    );
+    const streamKey = randomBytes(STREAM_KEY_BYTES).toString('base64url');
+    const joined = await this.parties.open({ hostName: body.creatorName, name: body.title.slice(0, PARTY_NAME_MAX), showId: id }, clientIp);
     const record: LiveRecord = {
       id,
       title: body.title,
@@ -164,7 +194,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
         rank[a.status] - rank[b.status] ||
         (b.startedAt ?? b.createdAt).localeCompare(a.startedAt ?? a.createdAt),
     );
-    return Promise.all(records.slice(0, 100).map((r) => this.toPublic(r)));
+    return Promise.all(records.slice(0, LIST_MAX).map((r) => this.toPublic(r)));
   }
 
   async get(id: string): Promise<LiveShow> {
@@ -206,7 +236,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
   async toPublic(r: LiveRecord): Promise<LiveShow> {
     let viewerCount = 0;
     if (r.status !== 'ended') {
-      const connected = await this.sessionRepo.connectedParticipantIds(r.sessionId).catch(() => new Set<string>());
+      const connected = await this.parties.connectedParticipantIds(r.sessionId).catch(() => new Set<string>());
       connected.delete(r.creatorParticipantId);
       viewerCount = connected.size;
     }
@@ -253,18 +283,16 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
 
   /** Validates a stream key and takes the show's one publisher slot; throws LiveRefusal. */
   async openPublisher(key: unknown, kind: PublisherKind, inputLeadMs: number, remoteAddress: string): Promise<Publication> {
-    if (this.stopping) throw new LiveRefusal('server restarting; publish again in a moment');
+    if (this.stopping) throw refuse.restarting();
     const given = typeof key === 'string' && STREAM_KEY.test(key) ? key : null;
     const hash = hashKey(given ?? 'invalid');
     const id = given ? await this.repo.idForKeyHash(hash.toString('hex')) : null;
     const record = id ? await this.repo.get(id) : null;
-    if (!given || !record || !keyMatches(given, record.keyHash)) throw new LiveRefusal('wrong stream key');
-    if (record.status === 'ended') throw new LiveRefusal('this show has ended; create a new show to go live again');
-    if (!this.media.transcodingAvailable) throw new LiveRefusal('live streaming is unavailable: ffmpeg is not installed on the server');
+    if (!given || !record || !keyMatches(given, record.keyHash)) throw refuse.wrongKey();
+    if (record.status === 'ended') throw refuse.ended();
+    if (!this.media.transcodingAvailable) throw refuse.unavailable();
     const owner = newId();
-    if (!(await this.repo.claimPublisher(record.id, owner, LOCK_TTL_MS))) {
-      throw new LiveRefusal('this stream key is already publishing; stop the other stream first');
-    }
+    if (!(await this.repo.claimPublisher(record.id, owner, LOCK_TTL_MS))) throw refuse.publishing();
     try {
       // A previous packager of this show may still be flushing on this replica.
       await this.local.get(record.id)?.stopped;
@@ -278,8 +306,8 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
         { status: 'live', startedAt: record.startedAt ?? new Date(now).toISOString(), runs: run, lastPublisherAt: now },
         ['scheduled', 'live'],
       );
-      if (!updated) throw new LiveRefusal('this show has ended; create a new show to go live again');
-      const publication = new LocalPublication(this, record.id, owner, kind, run, startNumber, inputLeadMs, dir, remoteAddress);
+      if (!updated) throw refuse.ended();
+      const publication = new LocalPublication(this, this.clock, record.id, owner, kind, run, startNumber, inputLeadMs, dir, remoteAddress);
       this.local.set(record.id, publication);
       this.logger.log(`show ${record.id}: ${kind} publisher connected (run ${run})`);
       return publication;
@@ -323,7 +351,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     const dir = this.showDir(r.id);
     await this.local.get(r.id)?.stopped;
     // Another replica's publisher notices the end at its next heartbeat.
-    for (let i = 0; i < 50 && (await this.repo.publisherHeld(r.id)); i++) await sleep(200);
+    for (let i = 0; i < RELEASE_POLLS && (await this.repo.publisherHeld(r.id)); i++) await this.clock.sleep(RELEASE_POLL_MS);
     let names: string[] = [];
     try {
       names = await readdir(dir);
@@ -338,20 +366,19 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     let recordingMediaId: string | null = null;
     if (parts.length > 0) {
       const output = join(dir, 'recording.mp4');
-      const list = join(dir, 'recording.txt');
-      await writeFile(list, parts.map((p) => `file '${p.replace(/'/g, "'\\''")}'`).join('\n'));
-      const code = await runFfmpeg(this.config.ffmpegPath, [
-        '-v', 'error', '-nostdin', '-y', '-f', 'concat', '-safe', '0', '-i', list,
-        '-map', '0', '-c', 'copy', '-movflags', '+faststart', output,
-      ]);
-      if (code === 0) {
+      let joined = false;
+      try {
+        await this.encoder.joinRecording(parts, output);
+        joined = true;
+      } catch (err) {
+        this.logger.warn(`show ${r.id}: could not assemble the recording (${(err as Error).message})`);
+      }
+      if (joined) {
         try {
           recordingMediaId = (await this.media.importFile(output, r.title)).id;
         } catch (err) {
           this.logger.warn(`show ${r.id}: recording not imported: ${(err as Error).message}`);
         }
-      } else {
-        this.logger.warn(`show ${r.id}: could not assemble the recording (ffmpeg ${code})`);
       }
     }
     // The live files go first: once the recording id is visible, the show is fully wrapped up.
@@ -364,9 +391,8 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
 
   // ---- used by LocalPublication ----
 
-  /** @internal */ packagerFor(p: LocalPublication): LivePackager {
-    return new LivePackager({
-      ffmpeg: this.config.ffmpegPath,
+  /** @internal */ packagerFor(p: LocalPublication): Packager {
+    return this.encoder.startPackager({
       dir: p.dir,
       input: p.kind === 'rtmp' ? 'flv' : 'probe',
       run: p.run,
@@ -410,15 +436,16 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
 }
 
 class LocalPublication implements Publication {
-  private readonly packager: LivePackager;
+  private readonly packager: Packager;
   private readonly meter: BitrateMeter;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: Timer;
   private kickFn: ((reason: string) => void) | null = null;
   private closed = false;
   readonly stopped: Promise<void>;
 
   constructor(
     private readonly service: LiveService,
+    clock: Clock,
     readonly showId: string,
     readonly owner: string,
     readonly kind: PublisherKind,
@@ -429,10 +456,10 @@ class LocalPublication implements Publication {
     /** the publisher's client address: refusals are counted against it */
     readonly remoteAddress: string,
   ) {
-    this.meter = new BitrateMeter(service.maxIngestKbps * 1000, LIVE_LIMITS.bitrateWindowMs);
+    this.meter = new BitrateMeter(service.maxIngestKbps * 1000, LIVE_LIMITS.bitrateWindowMs, () => clock.now());
     this.packager = service.packagerFor(this);
     this.stopped = this.packager.done;
-    this.timer = setInterval(() => void this.beat(), HEARTBEAT_MS);
+    this.timer = clock.setInterval(() => void this.beat(), HEARTBEAT_MS);
   }
 
   onKick(fn: (reason: string) => void) {
@@ -455,7 +482,7 @@ class LocalPublication implements Publication {
   async close() {
     if (this.closed) return;
     this.closed = true;
-    clearInterval(this.timer);
+    this.timer.cancel();
     await this.packager.finish();
     await this.service.released(this);
   }
@@ -496,17 +523,3 @@ function keyMatches(given: string, keyHashHex: string): boolean {
   const b = Buffer.from(keyHashHex, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }
-
-function runFfmpeg(ffmpeg: string, args: string[]): Promise<number | null> {
-  return new Promise((resolve) => {
-    const child = spawn(ffmpeg, args, { stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10 * 60_000);
-    child.on('error', () => resolve(-1));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

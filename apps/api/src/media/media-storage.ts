@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ID_PATTERN } from '@watch-party/contracts';
+import { type Clock, SystemClock, type Timer } from '../common/clock';
 
 /**
  * With a MEDIA_DIR shared by replicas, a `.part` untouched this long belongs to no upload
@@ -17,6 +18,8 @@ export interface MediaStorageOptions {
   shared: boolean;
   staleIncomingMs?: number;
   sweepEveryMs?: number;
+  /** Time and the sweep's timer (the system clock when omitted). */
+  clock?: Clock;
 }
 
 /** A file inside an item's HLS folder: the only names ever served from it. */
@@ -33,13 +36,15 @@ export class MediaStorage {
   private readonly shared: boolean;
   private readonly staleIncomingMs: number;
   private readonly sweepEveryMs: number;
-  private sweeper: NodeJS.Timeout | null = null;
+  private readonly clock: Clock;
+  private sweeper: Timer | null = null;
 
   constructor(mediaDir: string, options: MediaStorageOptions = { shared: false }) {
     this.root = resolve(mediaDir);
     this.shared = options.shared;
     this.staleIncomingMs = options.staleIncomingMs ?? STALE_INCOMING_MS;
     this.sweepEveryMs = options.sweepEveryMs ?? INCOMING_SWEEP_EVERY_MS;
+    this.clock = options.clock ?? new SystemClock();
   }
 
   /**
@@ -55,20 +60,19 @@ export class MediaStorage {
       return;
     }
     await this.sweepIncoming();
-    this.sweeper ??= setInterval(() => {
+    this.sweeper ??= this.clock.setInterval(() => {
       this.sweepIncoming().catch((err: Error) => this.logger.warn(`sweeping ${this.incomingDir()}: ${err.message}`));
     }, this.sweepEveryMs);
-    this.sweeper.unref();
   }
 
   close() {
-    if (this.sweeper) clearInterval(this.sweeper);
+    this.sweeper?.cancel();
     this.sweeper = null;
   }
 
   /** Removes `.part` files untouched for STALE_INCOMING_MS; returns how many went. */
   async sweepIncoming(): Promise<number> {
-    const now = Date.now();
+    const now = this.clock.now();
     let removed = 0;
     for (const name of await readdir(this.incomingDir())) {
       if (!name.endsWith('.part')) continue;

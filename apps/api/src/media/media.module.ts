@@ -1,11 +1,14 @@
 import { Module } from '@nestjs/common';
+import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RedisService } from '../redis/redis.service';
 import { StoreService } from '../store/store.service';
-import { BroadcastModule } from '../sync/broadcast.module';
+import { RealtimeModule } from '../realtime/realtime.module';
 import { FfmpegTranscoder } from './ffmpeg.transcoder';
 import { BullJobQueue, InProcessJobQueue, JobQueue } from './job-queue';
+import { MediaCatalog } from './media-catalog';
 import { MediaController } from './media.controller';
+import { MediaImporter } from './media-importer';
 import { MediaRepository, MemoryMediaRepository } from './media.repository';
 import { RedisMediaRepository } from './media.repository.redis';
 import { SqliteMediaRepository } from './media.repository.sqlite';
@@ -14,10 +17,12 @@ import { MediaService } from './media.service';
 import { Transcoder } from './transcoder';
 
 @Module({
-  imports: [BroadcastModule],
+  imports: [RealtimeModule],
   controllers: [MediaController],
   providers: [
     MediaService,
+    { provide: MediaCatalog, useExisting: MediaService },
+    { provide: MediaImporter, useExisting: MediaService },
     {
       provide: MediaRepository,
       inject: [RedisService, StoreService],
@@ -28,8 +33,8 @@ import { Transcoder } from './transcoder';
     },
     {
       provide: MediaStorage,
-      inject: [APP_CONFIG],
-      useFactory: (config: AppConfig) => new MediaStorage(config.mediaDir, { shared: config.redisUrl !== null }),
+      inject: [APP_CONFIG, Clock],
+      useFactory: (config: AppConfig, clock: Clock) => new MediaStorage(config.mediaDir, { shared: config.redisUrl !== null, clock }),
     },
     {
       provide: Transcoder,
@@ -43,6 +48,6 @@ import { Transcoder } from './transcoder';
         redis.client ? new BullJobQueue(redis, config.transcodeConcurrency) : new InProcessJobQueue(config.transcodeConcurrency),
     },
   ],
-  exports: [MediaService],
+  exports: [MediaService, MediaCatalog, MediaImporter],
 })
 export class MediaModule {}

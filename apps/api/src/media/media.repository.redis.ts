@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script';
+import { LUA_JSON_MERGE, LuaScript } from '../redis/lua-script';
 import { type MediaPatch, type MediaRecord, MediaRepository } from './media.repository';
 
 const ITEMS = 'wp:media:items';
@@ -7,11 +7,10 @@ const INDEX = 'wp:media:index';
 
 // Merge in Lua so concurrent progress writes and deletes never resurrect or clobber an item.
 const updateScript = new LuaScript(`
+${LUA_JSON_MERGE}
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur then return false end
-local v = cjson.decode(cur)
-for k, x in pairs(cjson.decode(ARGV[2])) do v[k] = x end
-local next = cjson.encode(v)
+local next = merge(cur, ARGV[2])
 redis.call('HSET', KEYS[1], ARGV[1], next)
 return next`);
 

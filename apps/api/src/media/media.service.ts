@@ -23,15 +23,17 @@ import { Clock } from '../common/clock';
 import { TooManyRequestsException } from '../common/http-errors';
 import { newId } from '../common/ids';
 import { KeyedQueue } from '../common/keyed-queue';
-import { RateLimiter } from '../common/rate-limiter';
+import { RateLimiter } from '../limits/rate-limiter';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { Metrics } from '../ops/metrics';
 import { Refusals } from '../ops/refusals';
-import { Broadcaster } from '../sync/broadcaster';
+import { Broadcaster } from '../realtime/broadcaster';
 import { JobQueue } from './job-queue';
 import { chooseLadder } from './ladder';
 import { type MediaRecord, MediaRepository } from './media.repository';
 import { MediaStorage, originalFileName, titleFromFileName } from './media-storage';
+import type { MediaCatalog } from './media-catalog';
+import type { MediaImporter } from './media-importer';
 import { checkSource, fewFrames, MIN_VIDEO_FRAMES, type SourceRefusal } from './source-caps';
 import { type ProbeResult, Transcoder } from './transcoder';
 import { receiveUpload, UploadError } from './upload';
@@ -46,7 +48,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const OWNER_KEY_BYTES = 24;
 
 @Injectable()
-export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
+export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, BeforeApplicationShutdown {
   private readonly logger = new Logger('Media');
   private transcoding = false;
   /** Serializes this replica's last quota check with the insert it allows. */
@@ -333,7 +335,7 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
     const abort = new AbortController();
     signal.addEventListener('abort', () => abort.abort(), { once: true });
     let timedOut = false;
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       timedOut = true;
       abort.abort();
     }, Math.min(MAX_TIMER_MS, limitSec * 1000));
@@ -398,7 +400,7 @@ export class MediaService implements OnModuleInit, BeforeApplicationShutdown {
       this.logger.warn(`transcode ${id} failed: ${(err as Error).message}`);
       await patch({ status: 'failed', error: 'transcoding failed; the original file is still available', diskBytes: await this.storage.itemBytes(id) });
     } finally {
-      clearTimeout(timer);
+      timer.cancel();
       this.metrics.transcodesRunning.dec();
     }
   }

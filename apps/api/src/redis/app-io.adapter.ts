@@ -4,6 +4,7 @@ import { createAdapter } from '@socket.io/redis-adapter';
 import { LIMITS, LIVE_INGEST_NAMESPACE } from '@watch-party/contracts';
 import type { IncomingMessage } from 'node:http';
 import { type Namespace, Server, type ServerOptions, type Socket } from 'socket.io';
+import { HandshakeRefusal } from '../common/handshake-refusal';
 import type { AppConfig } from '../config/app-config';
 import type { Refusals } from '../ops/refusals';
 import type { RedisService } from './redis.service';
@@ -144,7 +145,7 @@ export class SocketBudget {
     const reserve: Middleware = (socket, next) => {
       const conn = engineOf(socket);
       // Closed during the handshake: it will never connect, so it takes nothing.
-      if (conn.readyState !== 'open') return next(new Error('connection closed'));
+      if (conn.readyState !== 'open') return next(new HandshakeRefusal('REFUSED', 'connection closed'));
       const address = this.addressOf(socket.request);
       if (!this.allowed(socket, address)) return this.refuse(socket, address, next);
       add(this.sockets, address, 1);
@@ -170,7 +171,7 @@ export class SocketBudget {
 
   private refuse(socket: Socket, address: string, next: (err?: Error) => void): void {
     this.refusals.record('sockets_per_address', address, `more than ${this.max} sockets`);
-    next(new Error(TOO_MANY_CONNECTIONS));
+    next(new HandshakeRefusal('TOO_MANY_CONNECTIONS', TOO_MANY_CONNECTIONS));
     // Socket.IO writes the CONNECT_ERROR on the next tick; close after it (the write is flushed
     // before the close) unless one of this client's sockets still uses the connection.
     const conn = engineOf(socket);
@@ -180,6 +181,7 @@ export class SocketBudget {
   }
 }
 
+/** A handshake refusal: Socket.IO sends `data` (`{ code }`) with the message to `connect_error`. */
 function engineOf(socket: Socket): EngineSocket {
   return socket.conn as unknown as EngineSocket;
 }

@@ -20,3 +20,14 @@ export class LuaScript {
     }
   }
 }
+
+/**
+ * Lua: `merge(json, patch)` returns `json` with the patch's top-level fields written over it
+ * (cjson keeps 14 significant digits: fine for ms epochs). Scripts that update a JSON record in
+ * place prepend it, so a concurrent write never clobbers fields it did not touch.
+ */
+export const LUA_JSON_MERGE = `local function merge(json, patch)
+  local v = cjson.decode(json)
+  for k, x in pairs(cjson.decode(patch)) do v[k] = x end
+  return cjson.encode(v)
+end`;

@@ -1,5 +1,5 @@
 import type { ChatMessage, PlaybackState } from '@watch-party/contracts';
-import type { Clock } from '../common/clock';
+import type { Clock, Timer } from '../common/clock';
 import {
   type AddParticipantResult,
   type CasResult,
@@ -19,17 +19,17 @@ interface Entry {
   expiresAt: number;
 }
 
-const SWEEP_MS = 60_000;
+/** Expired sessions are dropped this often even if nobody reads them again. */
+export const MEMORY_SWEEP_MS = 60_000;
 
 /** Single-process storage (no REDIS_URL). Values are copied in and out, like a real store. */
 export class MemorySessionRepository extends SessionRepository {
   private readonly entries = new Map<string, Entry>();
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly sweeper: Timer;
 
   constructor(private readonly clock: Clock) {
     super();
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
-    this.sweeper.unref();
+    this.sweeper = clock.setInterval(() => this.sweep(), MEMORY_SWEEP_MS);
   }
 
   async create(session: SessionRecord, host: ParticipantRecord, state: PlaybackState, ttlMs: number) {
@@ -172,7 +172,7 @@ export class MemorySessionRepository extends SessionRepository {
   }
 
   async close() {
-    clearInterval(this.sweeper);
+    this.sweeper.cancel();
   }
 
   private touch(entry: Entry, ttlMs: number) {

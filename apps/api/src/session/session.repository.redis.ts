@@ -1,6 +1,6 @@
 import type { ChatMessage, PlaybackState } from '@watch-party/contracts';
 import type { Redis } from 'ioredis';
-import { LuaScript } from '../redis/lua-script';
+import { LUA_JSON_MERGE, LuaScript } from '../redis/lua-script';
 import {
   type AddParticipantResult,
   type CasResult,
@@ -44,16 +44,10 @@ if ARGV[3] == '' then redis.call('HDEL', KEYS[4], ARGV[2]) else redis.call('HSET
 ${EXPIRE_ALL}
 return 1`);
 
-// Merges a JSON patch into a JSON value (cjson keeps 14 significant digits: fine for ms epochs).
-const MERGE = `local function merge(json, patch)
-  local v = cjson.decode(json)
-  for k, x in pairs(cjson.decode(patch)) do v[k] = x end
-  return cjson.encode(v)
-end`;
 
 // KEYS: all; ARGV: ttl, expectedRev, nextState, sessionPatch ('' for none)
 const casStateScript = new LuaScript(`
-${MERGE}
+${LUA_JSON_MERGE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
 local cur = redis.call('GET', KEYS[3])
 if cjson.decode(cur)['rev'] ~= tonumber(ARGV[2]) then return {0, cur} end
@@ -64,7 +58,7 @@ return {1}`);
 
 // KEYS: all; ARGV: ttl, patch
 const updateSessionScript = new LuaScript(`
-${MERGE}
+${LUA_JSON_MERGE}
 local cur = redis.call('GET', KEYS[1])
 if not cur then return false end
 local next = merge(cur, ARGV[2])
@@ -74,7 +68,7 @@ return next`);
 
 // KEYS: all; ARGV: ttl, participantId, patch
 const updateParticipantScript = new LuaScript(`
-${MERGE}
+${LUA_JSON_MERGE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local cur = redis.call('HGET', KEYS[2], ARGV[2])
 if not cur then return false end

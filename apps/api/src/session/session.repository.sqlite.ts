@@ -1,6 +1,6 @@
 import type { ChatMessage, PlaybackState } from '@watch-party/contracts';
 import type { StatementSync } from 'node:sqlite';
-import type { Clock } from '../common/clock';
+import type { Clock, Timer } from '../common/clock';
 import type { SqliteStore } from '../store/sqlite-store';
 import {
   type AddParticipantResult,
@@ -29,7 +29,7 @@ interface SessionRow {
  */
 export class SqliteSessionRepository extends SessionRepository {
   private readonly connections = new Map<string, Map<string, string>>();
-  private readonly sweeper: NodeJS.Timeout;
+  private readonly sweeper: Timer;
   private readonly q: Record<
     | 'deleteSession'
     | 'deleteParticipants'
@@ -88,8 +88,7 @@ export class SqliteSessionRepository extends SessionRepository {
       expired: s('SELECT id FROM sessions WHERE expires_at <= ?'),
     };
     this.sweep();
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
-    this.sweeper.unref();
+    this.sweeper = clock.setInterval(() => this.sweep(), SWEEP_MS);
   }
 
   async create(session: SessionRecord, host: ParticipantRecord, state: PlaybackState, ttlMs: number) {
@@ -256,7 +255,7 @@ export class SqliteSessionRepository extends SessionRepository {
   }
 
   async close() {
-    clearInterval(this.sweeper);
+    this.sweeper.cancel();
   }
 
   private row(sessionId: string): SessionRow | null {

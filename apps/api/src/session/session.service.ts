@@ -19,17 +19,16 @@ import { Clock } from '../common/clock';
 import { TooManyRequestsException } from '../common/http-errors';
 import { Semaphore } from '../common/semaphore';
 import { newId } from '../common/ids';
-import { RateLimiter } from '../common/rate-limiter';
+import { SESSION_TTL_MS } from '../common/lifetimes';
+import { RateLimiter } from '../limits/rate-limiter';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { MediaService } from '../media/media.service';
+import { MediaCatalog } from '../media/media-catalog';
 import { Metrics } from '../ops/metrics';
 import { Refusals } from '../ops/refusals';
 import { type HashGate, hashPassword, verifyPassword } from './password';
 import { type ParticipantRecord, SessionRepository, type SessionRecord } from './session.repository';
 import { TokenService } from './token.service';
 
-/** A session with nobody connected is forgotten this long after the last one left. */
-export const SESSION_TTL_MS = 24 * 60 * 60 * 1000;
 const MINUTE_MS = 60_000;
 
 @Injectable()
@@ -40,7 +39,7 @@ export class SessionService {
     private readonly tokens: TokenService,
     private readonly clock: Clock,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly media: MediaService,
+    private readonly media: MediaCatalog,
     private readonly metrics: Metrics,
     private readonly refusals: Refusals,
   ) {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
+import type { HandshakeErrorCode } from '@watch-party/contracts';
 import { errors, jwtVerify, SignJWT } from 'jose';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { StoreService } from '../store/store.service';
@@ -10,7 +11,20 @@ export interface TokenClaims {
   name: string;
 }
 
-export class TokenError extends Error {}
+/** Why a token was refused, in the terms a client acts on (sign in again, or join again). */
+export type TokenErrorCode = Extract<HandshakeErrorCode, 'TOKEN_INVALID' | 'TOKEN_EXPIRED'>;
+
+export class TokenError extends Error {
+  constructor(
+    readonly code: TokenErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Longest token accepted for verification (ours are a few hundred bytes). */
+const MAX_TOKEN_LENGTH = 2048;
 
 const ALG = 'HS256';
 /** Long enough to come back to a party the next day; kicks revoke earlier. */
@@ -42,20 +56,20 @@ export class TokenService implements OnModuleInit {
   }
 
   async verify(token: unknown): Promise<TokenClaims> {
-    if (typeof token !== 'string' || token.length === 0 || token.length > 2048) {
-      throw new TokenError('missing token');
+    if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+      throw new TokenError('TOKEN_INVALID', 'missing token');
     }
     try {
       const { payload } = await jwtVerify(token, this.secret, { algorithms: [ALG] });
       const { sid, name, sub } = payload;
       if (typeof sid !== 'string' || typeof name !== 'string' || typeof sub !== 'string') {
-        throw new TokenError('invalid token');
+        throw new TokenError('TOKEN_INVALID', 'invalid token');
       }
       return { sessionId: sid, participantId: sub, name };
     } catch (err) {
-      if (err instanceof errors.JWTExpired) throw new TokenError('token expired');
+      if (err instanceof errors.JWTExpired) throw new TokenError('TOKEN_EXPIRED', 'token expired');
       if (err instanceof TokenError) throw err;
-      throw new TokenError('invalid token');
+      throw new TokenError('TOKEN_INVALID', 'invalid token');
     }
   }
 

@@ -1,6 +1,6 @@
 import type { ParticipantRecord, SessionRecord, SessionRepository } from '../session/session.repository';
 import { forbidden, notFound } from './ack';
-import type { SocketData } from './socket-types';
+import type { SocketData } from '../realtime/socket-types';
 
 export interface Actor {
   session: SessionRecord;

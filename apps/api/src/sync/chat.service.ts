@@ -3,11 +3,11 @@ import { type ChatMessage, LIMITS } from '@watch-party/contracts';
 import { Clock } from '../common/clock';
 import { newId } from '../common/ids';
 import { SessionRepository } from '../session/session.repository';
-import { SESSION_TTL_MS } from '../session/session.service';
+import { SESSION_TTL_MS } from '../common/lifetimes';
 import { notFound } from './ack';
 import { loadActor } from './actor';
-import { Broadcaster } from './broadcaster';
-import type { SocketData } from './socket-types';
+import { Broadcaster } from '../realtime/broadcaster';
+import type { SocketData } from '../realtime/socket-types';
 
 @Injectable()
 export class ChatService {

@@ -8,15 +8,16 @@ import {
 } from '@watch-party/contracts';
 import type { z } from 'zod';
 import { Clock } from '../common/clock';
-import { RateLimiter } from '../common/rate-limiter';
+import { RateLimiter } from '../limits/rate-limiter';
 import { Metrics } from '../ops/metrics';
 import { AckFailure } from './ack';
 import { ChatService } from './chat.service';
 import { GroupService } from './group.service';
 import { PlaybackService } from './playback.service';
-import type { AppSocket, SocketData } from './socket-types';
+import type { AppSocket, SocketData } from '../realtime/socket-types';
 
 type EventName = keyof ClientToServerEvents;
+const EVENT_NAMES = Object.keys(clientEventSchemas) as EventName[];
 type Payload<E extends EventName> = z.infer<(typeof clientEventSchemas)[E]>;
 type Handler<E extends EventName> = (ctx: SocketData, payload: Payload<E>) => Promise<object>;
 
@@ -35,13 +36,24 @@ const BUCKET: Record<EventName, 'control' | 'chat' | 'local'> = {
   'participant:kick': 'control',
   'chat:send': 'chat',
 };
-const LOCAL_EVENTS_PER_SEC = 20;
+/** Per socket, for the `local` bucket. */
+export const LOCAL_EVENTS_PER_SEC = 20;
+/** Every bucket counts events in windows this long. */
+const RATE_WINDOW_MS = 1000;
+/** Longest event name echoed back in an "unknown event" answer. */
+const MAX_ECHOED_NAME = 64;
+
+/**
+ * What the router needs of a socket: the handshake's data (who sends) and a stable identity
+ * (each socket has its own local window). A Socket.IO socket is one; unit tests pass a plain object.
+ */
+export type EventSource = Pick<AppSocket, 'id' | 'data'>;
 
 /** Validates, rate-limits and dispatches every client event; always answers the ack. */
 @Injectable()
 export class EventRouter {
   private readonly logger = new Logger('Events');
-  private readonly localWindows = new WeakMap<AppSocket, { start: number; count: number }>();
+  private readonly localWindows = new WeakMap<EventSource, { start: number; count: number }>();
   private readonly handlers: { [E in EventName]: Handler<E> };
   private inflight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -67,29 +79,40 @@ export class EventRouter {
   }
 
   attach(socket: AppSocket) {
-    for (const event of Object.keys(clientEventSchemas) as EventName[]) {
-      socket.on(event, ((payload: unknown, ack: unknown) => void this.dispatch(socket, event, payload, ack)) as never);
+    for (const event of EVENT_NAMES) {
+      socket.on(event, ((payload: unknown, ack: unknown) => void this.receive(socket, event, payload, ack)) as never);
     }
     socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (typeof event === 'string' && Object.hasOwn(clientEventSchemas, event)) return;
-      const ack = args[args.length - 1];
-      if (typeof ack === 'function') ack(fail('BAD_REQUEST', `unknown event "${String(event).slice(0, 64)}"`));
+      if (!isEventName(event)) void this.receive(socket, event, ...args);
     });
+  }
+
+  /**
+   * One event as a client sent it (`args`: the payload, then the ack callback): validated,
+   * rate-limited and handled; the ack, when there is one, is always answered. Resolves once it is.
+   */
+  async receive(socket: EventSource, event: unknown, ...args: unknown[]): Promise<void> {
+    if (!isEventName(event)) {
+      const ack = args[args.length - 1];
+      if (typeof ack === 'function') ack(fail('BAD_REQUEST', `unknown event "${String(event).slice(0, MAX_ECHOED_NAME)}"`));
+      return;
+    }
+    await this.dispatch(socket, event, args[0], args[1]);
   }
 
   /** Resolves when no event is being handled (or after `maxMs`): shutdown finishes acks first. */
   idle(maxMs: number): Promise<void> {
     if (this.inflight === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, maxMs);
+      const timer = this.clock.setTimeout(resolve, maxMs);
       this.idleWaiters.push(() => {
-        clearTimeout(timer);
+        timer.cancel();
         resolve();
       });
     });
   }
 
-  private async dispatch<E extends EventName>(socket: AppSocket, event: E, payload: unknown, ack: unknown) {
+  private async dispatch<E extends EventName>(socket: EventSource, event: E, payload: unknown, ack: unknown) {
     const started = process.hrtime.bigint();
     this.inflight++;
     const reply = (answer: Ack<object>) => {
@@ -105,7 +128,7 @@ export class EventRouter {
   }
 
   private async handle<E extends EventName>(
-    socket: AppSocket,
+    socket: EventSource,
     event: E,
     payload: unknown,
     ack: unknown,
@@ -130,12 +153,12 @@ export class EventRouter {
     }
   }
 
-  private async allow(socket: AppSocket, event: EventName): Promise<boolean> {
+  private async allow(socket: EventSource, event: EventName): Promise<boolean> {
     const bucket = BUCKET[event];
     if (bucket === 'local') {
       const now = this.clock.now();
       const w = this.localWindows.get(socket);
-      if (!w || now - w.start >= 1000) {
+      if (!w || now - w.start >= RATE_WINDOW_MS) {
         this.localWindows.set(socket, { start: now, count: 1 });
         return true;
       }
@@ -143,9 +166,13 @@ export class EventRouter {
     }
     const { sessionId, participantId } = socket.data;
     const limit = bucket === 'chat' ? LIMITS.chatMessagesPerSec : LIMITS.controlEventsPerSec;
-    const { count } = await this.limiter.hit(`${bucket}:${sessionId}:${participantId}`, 1000);
+    const { count } = await this.limiter.hit(`${bucket}:${sessionId}:${participantId}`, RATE_WINDOW_MS);
     return count <= limit;
   }
+}
+
+function isEventName(event: unknown): event is EventName {
+  return typeof event === 'string' && Object.hasOwn(clientEventSchemas, event);
 }
 
 function fail(code: 'BAD_REQUEST' | 'RATE_LIMITED' | 'INTERNAL', message: string): Ack<object> {

@@ -4,18 +4,21 @@ import type {
   Role,
   SessionInfo,
   SessionSettings,
+  SessionSnapshot,
 } from '@watch-party/contracts';
+import { Clock, type Timer } from '../common/clock';
 import { SessionRepository } from '../session/session.repository';
-import { SESSION_TTL_MS, SessionService } from '../session/session.service';
+import { SESSION_TTL_MS } from '../common/lifetimes';
+import { SessionService } from '../session/session.service';
 import { badRequest, forbidden, notFound } from './ack';
 import { type Actor, loadActor } from './actor';
-import { Broadcaster } from './broadcaster';
+import { Broadcaster } from '../realtime/broadcaster';
 import { PresenceService } from './presence.service';
-import type { SocketData } from './socket-types';
+import type { SocketData } from '../realtime/socket-types';
 import { SupervisorService } from './supervisor.service';
 
 /** Drift-only status changes are announced at most this often per session and replica. */
-const DRIFT_BROADCAST_MS = 2000;
+export const DRIFT_BROADCAST_MS = 2000;
 /**
  * Joins and leaves are announced within this long: a burst of 200 people connecting costs a
  * few full-list broadcasts instead of 200 (each list goes to everyone: O(n^2) bytes).
@@ -25,7 +28,7 @@ export const PRESENCE_BROADCAST_MS = 100;
 /** Roles, settings, kicks and status reports: the host's tools and everyone's presence. */
 @Injectable()
 export class GroupService {
-  private readonly pending = new Map<string, { timer: NodeJS.Timeout; dueAt: number }>();
+  private readonly pending = new Map<string, { timer: Timer; dueAt: number }>();
 
   constructor(
     private readonly sessions: SessionRepository,
@@ -33,7 +36,26 @@ export class GroupService {
     private readonly presence: PresenceService,
     private readonly broadcaster: Broadcaster,
     private readonly supervisor: SupervisorService,
+    private readonly clock: Clock,
   ) {}
+
+  /**
+   * A socket passed the handshake: it counts as present, and everyone hears of it soon.
+   * Returns the snapshot it starts from, or null when its party or participant is gone.
+   */
+  async socketJoined(sessionId: string, socketId: string, participantId: string): Promise<SessionSnapshot | null> {
+    await this.presence.connect(sessionId, socketId, participantId);
+    const snapshot = await this.presence.snapshot(sessionId, participantId);
+    if (snapshot) this.announceSoon(sessionId, PRESENCE_BROADCAST_MS);
+    return snapshot;
+  }
+
+  /** A socket closed: it no longer counts, everyone hears of it soon, and a host who left is watched. */
+  async socketLeft(sessionId: string, socketId: string): Promise<void> {
+    await this.presence.disconnect(sessionId, socketId);
+    this.announceSoon(sessionId, PRESENCE_BROADCAST_MS);
+    this.supervisor.onDisconnect(sessionId);
+  }
 
   async setRole(ctx: SocketData, participantId: string, role: Role): Promise<void> {
     const actor = await this.requireHost(ctx);
@@ -88,16 +110,15 @@ export class GroupService {
   }
 
   /** One announcement within `withinMs`, however many changes ask for one meanwhile. */
-  announceSoon(sessionId: string, withinMs: number) {
-    const dueAt = Date.now() + withinMs;
+  private announceSoon(sessionId: string, withinMs: number) {
+    const dueAt = this.clock.now() + withinMs;
     const current = this.pending.get(sessionId);
     if (current && current.dueAt <= dueAt) return;
-    if (current) clearTimeout(current.timer);
-    const timer = setTimeout(() => {
+    current?.timer.cancel();
+    const timer = this.clock.setTimeout(() => {
       this.pending.delete(sessionId);
       this.announceParticipants(sessionId).catch(() => undefined);
     }, withinMs);
-    timer.unref();
     this.pending.set(sessionId, { timer, dueAt });
   }
 
@@ -108,6 +129,7 @@ export class GroupService {
   }
 
   onModuleDestroy() {
-    for (const { timer } of this.pending.values()) clearTimeout(timer);
+    for (const { timer } of this.pending.values()) timer.cancel();
+    this.pending.clear();
   }
 }

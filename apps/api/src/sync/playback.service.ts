@@ -2,14 +2,15 @@ import { Injectable } from '@nestjs/common';
 import type { PlaybackControl, PlaybackState, Source } from '@watch-party/contracts';
 import { applyCommand, type PlaybackCommand } from '@watch-party/sync-core';
 import { Clock } from '../common/clock';
-import { MediaService } from '../media/media.service';
+import { MediaCatalog } from '../media/media-catalog';
 import { KeyedQueue } from '../common/keyed-queue';
 import { type SessionPatch, SessionRepository } from '../session/session.repository';
-import { SESSION_TTL_MS, SessionService } from '../session/session.service';
+import { SESSION_TTL_MS } from '../common/lifetimes';
+import { SessionService } from '../session/session.service';
 import { AckFailure, forbidden, notFound } from './ack';
 import { type Actor, canControl, loadActor } from './actor';
-import { Broadcaster } from './broadcaster';
-import type { SocketData } from './socket-types';
+import { Broadcaster } from '../realtime/broadcaster';
+import type { SocketData } from '../realtime/socket-types';
 
 /** A session patch written with the state, or computed from the new state. */
 type PatchFor = SessionPatch | ((next: PlaybackState) => SessionPatch) | null;
@@ -27,7 +28,7 @@ export class PlaybackService {
     private readonly sessionService: SessionService,
     private readonly broadcaster: Broadcaster,
     private readonly clock: Clock,
-    private readonly media: MediaService,
+    private readonly media: MediaCatalog,
   ) {}
 
   async control(ctx: SocketData, control: PlaybackControl): Promise<PlaybackState> {

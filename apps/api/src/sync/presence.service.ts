@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { LIMITS, type Participant, type SessionSnapshot } from '@watch-party/contracts';
 import { Clock } from '../common/clock';
-import { MediaService } from '../media/media.service';
+import { MediaCatalog } from '../media/media-catalog';
 import { SessionRepository } from '../session/session.repository';
-import { SESSION_TTL_MS, SessionService } from '../session/session.service';
+import { SESSION_TTL_MS } from '../common/lifetimes';
+import { SessionService } from '../session/session.service';
 
 /** Who is in a session and connected right now, merged across replicas through the repository. */
 @Injectable()
@@ -12,7 +13,7 @@ export class PresenceService {
     private readonly sessions: SessionRepository,
     private readonly sessionService: SessionService,
     private readonly clock: Clock,
-    private readonly media: MediaService,
+    private readonly media: MediaCatalog,
   ) {}
 
   async connect(sessionId: string, socketId: string, participantId: string): Promise<void> {

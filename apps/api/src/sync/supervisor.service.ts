@@ -1,9 +1,9 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { ParticipantStatus } from '@watch-party/contracts';
-import { Clock } from '../common/clock';
+import { Clock, type Timer } from '../common/clock';
 import { SessionRepository } from '../session/session.repository';
-import { SESSION_TTL_MS } from '../session/session.service';
-import { Broadcaster } from './broadcaster';
+import { SESSION_TTL_MS } from '../common/lifetimes';
+import { Broadcaster } from '../realtime/broadcaster';
 import { PlaybackService } from './playback.service';
 import { PresenceService } from './presence.service';
 
@@ -12,7 +12,9 @@ export const HOST_ABSENCE_MS = 10_000;
 /** A group paused for someone's buffering resumes after this long even if not all are ready. */
 export const BUFFERING_HOLD_MS = 10_000;
 /** Each replica re-checks its sessions this often (covers replicas that died mid-wait). */
-const SWEEP_MS = 2_000;
+export const SUPERVISOR_SWEEP_MS = 2_000;
+/** Scheduled re-checks run this long after the deadline, so the deadline has surely passed. */
+const RECHECK_MARGIN_MS = 50;
 
 /**
  * Time-based group rules: host migration and buffering holds. Any replica may act; the
@@ -22,8 +24,8 @@ const SWEEP_MS = 2_000;
 export class SupervisorService implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('Supervisor');
   private readonly hostAbsentSince = new Map<string, number>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private sweeper?: NodeJS.Timeout;
+  private readonly timers = new Set<Timer>();
+  private sweeper?: Timer;
 
   constructor(
     private readonly sessions: SessionRepository,
@@ -34,19 +36,19 @@ export class SupervisorService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit() {
-    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
-    this.sweeper.unref();
+    this.sweeper = this.clock.setInterval(() => void this.sweep(), SUPERVISOR_SWEEP_MS);
   }
 
   onModuleDestroy() {
-    clearInterval(this.sweeper);
-    for (const t of this.timers) clearTimeout(t);
+    this.sweeper?.cancel();
+    for (const t of this.timers) t.cancel();
+    this.timers.clear();
   }
 
   /** A socket left: if it was the host's last, start the host-absence clock. */
   onDisconnect(sessionId: string) {
     this.later(0, () => this.checkHost(sessionId));
-    this.later(HOST_ABSENCE_MS + 50, () => this.checkHost(sessionId));
+    this.later(HOST_ABSENCE_MS + RECHECK_MARGIN_MS, () => this.checkHost(sessionId));
   }
 
   async onStatus(sessionId: string, participantId: string, status: ParticipantStatus) {
@@ -60,7 +62,7 @@ export class SupervisorService implements OnModuleInit, OnModuleDestroy {
         (next) => ({ bufferingHold: { since: next.at, rev: next.rev } }),
         (current) => current.playing,
       );
-      this.later(BUFFERING_HOLD_MS + 50, () => this.checkHold(sessionId));
+      this.later(BUFFERING_HOLD_MS + RECHECK_MARGIN_MS, () => this.checkHold(sessionId));
     } else if (status === 'ready' && session.bufferingHold) {
       await this.checkHold(sessionId);
     }
@@ -118,11 +120,10 @@ export class SupervisorService implements OnModuleInit, OnModuleDestroy {
   }
 
   private later(ms: number, fn: () => Promise<void>) {
-    const timer = setTimeout(() => {
+    const timer = this.clock.setTimeout(() => {
       this.timers.delete(timer);
       fn().catch((err: unknown) => this.logger.warn((err as Error).message));
     }, ms);
-    timer.unref();
     this.timers.add(timer);
   }
 }

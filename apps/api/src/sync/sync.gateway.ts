@@ -5,26 +5,31 @@ import {
   type OnGatewayInit,
   WebSocketGateway,
 } from '@nestjs/websockets';
+import { Clock, type Timer } from '../common/clock';
 import { Metrics } from '../ops/metrics';
 import { ShutdownService } from '../ops/shutdown.service';
 import { SessionRepository } from '../session/session.repository';
-import { SESSION_TTL_MS } from '../session/session.service';
-import { TokenError, TokenService } from '../session/token.service';
-import { Broadcaster } from './broadcaster';
+import { SESSION_TTL_MS } from '../common/lifetimes';
+import { type TokenClaims, TokenError, TokenService } from '../session/token.service';
+import { Broadcaster } from '../realtime/broadcaster';
+import { HandshakeRefusal } from '../common/handshake-refusal';
 import { EventRouter } from './event-router';
-import { GroupService, PRESENCE_BROADCAST_MS } from './group.service';
-import { PresenceService } from './presence.service';
-import { SupervisorService } from './supervisor.service';
-import { type AppServer, type AppSocket, participantRoom, sessionRoom } from './socket-types';
+import { GroupService } from './group.service';
+import { type AppServer, type AppSocket, participantRoom, type SocketData, sessionRoom } from '../realtime/socket-types';
 
 /** Sessions with sockets here get their expiry pushed out this often. */
 const EXPIRY_REFRESH_MS = 10 * 60_000;
+/** Shutdown waits this long for the acks in flight, then as long again for presence cleanup. */
+const DRAIN_ACKS_MS = 3000;
+const DRAIN_PRESENCE_MS = 3000;
+/** How often shutdown looks again whether presence cleanup is done. */
+const DRAIN_POLL_MS = 100;
 
 /** Thin edge: authenticates the handshake, joins rooms, delegates everything else. */
 @WebSocketGateway()
 export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger('SyncGateway');
-  private refresher?: NodeJS.Timeout;
+  private refresher?: Timer;
   private server?: AppServer;
   /** Connect/disconnect handlers still talking to the store; shutdown waits for them. */
   private readonly pending = new Set<Promise<void>>();
@@ -32,13 +37,12 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   constructor(
     private readonly tokens: TokenService,
     private readonly sessions: SessionRepository,
-    private readonly presence: PresenceService,
     private readonly router: EventRouter,
     private readonly broadcaster: Broadcaster,
-    private readonly supervisor: SupervisorService,
     private readonly metrics: Metrics,
     private readonly shutdown: ShutdownService,
     private readonly group: GroupService,
+    private readonly clock: Clock,
   ) {
     shutdown.onDrain(() => this.drain());
   }
@@ -46,19 +50,53 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   afterInit(server: AppServer) {
     this.server = server;
     this.broadcaster.attach(server);
-    server.use((socket, next) => {
-      if (this.shutdown.draining) return next(new Error('server restarting; reconnect'));
-      this.authenticate(socket).then(
-        () => next(),
-        (err: unknown) => {
-          const message = err instanceof Error ? err.message : 'refused';
-          if (!(err instanceof TokenError)) this.logger.warn(`handshake failed: ${message}`);
-          next(new Error(message));
-        },
+    server.use((socket, next) => void this.handshake(socket, next));
+    this.refresher = this.clock.setInterval(() => void this.refreshLocalSessions(), EXPIRY_REFRESH_MS);
+  }
+
+  /** The namespace middleware: the socket is admitted (its data set), or refused with a code. */
+  async handshake(socket: Pick<AppSocket, 'handshake' | 'data'>, next: (err?: Error) => void): Promise<void> {
+    let data: SocketData;
+    try {
+      data = await this.admit(socket.handshake.auth);
+    } catch (err) {
+      next(this.refusal(err));
+      return;
+    }
+    socket.data = data;
+    next();
+  }
+
+  /**
+   * Who a handshake's `auth` (`{ token }`) names. Refusals are HandshakeRefusals: their code
+   * tells the client whether to reconnect (SERVER_RESTARTING) or to stop (the others).
+   */
+  async admit(auth: unknown): Promise<SocketData> {
+    if (this.shutdown.draining) throw new HandshakeRefusal('SERVER_RESTARTING', 'server restarting; reconnect');
+    const token = typeof auth === 'object' && auth !== null && 'token' in auth ? auth.token : undefined;
+    let claims: TokenClaims;
+    try {
+      claims = await this.tokens.verify(token);
+    } catch (err) {
+      if (err instanceof TokenError) throw new HandshakeRefusal(err.code, err.message);
+      throw err;
+    }
+    const participant = await this.sessions.getParticipant(claims.sessionId, claims.participantId);
+    if (!participant) {
+      throw new HandshakeRefusal(
+        'NOT_A_PARTICIPANT',
+        'token refused: not a participant of this party (removed, or the party expired)',
       );
-    });
-    this.refresher = setInterval(() => void this.refreshLocalSessions(), EXPIRY_REFRESH_MS);
-    this.refresher.unref();
+    }
+    return { sessionId: claims.sessionId, participantId: participant.id, name: participant.name };
+  }
+
+  /** Anything but a decided refusal (the store failing) is logged and refused as such. */
+  private refusal(err: unknown): HandshakeRefusal {
+    if (err instanceof HandshakeRefusal) return err;
+    const message = err instanceof Error ? err.message : 'refused';
+    this.logger.warn(`handshake failed: ${message}`);
+    return new HandshakeRefusal('REFUSED', message);
   }
 
   handleConnection(socket: AppSocket) {
@@ -76,15 +114,13 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.router.attach(socket);
     try {
       await socket.join([sessionRoom(sessionId), participantRoom(participantId)]);
-      await this.presence.connect(sessionId, socket.id, participantId);
-      const snapshot = await this.presence.snapshot(sessionId, participantId);
+      const snapshot = await this.group.socketJoined(sessionId, socket.id, participantId);
       if (!snapshot) {
         socket.disconnect(true);
         return;
       }
       socket.emit('session:snapshot', snapshot);
       this.metrics.sessions.set(this.broadcaster.localSessionIds().length);
-      this.group.announceSoon(sessionId, PRESENCE_BROADCAST_MS);
     } catch (err) {
       this.logger.error(`connect ${socket.id}: ${(err as Error).message}`);
       socket.disconnect(true);
@@ -97,22 +133,10 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.metrics.sockets.dec();
     this.metrics.sessions.set(this.broadcaster.localSessionIds().length);
     try {
-      await this.presence.disconnect(sessionId, socket.id);
-      this.group.announceSoon(sessionId, PRESENCE_BROADCAST_MS);
-      this.supervisor.onDisconnect(sessionId);
+      await this.group.socketLeft(sessionId, socket.id);
     } catch (err) {
       this.logger.warn(`disconnect ${socket.id}: ${(err as Error).message}`);
     }
-  }
-
-  private async authenticate(socket: AppSocket) {
-    const auth = socket.handshake.auth as { token?: unknown } | undefined;
-    const claims = await this.tokens.verify(auth?.token);
-    const participant = await this.sessions.getParticipant(claims.sessionId, claims.participantId);
-    if (!participant) {
-      throw new TokenError('token refused: not a participant of this party (removed, or the party expired)');
-    }
-    socket.data = { sessionId: claims.sessionId, participantId: participant.id, name: participant.name };
   }
 
   private async refreshLocalSessions() {
@@ -127,10 +151,12 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
    * load balancer to another replica; wait until presence is cleaned up.
    */
   private async drain() {
-    await this.router.idle(3000);
+    await this.router.idle(DRAIN_ACKS_MS);
     for (const socket of this.server?.of('/').sockets.values() ?? []) socket.conn.close();
-    const deadline = Date.now() + 3000;
-    while (this.pending.size > 0 && Date.now() < deadline) await Promise.race([...this.pending, sleep(100)]);
+    const deadline = this.clock.now() + DRAIN_PRESENCE_MS;
+    while (this.pending.size > 0 && this.clock.now() < deadline) {
+      await Promise.race([...this.pending, this.clock.sleep(DRAIN_POLL_MS)]);
+    }
   }
 
   private track(work: Promise<void>): Promise<void> {
@@ -139,8 +165,6 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   onModuleDestroy() {
-    clearInterval(this.refresher);
+    this.refresher?.cancel();
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

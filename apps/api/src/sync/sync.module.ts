@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MediaModule } from '../media/media.module';
 import { SessionModule } from '../session/session.module';
-import { BroadcastModule } from './broadcast.module';
+import { RealtimeModule } from '../realtime/realtime.module';
 import { ChatService } from './chat.service';
 import { EventRouter } from './event-router';
 import { GroupService } from './group.service';
@@ -11,7 +11,7 @@ import { SupervisorService } from './supervisor.service';
 import { SyncGateway } from './sync.gateway';
 
 @Module({
-  imports: [SessionModule, BroadcastModule, MediaModule],
+  imports: [SessionModule, RealtimeModule, MediaModule],
   providers: [
     SyncGateway,
     EventRouter,

@@ -1,7 +1,8 @@
 import { TestBed } from '@angular/core/testing';
 import type { SessionInfo } from '@watch-party/contracts';
 import { mediaItem } from '../testing/media';
-import { ApiRequestError, ApiService, FETCH, toApiRequestError } from './api.service';
+import { ApiService } from './api.service';
+import { ApiRequestError, FETCH } from './http';
 
 const SESSION: SessionInfo = {
   id: 'AbCdEfGhIjKlMnOp',
@@ -22,45 +23,6 @@ function jsonResponse(status: number, body: unknown, statusText = ''): Response 
     text: async () => (typeof body === 'string' ? body : JSON.stringify(body)),
   } as Response;
 }
-
-describe('toApiRequestError', () => {
-  it('uses the contract error body', () => {
-    const error = toApiRequestError(
-      401,
-      'Unauthorized',
-      JSON.stringify({ statusCode: 401, error: 'Unauthorized', message: 'wrong password' }),
-    );
-    expect(error).toBeInstanceOf(ApiRequestError);
-    expect(error).toMatchObject({ statusCode: 401, message: 'wrong password', error: 'Unauthorized' });
-    expect(error.isNetworkError).toBe(false);
-  });
-
-  it('joins a list of messages (Nest validation style)', () => {
-    const error = toApiRequestError(
-      400,
-      'Bad Request',
-      JSON.stringify({ statusCode: 400, error: 'Bad Request', message: ['hostName must not be empty', 'password too short'] }),
-    );
-    expect(error.message).toBe('hostName must not be empty; password too short');
-  });
-
-  it('keeps the HTTP status even when the body claims another', () => {
-    const error = toApiRequestError(404, 'Not Found', JSON.stringify({ statusCode: 500, message: 'gone' }));
-    expect(error.statusCode).toBe(404);
-    expect(error.message).toBe('gone');
-  });
-
-  it('falls back to a readable message for non-JSON bodies', () => {
-    expect(toApiRequestError(502, 'Bad Gateway', '<html>nginx</html>')).toMatchObject({
-      statusCode: 502,
-      message: 'The server had a problem, try again',
-      error: 'Bad Gateway',
-    });
-    expect(toApiRequestError(429, '', '').message).toBe('Too many requests, wait a minute');
-    expect(toApiRequestError(404, 'Not Found', '').message).toBe('Not found');
-    expect(toApiRequestError(418, '', '{}')).toMatchObject({ message: 'Request failed (418)', error: 'HTTP 418' });
-  });
-});
 
 describe('ApiService', () => {
   let fetchMock: jest.Mock<Promise<Response>, Parameters<typeof fetch>>;

@@ -1,6 +1,7 @@
 import { DestroyRef, Injectable, effect, inject, signal, untracked } from '@angular/core';
 import type { Media, MediaProgress } from '@watch-party/contracts';
-import { ApiService, isApiRequestError } from './api.service';
+import { ApiService } from './api.service';
+import { isApiRequestError } from './http';
 import { MEDIA_POLL_MS } from './media-library.service';
 import { SessionSocketService } from './session-socket.service';
 

@@ -1,6 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import type { LiveShow } from '@watch-party/contracts';
-import { FETCH } from './api.service';
+import { FETCH } from './http';
 import { LiveApiService, liveHlsUrl } from './live-api.service';
 import { ManageKeysService } from './manage-keys.service';
 import { pickRecorderMimeType } from './live-broadcast.service';

@@ -1,5 +1,11 @@
 import { DestroyRef, Injectable, InjectionToken, inject, signal } from '@angular/core';
-import { LIVE_INGEST_NAMESPACE, type LiveIngestClientEvents, type LiveIngestServerEvents } from '@watch-party/contracts';
+import {
+  FINAL_HANDSHAKE_ERRORS,
+  LIVE_INGEST_NAMESPACE,
+  handshakeErrorCode,
+  type LiveIngestClientEvents,
+  type LiveIngestServerEvents,
+} from '@watch-party/contracts';
 import { io, type Socket } from 'socket.io-client';
 
 export type IngestSocket = Socket<LiveIngestServerEvents, LiveIngestClientEvents>;
@@ -8,9 +14,16 @@ export type IngestSocket = Socket<LiveIngestServerEvents, LiveIngestClientEvents
 export const TIMESLICE_MS = 500;
 const VIDEO_BITS_PER_SECOND = 2_500_000;
 const AUDIO_BITS_PER_SECOND = 128_000;
-/** A dropped connection is retried this many times (the server keeps the show for 15 s). */
-const MAX_RETRIES = 5;
-const RETRY_MS = 2000;
+/**
+ * A dropped or refused-for-now connection is retried this many times (the server keeps the
+ * show for 15 s).
+ */
+export const MAX_RETRIES = 5;
+export const RETRY_MS = 2000;
+/** How long stop() waits for the server to acknowledge `end`. */
+const END_ACK_TIMEOUT_MS = 5000;
+const CONNECT_FAILED = "Couldn't connect to the server";
+const CONNECTION_LOST = 'Connection lost. Check your network and go live again.';
 
 /** Opens the `/live-ingest` socket for a stream key; replaced in tests. */
 export const INGEST_SOCKET_FACTORY = new InjectionToken<(streamKey: string) => IngestSocket>('INGEST_SOCKET_FACTORY', {
@@ -97,7 +110,7 @@ export class LiveBroadcastService {
     await this.stopRecorder();
     await this.sending;
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 5000);
+      const timer = setTimeout(resolve, END_ACK_TIMEOUT_MS);
       socket.emit('end', () => {
         clearTimeout(timer);
         resolve();
@@ -118,8 +131,12 @@ export class LiveBroadcastService {
       });
       socket.once('connect_error', (err) => {
         this.closeSocket(socket);
-        if (this.status() === 'reconnecting' && !/key|ended|already/i.test(err.message)) this.scheduleRetry();
-        else this.fail(err.message || "Couldn't connect to the server");
+        // Decided from the code the server put in `err.data`: a wrong key, an ended show or a
+        // second publisher will not pass on retry; a restart, a full address or a network
+        // failure (no code) may.
+        const code = handshakeErrorCode(err);
+        if (code !== null && FINAL_HANDSHAKE_ERRORS.includes(code)) this.fail(err.message || CONNECT_FAILED);
+        else this.scheduleRetry(this.status() === 'reconnecting' ? CONNECTION_LOST : err.message || CONNECT_FAILED);
         resolve();
       });
       socket.on('ingest:stopped', ({ reason }) => this.fail(reason));
@@ -128,15 +145,16 @@ export class LiveBroadcastService {
         void this.stopRecorder();
         this.closeSocket(socket);
         this.status.set('reconnecting');
-        this.scheduleRetry();
+        this.scheduleRetry(CONNECTION_LOST);
       });
       socket.connect();
     });
   }
 
-  private scheduleRetry() {
+  /** Tries again in RETRY_MS, or gives up with `message` after MAX_RETRIES in a row. */
+  private scheduleRetry(message: string) {
     if (this.retries++ >= MAX_RETRIES) {
-      this.fail('Connection lost. Check your network and go live again.');
+      this.fail(message);
       return;
     }
     clearTimeout(this.retryTimer);

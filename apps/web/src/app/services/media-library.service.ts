@@ -1,6 +1,7 @@
 import { DestroyRef, Injectable, InjectionToken, computed, inject, signal } from '@angular/core';
 import type { Media, MediaProgress } from '@watch-party/contracts';
-import { ApiService, isApiRequestError } from './api.service';
+import { ApiService } from './api.service';
+import { isApiRequestError } from './http';
 import { ManageKeysService } from './manage-keys.service';
 
 /** How often processing items are re-read while no socket pushes their progress. */

@@ -1,6 +1,14 @@
 import { TestBed } from '@angular/core/testing';
-import { FakeSocket, snapshotFor } from '../testing/fake-socket';
-import { SOCKET_FACTORY, SessionSocketService, isCredentialRejection } from './session-socket.service';
+import type { HandshakeErrorCode } from '@watch-party/contracts';
+import { FakeSocket, handshakeError, snapshotFor } from '../testing/fake-socket';
+import {
+  REFUSED_RETRY_MAX_MS,
+  REFUSED_RETRY_MIN_MS,
+  SOCKET_FACTORY,
+  SessionSocketService,
+  isCredentialRejection,
+  refusedRetryDelayMs,
+} from './session-socket.service';
 
 describe('SessionSocketService', () => {
   let sockets: FakeSocket[];
@@ -74,15 +82,68 @@ describe('SessionSocketService', () => {
     expect(service.problem()).toBe('websocket error');
   });
 
-  it('marks a handshake refusal as rejected and stops', () => {
-    service.connect('tok');
-    const socket = last();
-    socket.active = false; // socket.io gives up after a middleware error
-    socket.fire('connect_error', new Error('invalid token'));
-    expect(service.status()).toBe('rejected');
-    expect(service.problem()).toBe('invalid token');
-    expect(socket.disconnected).toBe(true);
-    expect(socket.handlers.size).toBe(0);
+  it.each<HandshakeErrorCode>(['TOKEN_INVALID', 'TOKEN_EXPIRED', 'NOT_A_PARTICIPANT'])(
+    'stops for good on a %s refusal and reports its code',
+    (code) => {
+      jest.useFakeTimers();
+      try {
+        service.connect('tok');
+        const socket = last();
+        socket.active = false; // socket.io gives up after a middleware error
+        socket.fire('connect_error', handshakeError(code, 'whatever the server says'));
+        expect(service.status()).toBe('rejected');
+        expect(service.rejection()).toBe(code);
+        expect(service.problem()).toBe('whatever the server says');
+        expect(socket.disconnected).toBe(true);
+        expect(socket.handlers.size).toBe(0);
+        jest.advanceTimersByTime(REFUSED_RETRY_MAX_MS * 2);
+        expect(sockets).toHaveLength(1);
+      } finally {
+        jest.useRealTimers();
+      }
+    },
+  );
+
+  it.each<[string, Error]>([
+    ['a SERVER_RESTARTING refusal', handshakeError('SERVER_RESTARTING', 'server restarting; reconnect')],
+    ['a TOO_MANY_CONNECTIONS refusal', handshakeError('TOO_MANY_CONNECTIONS', 'too many connections')],
+    ['a refusal without a code, whatever its message', new Error('invalid token')],
+  ])('retries %s on a fresh connection instead of giving up', (_label, error) => {
+    jest.useFakeTimers();
+    try {
+      service.connect('tok');
+      last().fire('connect');
+      last().fire('disconnect', 'io server disconnect');
+      const refused = last();
+      refused.active = false;
+      refused.fire('connect_error', error);
+      expect(service.status()).toBe('reconnecting');
+      expect(service.rejection()).toBeNull();
+      expect(refused.disconnected).toBe(true);
+
+      jest.advanceTimersByTime(REFUSED_RETRY_MAX_MS);
+      expect(sockets).toHaveLength(2);
+      expect(last().token).toBe('tok');
+      expect(last().connectCalls).toBe(1);
+      last().fire('connect');
+      expect(service.status()).toBe('connected');
+      expect(service.connectionCount()).toBe(2);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('leaves a transport failure (socket still active) to socket.io', () => {
+    jest.useFakeTimers();
+    try {
+      service.connect('tok');
+      last().fire('connect_error', new Error('websocket error'));
+      jest.advanceTimersByTime(REFUSED_RETRY_MAX_MS * 2);
+      expect(sockets).toHaveLength(1);
+      expect(last().disconnected).toBe(false);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('handles session:kicked', () => {
@@ -162,12 +223,21 @@ describe('SessionSocketService', () => {
 });
 
 describe('isCredentialRejection', () => {
-  it.each(['invalid token', 'Token expired', 'token refused', 'Unauthorized', 'jwt signature mismatch', 'session not found'])(
-    'treats %p as a dead identity',
-    (message) => expect(isCredentialRejection(message)).toBe(true),
+  it.each<HandshakeErrorCode>(['TOKEN_INVALID', 'TOKEN_EXPIRED', 'NOT_A_PARTICIPANT'])('treats %s as a dead pass', (code) =>
+    expect(isCredentialRejection(code)).toBe(true),
   );
 
-  it.each(['server is shutting down', 'rate limited', ''])('keeps the identity for %p', (message) =>
-    expect(isCredentialRejection(message)).toBe(false),
+  it.each<HandshakeErrorCode | null>(['SERVER_RESTARTING', 'TOO_MANY_CONNECTIONS', 'REFUSED', null])(
+    'keeps the pass for %p',
+    (code) => expect(isCredentialRejection(code)).toBe(false),
   );
+});
+
+describe('refusedRetryDelayMs', () => {
+  it('doubles from 250-750 ms and never waits more than the maximum', () => {
+    expect(refusedRetryDelayMs(0, 0)).toBe(REFUSED_RETRY_MIN_MS / 2);
+    expect(refusedRetryDelayMs(0, 0.999)).toBeLessThanOrEqual(REFUSED_RETRY_MIN_MS * 1.5);
+    expect(refusedRetryDelayMs(1, 0.5)).toBe(REFUSED_RETRY_MIN_MS * 2);
+    expect(refusedRetryDelayMs(20, 0.999)).toBe(REFUSED_RETRY_MAX_MS);
+  });
 });

@@ -1,16 +1,19 @@
 import { DestroyRef, Injectable, InjectionToken, computed, inject, signal } from '@angular/core';
-import type {
-  Ack,
-  AckError,
-  ChatMessage,
-  ClientToServerEvents,
-  Media,
-  MediaProgress,
-  Participant,
-  PlaybackState,
-  ServerToClientEvents,
-  SessionInfo,
-  SessionSnapshot,
+import {
+  FINAL_HANDSHAKE_ERRORS,
+  handshakeErrorCode,
+  type Ack,
+  type AckError,
+  type ChatMessage,
+  type ClientToServerEvents,
+  type HandshakeErrorCode,
+  type Media,
+  type MediaProgress,
+  type Participant,
+  type PlaybackState,
+  type ServerToClientEvents,
+  type SessionInfo,
+  type SessionSnapshot,
 } from '@watch-party/contracts';
 import { io, type Socket } from 'socket.io-client';
 
@@ -36,21 +39,35 @@ export const SOCKET_FACTORY = new InjectionToken<(token: string) => SessionSocke
 /**
  * - `connecting`: first connection attempt(s), nothing received yet
  * - `connected`: live; a snapshot arrives right after every (re)connect
- * - `reconnecting`: the connection dropped after having been up; socket.io retries
- * - `rejected`: the server refused the handshake (see `problem`); no more retries
+ * - `reconnecting`: the connection dropped after having been up; we retry
+ * - `rejected`: the server refused the handshake for good (see `rejection`, `problem`); no more retries
  * - `kicked`: the host removed us (see `problem`)
  */
 export type ConnectionStatus = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'rejected' | 'kicked';
 
-const CREDENTIAL_PROBLEM = /token|expired|invalid|refused|revoked|kicked|unauthori[sz]ed|forbidden|not found|signature/i;
+/** Refusals that mean the stored pass is useless: the participant must join again. */
+export const CREDENTIAL_REJECTIONS: readonly HandshakeErrorCode[] = ['TOKEN_INVALID', 'TOKEN_EXPIRED', 'NOT_A_PARTICIPANT'];
 
-/** True when a handshake refusal means our stored identity is useless and we must join again. */
-export function isCredentialRejection(message: string): boolean {
-  return CREDENTIAL_PROBLEM.test(message);
+export function isCredentialRejection(code: HandshakeErrorCode | null): boolean {
+  return code !== null && CREDENTIAL_REJECTIONS.includes(code);
 }
 
 const CHAT_KEEP = 200;
 const SERVER_DISCONNECT_RETRY_MS = 1000;
+/**
+ * A refusal that may pass (SERVER_RESTARTING, TOO_MANY_CONNECTIONS, no code) is retried on a
+ * fresh connection, so the load balancer may pick another replica: the first retry after
+ * 250-750 ms, doubling up to 5 s, spread out like socket.io's own reconnection.
+ */
+export const REFUSED_RETRY_MIN_MS = 500;
+export const REFUSED_RETRY_MAX_MS = 5000;
+const REFUSED_RETRY_JITTER = 0.5;
+
+/** Delay before retry number `attempt` (0-based) after a refusal; `random` is in [0, 1). */
+export function refusedRetryDelayMs(attempt: number, random: number): number {
+  const base = REFUSED_RETRY_MIN_MS * 2 ** attempt;
+  return Math.round(Math.min(REFUSED_RETRY_MAX_MS, base * (1 - REFUSED_RETRY_JITTER + 2 * REFUSED_RETRY_JITTER * random)));
+}
 /** An ack that has not arrived after this long is reported as a failure. */
 export const REQUEST_TIMEOUT_MS = 5000;
 
@@ -69,11 +86,16 @@ export class SessionSocketService {
   private readonly createSocket = inject(SOCKET_FACTORY);
   private socket: SessionSocket | null = null;
   private everConnected = false;
+  /** Refusals in a row since the last successful connect (drives the retry delay). */
+  private refusals = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly mediaProgressListeners = new Set<(progress: MediaProgress) => void>();
 
   readonly status = signal<ConnectionStatus>('idle');
-  /** Why the server refused or kicked us, or the last transport error while retrying. */
+  /** Why the server refused or kicked us, or the last transport error while retrying (for people). */
   readonly problem = signal<string | null>(null);
+  /** The code of a final handshake refusal (status `rejected`): what the client acts on. */
+  readonly rejection = signal<HandshakeErrorCode | null>(null);
   readonly session = signal<SessionInfo | null>(null);
   readonly you = signal<Participant | null>(null);
   readonly participants = signal<Participant[]>([]);
@@ -92,12 +114,17 @@ export class SessionSocketService {
   connect(token: string): void {
     this.disconnect();
     this.reset();
+    this.status.set('connecting');
+    this.open(token);
+  }
+
+  private open(token: string): void {
     const socket = this.createSocket(token);
     this.socket = socket;
-    this.status.set('connecting');
 
     socket.on('connect', () => {
       this.everConnected = true;
+      this.refusals = 0;
       this.problem.set(null);
       this.status.set('connected');
       this.connectionCount.update((n) => n + 1);
@@ -108,14 +135,17 @@ export class SessionSocketService {
       // The server closed us on purpose: socket.io does not retry that by itself. If our
       // token is no longer accepted, the next handshake says so through connect_error.
       if (reason === 'io server disconnect') {
-        setTimeout(() => {
+        clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => {
           if (this.socket === socket) socket.connect();
         }, SERVER_DISCONNECT_RETRY_MS);
       }
     });
     socket.on('connect_error', (error) => {
-      if (!socket.active) {
-        // A refusal by the server's handshake middleware: socket.io will not retry.
+      // Decided from the code the server put in `error.data`, never from the message.
+      const code = handshakeErrorCode(error);
+      if (code !== null && FINAL_HANDSHAKE_ERRORS.includes(code)) {
+        this.rejection.set(code);
         this.problem.set(error.message || 'Connection refused');
         this.status.set('rejected');
         this.teardown();
@@ -123,6 +153,9 @@ export class SessionSocketService {
       }
       this.problem.set(error.message || null);
       this.status.set(this.everConnected ? 'reconnecting' : 'connecting');
+      // A refusal by the server's handshake middleware: socket.io does not retry it by itself
+      // (a transport failure leaves the socket active, and socket.io retries).
+      if (!socket.active) this.retryAfterRefusal(token);
     });
     socket.on('session:snapshot', (snapshot) => this.applySnapshot(snapshot));
     socket.on('participants:update', (participants) => {
@@ -206,7 +239,14 @@ export class SessionSocketService {
     this.chat.set(snapshot.chat.slice(-CHAT_KEEP));
   }
 
+  private retryAfterRefusal(token: string): void {
+    this.teardown();
+    this.retryTimer = setTimeout(() => this.open(token), refusedRetryDelayMs(this.refusals++, Math.random()));
+  }
+
   private teardown(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
     const socket = this.socket;
     this.socket = null;
     if (socket) {
@@ -217,7 +257,9 @@ export class SessionSocketService {
 
   private reset(): void {
     this.everConnected = false;
+    this.refusals = 0;
     this.problem.set(null);
+    this.rejection.set(null);
     this.session.set(null);
     this.you.set(null);
     this.participants.set([]);

@@ -4,6 +4,7 @@ import { positionAt } from '@watch-party/sync-core';
 import { FakeSocket, snapshotFor } from '../testing/fake-socket';
 import { SimVideo } from '../testing/sim-video';
 import { SOCKET_FACTORY, SessionSocketService } from './session-socket.service';
+import { DEBUG_FLAG_KEY, DEBUG_FLAG_ON } from './debug-handles.service';
 import { BUFFERING_AFTER_MS, PLAY_LATENCY_KEY, SYNC_NOW, SyncEngineService } from './sync-engine.service';
 
 /** The server's clock runs this far ahead of ours. */
@@ -51,10 +52,7 @@ describe('SyncEngineService', () => {
     return s ? (video.currentTime - positionAt(s, serverNow())) * 1000 : Number.NaN;
   };
 
-  beforeEach(() => {
-    localStorage.clear();
-    jest.useFakeTimers({ now: 1_700_000_000_000 });
-    sockets = [];
+  function configure(): void {
     TestBed.configureTestingModule({
       providers: [
         SessionSocketService,
@@ -72,6 +70,13 @@ describe('SyncEngineService', () => {
     });
     session = TestBed.inject(SessionSocketService);
     engine = TestBed.inject(SyncEngineService);
+  }
+
+  beforeEach(() => {
+    localStorage.clear();
+    jest.useFakeTimers({ now: 1_700_000_000_000 });
+    sockets = [];
+    configure();
   });
 
   afterEach(() => {
@@ -141,6 +146,7 @@ describe('SyncEngineService', () => {
     expect(learned).toBeLessThan(110);
 
     localStorage.setItem(PLAY_LATENCY_KEY, '25');
+    localStorage.setItem(DEBUG_FLAG_KEY, DEBUG_FLAG_ON);
     TestBed.resetTestingModule();
     TestBed.configureTestingModule({ providers: [SessionSocketService, SyncEngineService, { provide: SYNC_NOW, useValue: now }] });
     expect(TestBed.inject(SyncEngineService) && window.__wpSync?.playLatencyMs).toBe(25);
@@ -211,7 +217,20 @@ describe('SyncEngineService', () => {
     expect(last.position).toBeGreaterThan(0);
   });
 
-  it('exposes a read-only window.__wpSync for browser tests', async () => {
+  it('exposes no window.__wpSync without the debug flag (production)', async () => {
+    const video = new SimVideo(now);
+    engine.attach(video.asVideo());
+    await connect(state({ playing: false, position: 7 }));
+    await advance(500);
+    expect(engine.expectedPosition()).toBe(7);
+    expect(window.__wpSync).toBeUndefined();
+    expect('__wpSync' in window).toBe(false);
+  });
+
+  it('exposes a read-only window.__wpSync for browser tests when the debug flag is set', async () => {
+    localStorage.setItem(DEBUG_FLAG_KEY, DEBUG_FLAG_ON);
+    TestBed.resetTestingModule();
+    configure();
     const video = new SimVideo(now);
     engine.attach(video.asVideo());
     await connect(state({ playing: false, position: 7 }));

@@ -1,4 +1,4 @@
-import { DOCUMENT, DestroyRef, Injectable, InjectionToken, effect, inject, signal, untracked } from '@angular/core';
+import { DestroyRef, Injectable, InjectionToken, effect, inject, signal, untracked } from '@angular/core';
 import type { ParticipantStatus, PlaybackState } from '@watch-party/contracts';
 import {
   ClockEstimator,
@@ -8,6 +8,8 @@ import {
   nextPingDelayMs,
   positionAt,
 } from '@watch-party/sync-core';
+import { BrowserStorageService } from './browser-storage.service';
+import { DebugHandlesService } from './debug-handles.service';
 import { SessionSocketService, type ClientEvent, type EventAck, type EventPayload } from './session-socket.service';
 
 /**
@@ -42,7 +44,7 @@ const END_EPSILON_S = 0.1;
 const HAVE_METADATA = 1;
 const HAVE_FUTURE_DATA = 3;
 
-/** Read-only view for browser tests and debugging (`window.__wpSync`). */
+/** Read-only view for browser tests and debugging: `window.__wpSync`, only with the debug flag (DebugHandlesService). */
 export interface SyncDebugHandle {
   expectedPosition(): number;
   currentTime(): number;
@@ -80,7 +82,8 @@ declare global {
 export class SyncEngineService {
   private readonly socket = inject(SessionSocketService);
   private readonly now = inject(SYNC_NOW);
-  private readonly window = inject(DOCUMENT).defaultView;
+  private readonly storage = inject(BrowserStorageService);
+  private readonly hideDebugHandle: () => void;
 
   private readonly clock = new ClockEstimator();
   private readonly follower = new FollowerController();
@@ -122,9 +125,9 @@ export class SyncEngineService {
         if (state) this.tick();
       });
     });
-    const seeded = Number(this.readStorage(PLAY_LATENCY_KEY) ?? Number.NaN);
+    const seeded = Number(this.storage.read(PLAY_LATENCY_KEY) ?? Number.NaN);
     if (Number.isFinite(seeded) && seeded > 0) this.follower.playLatencyMs = seeded;
-    this.exposeDebugHandle();
+    this.hideDebugHandle = inject(DebugHandlesService).expose('__wpSync', () => this.debugHandle());
     inject(DestroyRef).onDestroy(() => this.destroy());
   }
 
@@ -290,19 +293,7 @@ export class SyncEngineService {
     const residual = this.follower.lastResidualMs;
     if (residual === null || residual === this.lastResidual) return;
     this.lastResidual = residual;
-    try {
-      this.window?.localStorage.setItem(PLAY_LATENCY_KEY, this.follower.playLatencyMs.toFixed(1));
-    } catch {
-      // Storage unavailable: we just learn again next time.
-    }
-  }
-
-  private readStorage(key: string): string | null {
-    try {
-      return this.window?.localStorage.getItem(key) ?? null;
-    } catch {
-      return null;
-    }
+    this.storage.write(PLAY_LATENCY_KEY, this.follower.playLatencyMs.toFixed(1));
   }
 
   private startPlayback(video: HTMLVideoElement): void {
@@ -382,9 +373,7 @@ export class SyncEngineService {
 
   // ---- lifecycle ----
 
-  private exposeDebugHandle(): void {
-    const win = this.window;
-    if (!win) return;
+  private debugHandle(): SyncDebugHandle {
     const sample = () => {
       const video = this.video;
       return {
@@ -405,7 +394,7 @@ export class SyncEngineService {
       status: () => this.status(),
       needsGesture: () => this.needsGesture(),
     };
-    const handle = Object.defineProperties(
+    return Object.defineProperties(
       {
         expectedPosition: () => this.expectedPosition() ?? Number.NaN,
         currentTime: () => this.video?.currentTime ?? Number.NaN,
@@ -415,7 +404,6 @@ export class SyncEngineService {
       },
       Object.fromEntries(Object.entries(getters).map(([key, get]) => [key, { get, enumerable: true }])),
     ) as SyncDebugHandle;
-    win.__wpSync = Object.freeze(handle);
   }
 
   private destroy(): void {
@@ -423,7 +411,6 @@ export class SyncEngineService {
     this.detach();
     clearTimeout(this.pingTimer);
     clearTimeout(this.statusTimer);
-    const win = this.window;
-    if (win?.__wpSync) delete win.__wpSync;
+    this.hideDebugHandle();
   }
 }

@@ -1,7 +1,7 @@
 import { TestBed } from '@angular/core/testing';
 import { FakeXhr } from '../testing/fake-xhr';
 import { mediaItem } from '../testing/media';
-import { ApiRequestError, networkError } from './api.service';
+import { ApiRequestError, networkError } from './http';
 import { ManageKeysService } from './manage-keys.service';
 import {
   UploadCancelledError,

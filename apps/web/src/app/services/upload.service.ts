@@ -1,7 +1,7 @@
 import { Injectable, InjectionToken, inject } from '@angular/core';
 import { type Media, mediaSchema, uploadedMediaSchema } from '@watch-party/contracts';
 import { formatBytes } from '../util/format';
-import { API_BASE_URL, ApiRequestError, isApiRequestError, networkError, toApiRequestError } from './api.service';
+import { API_BASE_URL, ApiRequestError, isApiRequestError, networkError, toApiRequestError } from './http';
 import { ManageKeysService } from './manage-keys.service';
 
 /** Creates the XMLHttpRequest of an upload; replaced in tests. */

@@ -1,4 +1,4 @@
-import type { SessionSnapshot } from '@watch-party/contracts';
+import type { HandshakeErrorCode, HandshakeErrorData, SessionSnapshot } from '@watch-party/contracts';
 import type { SessionSocket } from '../services/session-socket.service';
 
 type Handler = (...args: unknown[]) => void;
@@ -29,6 +29,14 @@ export class FakeSocket {
   on(event: string, handler: Handler): this {
     this.handlers.set(event, [...(this.handlers.get(event) ?? []), handler]);
     return this;
+  }
+
+  once(event: string, handler: Handler): this {
+    const wrapped: Handler = (...args) => {
+      this.handlers.set(event, (this.handlers.get(event) ?? []).filter((h) => h !== wrapped));
+      handler(...args);
+    };
+    return this.on(event, wrapped);
   }
 
   connect(): this {
@@ -74,6 +82,11 @@ export class FakeSocket {
   asSocket(): SessionSocket {
     return this as unknown as SessionSocket;
   }
+}
+
+/** A `connect_error` as socket.io-client hands it over after the server refused the handshake. */
+export function handshakeError(code: HandshakeErrorCode, message: string = code): Error & { data: HandshakeErrorData } {
+  return Object.assign(new Error(message), { data: { code } });
 }
 
 export function snapshotFor(sessionId: string, youId: string, others: { id: string; name: string }[] = []): SessionSnapshot {

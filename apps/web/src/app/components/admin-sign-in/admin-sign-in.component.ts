@@ -7,7 +7,8 @@ import {
   inject,
   signal,
 } from '@angular/core';
-import { ApiService, isApiRequestError } from '../../services/api.service';
+import { ApiService } from '../../services/api.service';
+import { isApiRequestError } from '../../services/http';
 import { ManageKeysService } from '../../services/manage-keys.service';
 
 export const FORGOTTEN_TOKEN_MESSAGE =

@@ -1,6 +1,6 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, input, output, signal } from '@angular/core';
 import type { Media } from '@watch-party/contracts';
-import { isApiRequestError } from '../../services/api.service';
+import { isApiRequestError } from '../../services/http';
 import { ManageKeysService } from '../../services/manage-keys.service';
 import {
   type UploadProgress,

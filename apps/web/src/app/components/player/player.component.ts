@@ -16,6 +16,7 @@ import {
   viewChild,
 } from '@angular/core';
 import type { Media, PlaybackControl, PlaybackState, Source } from '@watch-party/contracts';
+import { BrowserStorageService } from '../../services/browser-storage.service';
 import { liveHlsUrl } from '../../services/live-api.service';
 import { playbackUrl } from '../../services/media-library.service';
 import { SyncEngineService } from '../../services/sync-engine.service';
@@ -61,6 +62,7 @@ export class PlayerComponent {
 
   protected readonly engine = inject(SyncEngineService);
   private readonly document = inject(DOCUMENT);
+  private readonly storage = inject(BrowserStorageService);
   private readonly frame = viewChild.required<ElementRef<HTMLElement>>('frame');
   private readonly videoRef = viewChild<ElementRef<HTMLVideoElement>>('video');
   private readonly seekInput = viewChild<ElementRef<HTMLInputElement>>('seekInput');
@@ -142,8 +144,9 @@ export class PlayerComponent {
   );
 
   constructor() {
-    const storedVolume = Number(this.readStorage(VOLUME_KEY));
-    if (this.readStorage(VOLUME_KEY) !== null && storedVolume >= 0 && storedVolume <= 1) this.volume.set(storedVolume);
+    const storedVolume = this.storage.read(VOLUME_KEY);
+    const volume = Number(storedVolume);
+    if (storedVolume !== null && volume >= 0 && volume <= 1) this.volume.set(volume);
 
     afterNextRender(() => {
       const video = this.videoRef()?.nativeElement;
@@ -249,7 +252,7 @@ export class PlayerComponent {
     const volume = Math.round(Math.min(1, Math.max(0, value)) * 100) / 100;
     this.volume.set(volume);
     this.muted.set(volume === 0);
-    this.writeStorage(VOLUME_KEY, String(volume));
+    this.storage.write(VOLUME_KEY, String(volume));
   }
 
   protected setLevel(value: string): void {
@@ -357,21 +360,5 @@ export class PlayerComponent {
 
   private pct(seconds: number): number {
     return this.seekable() ? Math.min(100, Math.max(0, (seconds / this.duration()) * 100)) : 0;
-  }
-
-  private readStorage(key: string): string | null {
-    try {
-      return this.document.defaultView?.localStorage.getItem(key) ?? null;
-    } catch {
-      return null;
-    }
-  }
-
-  private writeStorage(key: string, value: string): void {
-    try {
-      this.document.defaultView?.localStorage.setItem(key, value);
-    } catch {
-      // Private mode: the setting lasts for this page only.
-    }
   }
 }

@@ -12,7 +12,8 @@ import {
 } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { createLiveBodySchema, type LiveShow, type LiveStatus } from '@watch-party/contracts';
-import { isApiRequestError } from '../../services/api.service';
+import { BrowserStorageService } from '../../services/browser-storage.service';
+import { isApiRequestError } from '../../services/http';
 import { IdentityStoreService } from '../../services/identity-store.service';
 import { LiveApiService } from '../../services/live-api.service';
 import { LiveBroadcastService } from '../../services/live-broadcast.service';
@@ -51,6 +52,7 @@ export class GoLivePageComponent {
   private readonly live = inject(LiveApiService);
   private readonly identities = inject(IdentityStoreService);
   private readonly document = inject(DOCUMENT);
+  private readonly storage = inject(BrowserStorageService);
   protected readonly broadcast = inject(LiveBroadcastService);
 
   protected readonly title = signal('');
@@ -244,11 +246,7 @@ export class GoLivePageComponent {
     this.broadcast.problem.set(null);
     this.broadcast.startedAt.set(null);
     this.title.set('');
-    try {
-      this.document.defaultView?.localStorage.removeItem(CREATOR_SHOW_KEY);
-    } catch {
-      // storage unavailable: nothing kept
-    }
+    this.storage.remove(CREATOR_SHOW_KEY);
   }
 
   protected async copy(what: 'server' | 'key'): Promise<void> {
@@ -289,7 +287,7 @@ export class GoLivePageComponent {
   private restore(): void {
     let saved: CreatorShow | null = null;
     try {
-      saved = JSON.parse(this.document.defaultView?.localStorage.getItem(CREATOR_SHOW_KEY) ?? 'null') as CreatorShow | null;
+      saved = JSON.parse(this.storage.read(CREATOR_SHOW_KEY) ?? 'null') as CreatorShow | null;
     } catch {
       saved = null;
     }
@@ -306,12 +304,9 @@ export class GoLivePageComponent {
     );
   }
 
+  /** Without storage the copy lasts for this tab only: the key is shown now. */
   private save(mine: CreatorShow): void {
-    try {
-      this.document.defaultView?.localStorage.setItem(CREATOR_SHOW_KEY, JSON.stringify(mine));
-    } catch {
-      // storage unavailable: the key is shown now only
-    }
+    this.storage.write(CREATOR_SHOW_KEY, JSON.stringify(mine));
   }
 
   private stopTracks(): void {

@@ -1,7 +1,8 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { Router } from '@angular/router';
 import { createSessionBodySchema } from '@watch-party/contracts';
-import { ApiService, isApiRequestError } from '../../services/api.service';
+import { ApiService } from '../../services/api.service';
+import { isApiRequestError } from '../../services/http';
 import { IdentityStoreService } from '../../services/identity-store.service';
 import { toFieldErrors, optionalText, type FieldErrors } from '../../util/form-errors';
 import { parseInviteCode } from '../../util/invite-code';

@@ -1,7 +1,8 @@
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
 import type { JoinedSession, Media } from '@watch-party/contracts';
-import { ApiRequestError, ApiService, networkError } from '../../services/api.service';
+import { ApiService } from '../../services/api.service';
+import { ApiRequestError, networkError } from '../../services/http';
 import { LAST_NAME_KEY } from '../../services/identity-store.service';
 import { ADMIN_TOKEN_KEY, OWNER_KEYS_KEY } from '../../services/manage-keys.service';
 import { MEDIA_POLL_MS } from '../../services/media-library.service';
@@ -581,6 +582,33 @@ describe('LibraryPageComponent', () => {
     await settle();
     expect(q(tid('start-error'))?.textContent).toContain('Too many parties');
     expect(navigate).not.toHaveBeenCalled();
+  });
+
+  it('a party for a video deleted meanwhile: asks the server for the item, drops it and says it is gone', async () => {
+    localStorage.setItem(LAST_NAME_KEY, 'Ann');
+    api.listMedia.mockResolvedValue([READY]);
+    api.createSession.mockRejectedValue(new ApiRequestError(400, 'source.mediaId names no media item', 'Bad Request'));
+    api.getMedia.mockRejectedValue(new ApiRequestError(404, 'Not found', 'Not Found'));
+    await open();
+    q(tid('watch-together'))?.click();
+    await settle();
+    expect(api.getMedia).toHaveBeenCalledWith(READY.id);
+    expect(all(tid('media-item'))).toHaveLength(0);
+    expect(q(tid('gone-notice'))?.textContent).toContain(`“${READY.title}” is no longer in the library.`);
+    expect(navigate).not.toHaveBeenCalled();
+  });
+
+  it('a 400 for a video still in the library shows the server message', async () => {
+    localStorage.setItem(LAST_NAME_KEY, 'Ann');
+    api.listMedia.mockResolvedValue([READY]);
+    api.createSession.mockRejectedValue(new ApiRequestError(400, 'name: too long', 'Bad Request'));
+    api.getMedia.mockResolvedValue(READY);
+    await open();
+    q(tid('watch-together'))?.click();
+    await settle();
+    expect(all(tid('media-item'))).toHaveLength(1);
+    expect(q(tid('start-error'))?.textContent).toContain('name: too long');
+    expect(q(tid('gone-notice'))).toBeNull();
   });
 
   describe('upload', () => {

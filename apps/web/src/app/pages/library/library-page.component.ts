@@ -13,7 +13,8 @@ import { Router } from '@angular/router';
 import { displayName, renameMediaBodySchema, type Media } from '@watch-party/contracts';
 import { AdminSignInComponent } from '../../components/admin-sign-in/admin-sign-in.component';
 import { MediaUploadComponent } from '../../components/media-upload/media-upload.component';
-import { ApiService, isApiRequestError } from '../../services/api.service';
+import { ApiService } from '../../services/api.service';
+import { isApiRequestError } from '../../services/http';
 import { IdentityStoreService } from '../../services/identity-store.service';
 import { ManageKeysService } from '../../services/manage-keys.service';
 import { MediaLibraryService } from '../../services/media-library.service';
@@ -43,7 +44,6 @@ function startErrorMessage(error: unknown): string {
   if (!isApiRequestError(error)) return 'Something went wrong, try again.';
   if (error.isNetworkError) return 'Server unreachable. Check your connection and try again.';
   if (error.statusCode === 429) return 'Too many parties created from here, wait a minute.';
-  if (error.statusCode === 400 && /media/i.test(error.message)) return 'This video is no longer in the library.';
   return error.message;
 }
 
@@ -209,10 +209,24 @@ export class LibraryPageComponent {
       this.identities.set(joined.session.id, { token: joined.token, participantId: joined.participantId, name: hostName });
       await this.router.navigate(['/watch', joined.session.id]);
     } catch (error) {
-      this.startError.set({ id: media.id, message: startErrorMessage(error) });
+      if (isApiRequestError(error) && error.statusCode === 400 && (await this.isGone(media.id))) {
+        this.goneNotice.set(`“${media.title}” is no longer in the library.`);
+        this.document.getElementById('library-heading')?.focus();
+      } else {
+        this.startError.set({ id: media.id, message: startErrorMessage(error) });
+      }
     } finally {
       this.starting.set(null);
     }
+  }
+
+  /**
+   * The server refuses a party whose source names no media item with a plain 400: ask for the
+   * item itself (a 404 drops it from the list) rather than reading the message.
+   */
+  private async isGone(id: string): Promise<boolean> {
+    await this.library.refresh(id);
+    return !this.library.items().some((m) => m.id === id);
   }
 
   // ---- delete ----

@@ -1,7 +1,7 @@
 import { ChangeDetectionStrategy, Component, DestroyRef, computed, inject, signal } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import type { LiveShow } from '@watch-party/contracts';
-import { isApiRequestError } from '../../services/api.service';
+import { isApiRequestError } from '../../services/http';
 import { LiveApiService } from '../../services/live-api.service';
 import { formatClock } from '../../util/format';
 import { viewersText } from './live-show-page.component';

@@ -1,5 +1,6 @@
 import type Hls from 'hls.js';
 import type { ErrorData, HlsConfig } from 'hls.js';
+import type { DebugHandlesService } from '../../services/debug-handles.service';
 
 /** hls.js tuned for live: two 1 s segments behind the edge, catching up at up to 1.2×. */
 export const LIVE_HLS_CONFIG: Partial<HlsConfig> = {
@@ -11,7 +12,7 @@ export const LIVE_HLS_CONFIG: Partial<HlsConfig> = {
   backBufferLength: 10,
 };
 
-/** Read-only view for browser tests and debugging (`window.__wpLive`). */
+/** Read-only view for browser tests and debugging: `window.__wpLive`, only with the debug flag (DebugHandlesService). */
 export interface LiveDebugHandle {
   readonly hls: Hls | null;
   readonly video: HTMLVideoElement | null;
@@ -38,24 +39,14 @@ export class LivePlayer {
   private hls: Hls | null = null;
   private destroyed = false;
   private mediaRecoveries = 0;
+  private readonly hideDebugHandle: () => void;
 
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly events: LivePlayerEvents,
-    private readonly win: Window | null,
+    debug: DebugHandlesService,
   ) {
-    if (win) {
-      const player = (): { hls: Hls | null; video: HTMLVideoElement } => ({ hls: this.hls, video: this.video });
-      win.__wpLive = Object.freeze({
-        get hls() {
-          return player().hls;
-        },
-        get video() {
-          return player().video;
-        },
-        latencyMs: () => this.latencyMs(),
-      });
-    }
+    this.hideDebugHandle = debug.expose('__wpLive', () => this.debugHandle());
   }
 
   latencyMs(): number | null {
@@ -130,7 +121,20 @@ export class LivePlayer {
     this.video.removeEventListener('playing', this.onPlaying);
     this.hls?.destroy();
     this.hls = null;
-    if (this.win?.__wpLive) delete this.win.__wpLive;
+    this.hideDebugHandle();
+  }
+
+  private debugHandle(): LiveDebugHandle {
+    const player = (): { hls: Hls | null; video: HTMLVideoElement } => ({ hls: this.hls, video: this.video });
+    return {
+      get hls() {
+        return player().hls;
+      },
+      get video() {
+        return player().video;
+      },
+      latencyMs: () => this.latencyMs(),
+    };
   }
 
   private readonly onPlaying = () => this.events.playing();

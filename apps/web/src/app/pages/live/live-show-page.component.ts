@@ -1,7 +1,6 @@
 import {
   ChangeDetectionStrategy,
   Component,
-  DOCUMENT,
   DestroyRef,
   type ElementRef,
   computed,
@@ -16,10 +15,13 @@ import { Title } from '@angular/platform-browser';
 import { Router, RouterLink } from '@angular/router';
 import { ID_PATTERN, joinSessionBodySchema, type LiveShow } from '@watch-party/contracts';
 import { ChatComponent, type ChatSender } from '../../components/chat/chat.component';
-import { ApiService, isApiRequestError } from '../../services/api.service';
-import { IdentityStoreService, type Identity } from '../../services/identity-store.service';
+import { ApiService } from '../../services/api.service';
+import { DebugHandlesService } from '../../services/debug-handles.service';
+import { isApiRequestError } from '../../services/http';
+import { IdentityStoreService } from '../../services/identity-store.service';
 import { LiveApiService } from '../../services/live-api.service';
-import { SessionSocketService, isCredentialRejection } from '../../services/session-socket.service';
+import { type PartyDrop, PartyConnectionService } from '../../services/party-connection.service';
+import { SessionSocketService } from '../../services/session-socket.service';
 import { formatClock } from '../../util/format';
 import { LivePlayer } from './live-player';
 
@@ -34,11 +36,17 @@ export function viewersText(count: number): string {
   return `${count} watching`;
 }
 
+/** Why the chat form is back after we were in. */
+function dropMessage(dropped: PartyDrop | null): string | null {
+  if (!dropped) return null;
+  return dropped.kind === 'kicked' ? 'You were removed from the chat.' : 'Your chat pass expired. Join again.';
+}
+
 @Component({
   selector: 'wp-live-show-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [RouterLink, ChatComponent],
-  providers: [SessionSocketService],
+  providers: [SessionSocketService, PartyConnectionService],
   templateUrl: './live-show-page.component.html',
   styleUrl: './live-show-page.component.scss',
 })
@@ -50,19 +58,19 @@ export class LiveShowPageComponent {
   private readonly api = inject(ApiService);
   private readonly identities = inject(IdentityStoreService);
   private readonly router = inject(Router);
-  private readonly document = inject(DOCUMENT);
+  private readonly debug = inject(DebugHandlesService);
   private readonly title = inject(Title);
+  protected readonly party = inject(PartyConnectionService);
   protected readonly socket = inject(SessionSocketService);
 
   protected readonly load = signal<LoadState>({ kind: 'loading' });
   protected readonly show = signal<LiveShow | null>(null);
-  protected readonly identity = signal<Identity | null>(null);
   protected readonly muted = signal(false);
   protected readonly trouble = signal<string | null>(null);
   protected readonly playing = signal(false);
-  protected readonly joinName = signal(this.identities.lastName());
   protected readonly joinError = signal<string | null>(null);
-  protected readonly joining = signal(false);
+  /** A failed join, else why we were dropped from the chat. */
+  protected readonly chatError = computed(() => this.joinError() ?? dropMessage(this.party.dropped()));
   protected readonly watchBusy = signal(false);
 
   protected readonly hlsUrl = computed(() => this.show()?.hlsUrl ?? null);
@@ -79,10 +87,7 @@ export class LiveShowPageComponent {
   private endedAt: number | null = null;
   private generation = 0;
 
-  protected readonly sendChat: ChatSender = async (text) => {
-    const ack = await this.socket.request('chat:send', { text });
-    return ack.ok ? { ok: true } : ack;
-  };
+  protected readonly sendChat: ChatSender = (text) => this.party.sendChat(text);
 
   constructor() {
     effect(() => {
@@ -99,18 +104,6 @@ export class LiveShowPageComponent {
       const video = this.videoRef()?.nativeElement;
       untracked(() => this.attach(video ?? null, url));
     });
-    effect(() => {
-      const status = this.socket.status();
-      const problem = this.socket.problem() ?? '';
-      untracked(() => {
-        if ((status === 'rejected' && isCredentialRejection(problem)) || status === 'kicked') {
-          const sessionId = this.show()?.sessionId;
-          if (sessionId) this.identities.clear(sessionId);
-          this.identity.set(null);
-          this.joinError.set(status === 'kicked' ? 'You were removed from the chat.' : 'Your chat pass expired. Join again.');
-        }
-      });
-    });
     inject(DestroyRef).onDestroy(() => {
       this.generation++;
       clearTimeout(this.pollTimer);
@@ -124,27 +117,20 @@ export class LiveShowPageComponent {
 
   protected async joinChat(event: Event): Promise<void> {
     event.preventDefault();
-    const show = this.show();
-    if (!show || this.joining()) return;
-    const parsed = joinSessionBodySchema.safeParse({ name: this.joinName() });
+    if (!this.show() || this.party.joining()) return;
+    this.party.dismissDrop();
+    const parsed = joinSessionBodySchema.safeParse({ name: this.party.name() });
     if (!parsed.success) {
       this.joinError.set('Enter a name (up to 32 characters).');
       return;
     }
-    this.joining.set(true);
     this.joinError.set(null);
     try {
-      const joined = await this.api.joinSession(show.sessionId, parsed.data);
-      const identity: Identity = { token: joined.token, participantId: joined.participantId, name: parsed.data.name };
-      this.identities.set(show.sessionId, identity);
-      this.identity.set(identity);
-      this.socket.connect(identity.token);
+      await this.party.join(parsed.data);
     } catch (error) {
       this.joinError.set(
         isApiRequestError(error) && error.statusCode === 409 ? 'The chat is full.' : "Couldn't join the chat. Try again.",
       );
-    } finally {
-      this.joining.set(false);
     }
   }
 
@@ -154,7 +140,7 @@ export class LiveShowPageComponent {
     if (!mediaId || this.watchBusy()) return;
     this.watchBusy.set(true);
     try {
-      const hostName = this.identity()?.name || this.identities.lastName() || 'Viewer';
+      const hostName = this.party.identity()?.name || this.identities.lastName() || 'Viewer';
       const joined = await this.api.createSession({ hostName, source: { kind: 'media', mediaId } });
       this.identities.set(joined.session.id, { token: joined.token, participantId: joined.participantId, name: hostName });
       await this.router.navigate(['/watch', joined.session.id]);
@@ -172,8 +158,7 @@ export class LiveShowPageComponent {
   private async start(id: string): Promise<void> {
     const generation = ++this.generation;
     clearTimeout(this.pollTimer);
-    this.socket.disconnect();
-    this.identity.set(null);
+    this.party.close();
     this.show.set(null);
     this.endedAt = null;
     if (!ID_PATTERN.test(id)) {
@@ -186,11 +171,7 @@ export class LiveShowPageComponent {
       if (generation !== this.generation) return;
       this.show.set(show);
       this.load.set({ kind: 'ready' });
-      const identity = this.identities.get(show.sessionId);
-      if (identity) {
-        this.identity.set(identity);
-        this.socket.connect(identity.token);
-      }
+      this.party.open(show.sessionId);
       this.schedulePoll(generation);
     } catch (error) {
       if (generation !== this.generation) return;
@@ -243,7 +224,7 @@ export class LiveShowPageComponent {
           this.trouble.set(null);
         },
       },
-      this.document.defaultView,
+      this.debug,
     );
     void this.player.load(url);
   }

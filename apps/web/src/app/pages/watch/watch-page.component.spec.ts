@@ -1,10 +1,11 @@
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
 import type { JoinedSession, SessionInfo } from '@watch-party/contracts';
-import { ApiRequestError, ApiService, networkError } from '../../services/api.service';
+import { ApiService } from '../../services/api.service';
+import { ApiRequestError, networkError } from '../../services/http';
 import { IdentityStoreService } from '../../services/identity-store.service';
 import { SOCKET_FACTORY } from '../../services/session-socket.service';
-import { FakeSocket, snapshotFor } from '../../testing/fake-socket';
+import { FakeSocket, handshakeError, snapshotFor } from '../../testing/fake-socket';
 import { mediaItem } from '../../testing/media';
 import { WatchPageComponent, controlHint, joinNames } from './watch-page.component';
 
@@ -173,7 +174,7 @@ describe('WatchPageComponent', () => {
     expect(q('[data-testid="reconnecting"]')?.textContent).toContain('Reconnecting');
 
     sockets[0].active = false;
-    sockets[0].fire('connect_error', new Error('token expired'));
+    sockets[0].fire('connect_error', handshakeError('TOKEN_EXPIRED', 'token expired'));
     await settle();
     expect(TestBed.inject(IdentityStoreService).get(ID)).toBeNull();
     expect(q('[data-testid="join-notice"]')?.textContent).toContain('token expired');

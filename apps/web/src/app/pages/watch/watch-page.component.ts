@@ -32,10 +32,11 @@ import {
 } from '../../components/participants/participants.component';
 import { PlayerComponent } from '../../components/player/player.component';
 import { SourcePickerComponent, type SourceSetter } from '../../components/source-picker/source-picker.component';
-import { ApiService, isApiRequestError } from '../../services/api.service';
+import { ApiService } from '../../services/api.service';
 import { CurrentMediaService } from '../../services/current-media.service';
-import { IdentityStoreService, type Identity } from '../../services/identity-store.service';
-import { SessionSocketService, isCredentialRejection } from '../../services/session-socket.service';
+import { isApiRequestError } from '../../services/http';
+import { PartyConnectionService } from '../../services/party-connection.service';
+import { SessionSocketService } from '../../services/session-socket.service';
 import { SyncEngineService } from '../../services/sync-engine.service';
 
 /** Below this width the side panels become tabs ("People | Chat"). */
@@ -90,7 +91,7 @@ export type WatchView = 'loading' | 'not-found' | 'unreachable' | 'error' | 'joi
     PlayerComponent,
     SourcePickerComponent,
   ],
-  providers: [SessionSocketService, SyncEngineService, CurrentMediaService],
+  providers: [SessionSocketService, PartyConnectionService, SyncEngineService, CurrentMediaService],
   templateUrl: './watch-page.component.html',
   styleUrl: './watch-page.component.scss',
 })
@@ -99,21 +100,21 @@ export class WatchPageComponent {
   readonly id = input.required<string>();
 
   private readonly api = inject(ApiService);
-  private readonly identities = inject(IdentityStoreService);
   private readonly document = inject(DOCUMENT);
   private readonly title = inject(Title);
+  protected readonly party = inject(PartyConnectionService);
   protected readonly socket = inject(SessionSocketService);
   protected readonly engine = inject(SyncEngineService);
   protected readonly currentMedia = inject(CurrentMediaService);
 
   protected readonly load = signal<LoadState>({ kind: 'loading' });
-  protected readonly identity = signal<Identity | null>(null);
-  protected readonly kickedReason = signal<string | null>(null);
-  protected readonly joinNotice = signal<string | null>(null);
-  protected readonly joinBusy = signal(false);
   protected readonly joinError = signal<JoinError | null>(null);
-  /** Prefill for the join card: the dropped identity's name, else the last name used. */
-  protected readonly joinName = signal(this.identities.lastName());
+  protected readonly joinNotice = computed(() => {
+    const dropped = this.party.dropped();
+    return dropped?.kind === 'pass-invalid'
+      ? `Your pass for this party is no longer valid (${dropped.problem}). Join again to continue.`
+      : null;
+  });
 
   /** Live session from the socket once connected, else what REST returned. */
   protected readonly session = computed(() => {
@@ -124,8 +125,8 @@ export class WatchPageComponent {
   protected readonly view = computed<WatchView>(() => {
     const load = this.load();
     if (load.kind !== 'ready') return load.kind;
-    if (this.kickedReason() !== null) return 'kicked';
-    if (!this.identity()) return 'join';
+    if (this.party.dropped()?.kind === 'kicked') return 'kicked';
+    if (!this.party.identity()) return 'join';
     if (this.socket.status() === 'rejected') return 'refused';
     return 'room';
   });
@@ -134,15 +135,9 @@ export class WatchPageComponent {
     () => `${this.document.location.origin}/watch/${encodeURIComponent(this.id())}`,
   );
 
-  protected readonly banner = computed(() => {
-    const status = this.socket.status();
-    if (status === 'reconnecting') return 'Connection lost. Reconnecting…';
-    if (status === 'connecting' && this.socket.problem()) return "Can't reach the server. Retrying…";
-    return null;
-  });
-
   protected readonly kickedMessage = computed(() => {
-    const reason = this.kickedReason()?.trim() || 'The host removed you.';
+    const dropped = this.party.dropped();
+    const reason = (dropped?.kind === 'kicked' ? dropped.reason.trim() : '') || 'The host removed you.';
     return reason.charAt(0).toUpperCase() + reason.slice(1);
   });
 
@@ -179,10 +174,7 @@ export class WatchPageComponent {
     return chat.slice(from).filter((m) => m.participantId !== youId).length;
   });
 
-  protected readonly sendChat: ChatSender = async (text) => {
-    const ack = await this.socket.request('chat:send', { text });
-    return ack.ok ? { ok: true } : ack;
-  };
+  protected readonly sendChat: ChatSender = (text) => this.party.sendChat(text);
 
   protected readonly setSource: SourceSetter = async (source: Source) => {
     const ack = await this.socket.request('source:set', { source });
@@ -195,11 +187,6 @@ export class WatchPageComponent {
     effect(() => {
       const id = this.id();
       untracked(() => void this.fetchSession(id));
-    });
-    effect(() => {
-      const status = this.socket.status();
-      const problem = this.socket.problem() ?? '';
-      untracked(() => this.onSocketStatus(status, problem));
     });
     effect(() => {
       const name = this.session()?.name;
@@ -271,44 +258,30 @@ export class WatchPageComponent {
   }
 
   protected reconnect(): void {
-    const identity = this.identity();
-    if (identity) this.socket.connect(identity.token);
+    this.party.reconnect();
   }
 
   protected joinAgain(): void {
-    this.kickedReason.set(null);
-    this.joinNotice.set(null);
+    this.party.dismissDrop();
   }
 
   protected async onJoin(body: JoinSessionBody): Promise<void> {
-    const id = this.id();
     const hasPassword = this.session()?.hasPassword ?? false;
-    this.joinBusy.set(true);
     this.joinError.set(null);
     try {
-      const joined = await this.api.joinSession(id, body);
-      if (id !== this.id()) return;
-      const identity: Identity = { token: joined.token, participantId: joined.participantId, name: body.name };
-      this.identities.set(id, identity);
-      this.load.set({ kind: 'ready', session: joined.session });
-      this.connect(identity);
+      const joined = await this.party.join(body);
+      if (joined) this.load.set({ kind: 'ready', session: joined.session });
     } catch (error) {
-      if (id !== this.id()) return;
       if (isApiRequestError(error) && error.statusCode === 404) {
         this.load.set({ kind: 'not-found' });
       } else {
         this.joinError.set(joinErrorFor(error, hasPassword));
       }
-    } finally {
-      this.joinBusy.set(false);
     }
   }
 
   private async fetchSession(id: string): Promise<void> {
-    this.socket.disconnect();
-    this.identity.set(null);
-    this.kickedReason.set(null);
-    this.joinNotice.set(null);
+    this.party.close();
     this.joinError.set(null);
     if (!ID_PATTERN.test(id)) {
       this.load.set({ kind: 'not-found' });
@@ -319,36 +292,12 @@ export class WatchPageComponent {
       const session = await this.api.getSession(id);
       if (id !== this.id()) return;
       this.load.set({ kind: 'ready', session });
-      const identity = this.identities.get(id);
-      if (identity) this.connect(identity);
+      this.party.open(id);
     } catch (error) {
       if (id !== this.id()) return;
       if (isApiRequestError(error) && error.statusCode === 404) this.load.set({ kind: 'not-found' });
       else if (isApiRequestError(error) && error.isNetworkError) this.load.set({ kind: 'unreachable' });
       else this.load.set({ kind: 'error', message: isApiRequestError(error) ? error.message : 'Something went wrong' });
-    }
-  }
-
-  private connect(identity: Identity): void {
-    this.identity.set(identity);
-    this.joinNotice.set(null);
-    this.socket.connect(identity.token);
-  }
-
-  private onSocketStatus(status: string, problem: string): void {
-    const id = this.id();
-    if (status === 'kicked') {
-      const dropped = this.identity();
-      if (dropped) this.joinName.set(dropped.name);
-      this.identities.clear(id);
-      this.identity.set(null);
-      this.kickedReason.set(problem);
-    } else if (status === 'rejected' && isCredentialRejection(problem)) {
-      const dropped = this.identity();
-      if (dropped) this.joinName.set(dropped.name);
-      this.identities.clear(id);
-      this.identity.set(null);
-      this.joinNotice.set(`Your pass for this party is no longer valid (${problem}). Join again to continue.`);
     }
   }
 }

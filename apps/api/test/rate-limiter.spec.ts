@@ -1,18 +1,11 @@
 import { Redis } from 'ioredis';
-import { type RedisServer, startRedis } from '../../test/redis-server';
-import { Clock } from './clock';
+import { type RedisServer, startRedis } from './redis-server';
+import { FakeClock } from '../src/common/testing/fake-clock';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore } from '../store/sqlite-store';
-import { DURABLE_WINDOW_MS, MemoryRateLimiter, type RateLimiter, RedisRateLimiter, SqliteRateLimiter } from './rate-limiter';
-
-class FakeClock extends Clock {
-  t = 1_000_000;
-  now(): number {
-    return this.t;
-  }
-}
+import { SqliteStore } from '../src/store/sqlite-store';
+import { DURABLE_WINDOW_MS, MemoryRateLimiter, type RateLimiter, RedisRateLimiter, SqliteRateLimiter } from '../src/limits/rate-limiter';
 
 /** The same semantics whatever the backing store; `advance` moves time past the window. */
 function contract(name: string, make: () => { limiter: RateLimiter; advance(ms: number): Promise<void> }) {
@@ -55,9 +48,7 @@ describe('RateLimiter', () => {
     const clock = new FakeClock();
     return {
       limiter: new MemoryRateLimiter(clock),
-      advance: async (ms) => {
-        clock.t += ms;
-      },
+      advance: (ms) => clock.advance(ms),
     };
   });
 
@@ -81,9 +72,7 @@ describe('RateLimiter', () => {
       const clock = new FakeClock();
       return {
         limiter: new SqliteRateLimiter(open(), clock),
-        advance: async (ms) => {
-          clock.t += ms;
-        },
+        advance: (ms) => clock.advance(ms),
       };
     });
 
@@ -98,7 +87,7 @@ describe('RateLimiter', () => {
       const after = new SqliteRateLimiter(open(), clock);
       expect((await after.hit('upload:198.51.100.1', 60 * 60_000)).count).toBe(4);
       expect((await after.hit('chat:p1', 1000)).count).toBe(1);
-      clock.t += 60 * 60_000;
+      await clock.advance(60 * 60_000);
       expect((await after.hit('upload:198.51.100.1', 60 * 60_000)).count).toBe(1);
     });
   });

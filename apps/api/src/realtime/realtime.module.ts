@@ -3,4 +3,4 @@ import { Broadcaster } from './broadcaster';
 
 /** One Broadcaster per app: the gateway attaches the server, every feature emits through it. */
 @Module({ providers: [Broadcaster], exports: [Broadcaster] })
-export class BroadcastModule {}
+export class RealtimeModule {}

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { StatementSync } from 'node:sqlite';
 import { LuaScript } from '../redis/lua-script';
 import type { SqliteStore } from '../store/sqlite-store';
-import type { Clock } from './clock';
+import type { Clock } from '../common/clock';
 
 export interface WindowCount {
   /** hits in the current window, this one included */
@@ -25,6 +25,9 @@ export abstract class RateLimiter {
   abstract peek(key: string): Promise<WindowCount>;
 }
 
+/** Past this many windows, the memory limiter drops the expired ones when it opens a new one. */
+const PRUNE_ABOVE_WINDOWS = 100_000;
+
 export class MemoryRateLimiter extends RateLimiter {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
 
@@ -36,7 +39,7 @@ export class MemoryRateLimiter extends RateLimiter {
     const now = this.clock.now();
     let w = this.windows.get(key);
     if (!w || w.resetAt <= now) {
-      if (this.windows.size > 100_000) this.prune(now);
+      if (this.windows.size > PRUNE_ABOVE_WINDOWS) this.prune(now);
       w = { count: 0, resetAt: now + windowMs };
       this.windows.set(key, w);
     }

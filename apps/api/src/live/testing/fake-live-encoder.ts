@@ -1,0 +1,90 @@
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LiveEncoder, type Packager, type PackagerOptions } from '../live-encoder';
+import { PLAYLIST_NAME } from '../live-packager';
+
+/**
+ * A packager without ffmpeg: it keeps what the publisher sent, appends it to the run's
+ * recording part (`rec_<run>.ts`, as ffmpeg's tee would) and exits when told.
+ */
+export class FakePackager implements Packager {
+  readonly done: Promise<void>;
+  readonly written: Buffer[] = [];
+  /** Set false to play an encoder that can't keep up: `write` refuses. */
+  keepingUp = true;
+  private exited = false;
+  private resolveDone: () => void = () => undefined;
+
+  constructor(readonly options: PackagerOptions) {
+    this.done = new Promise((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  write(data: Buffer): boolean {
+    if (this.exited) return false;
+    this.written.push(data);
+    appendFileSync(join(this.options.dir, `rec_${this.options.run}.ts`), data);
+    return this.keepingUp;
+  }
+
+  async finish(): Promise<void> {
+    this.exit(0, '');
+    await this.done;
+  }
+
+  /** The encoder listed this run's first segment; `offsetMs` corrects its PDT. */
+  listFirstSegment(offsetMs: number) {
+    this.options.onReady(offsetMs);
+  }
+
+  /** The live playlist lists `count` segments of this run (the next run continues after them). */
+  writePlaylist(count: number) {
+    const lines = ['#EXTM3U'];
+    for (let i = 0; i < count; i++) lines.push('#EXTINF:1.000000,', `seg_${this.options.startNumber + i}.ts`);
+    writeFileSync(join(this.options.dir, PLAYLIST_NAME), lines.join('\n'));
+  }
+
+  /** The encoder dies on its own (undecodable input, crash). */
+  crash(code: number, stderr: string) {
+    this.exit(code, stderr);
+  }
+
+  private exit(code: number | null, stderr: string) {
+    if (this.exited) return;
+    this.exited = true;
+    this.options.onExit(code, stderr);
+    this.resolveDone();
+  }
+}
+
+/** LiveEncoder for unit tests: packagers in memory, recordings joined by concatenation. */
+export class FakeLiveEncoder extends LiveEncoder {
+  readonly packagers: FakePackager[] = [];
+  readonly joined: { parts: string[]; output: string }[] = [];
+  /** When set, joining the recording fails with this reason. */
+  joinFailure: string | null = null;
+
+  startPackager(options: PackagerOptions): FakePackager {
+    const packager = new FakePackager(options);
+    this.packagers.push(packager);
+    return packager;
+  }
+
+  async joinRecording(parts: string[], output: string): Promise<void> {
+    if (this.joinFailure !== null) throw new Error(this.joinFailure);
+    writeFileSync(output, Buffer.concat(parts.map((p) => readFileSync(p))));
+    this.joined.push({ parts, output });
+  }
+
+  /** The packager started last. */
+  get last(): FakePackager {
+    const p = this.packagers.at(-1);
+    if (!p) throw new Error('no packager was started');
+    return p;
+  }
+}

@@ -1,0 +1,122 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { LadderRung } from '../ladder';
+import { type ProbeResult, type TranscodeProgress, Transcoder } from '../transcoder';
+
+/** What the fake ffprobe answers unless told otherwise: 100 s of 720p at 30 fps, with sound. */
+export const FAKE_PROBE: ProbeResult = { durationSec: 100, width: 1280, height: 720, fps: 30, hasAudio: true, codec: 'h264', stream: 0, frames: 3000 };
+
+/** One `transcodeHls` call in progress: the test reports progress, then completes or fails it. */
+export class FakeTranscodeJob {
+  readonly promise: Promise<void>;
+  private settled = false;
+  private resolve: () => void = () => undefined;
+  private reject: (err: Error) => void = () => undefined;
+
+  constructor(
+    readonly input: string,
+    readonly outDir: string,
+    readonly rungs: LadderRung[],
+    readonly probe: ProbeResult,
+    private readonly onProgress: (progress: TranscodeProgress) => void,
+    readonly signal: AbortSignal,
+  ) {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    // Like ffmpeg killed on abort: the call fails.
+    signal.addEventListener('abort', () => this.settle(() => this.reject(new Error('cancelled'))), { once: true });
+  }
+
+  get running(): boolean {
+    return !this.settled;
+  }
+
+  progress(outSeconds: number, frames: number) {
+    this.onProgress({ outSeconds, frames });
+  }
+
+  /** ffmpeg has written the master playlist and the first segment of every rendition. */
+  writeFirstSegments() {
+    writeFileSync(join(this.outDir, 'master.m3u8'), '#EXTM3U\n');
+    this.rungs.forEach((_, i) => this.writeVariant(i, false));
+  }
+
+  /** The encode ends well: every rendition is complete (still an EVENT playlist, as ffmpeg leaves it). */
+  complete() {
+    this.writeFirstSegments();
+    this.rungs.forEach((_, i) => this.writeVariant(i, true));
+    this.settle(() => this.resolve());
+  }
+
+  /** ffmpeg exits with an error. */
+  fail(message: string) {
+    this.settle(() => this.reject(new Error(message)));
+  }
+
+  private writeVariant(i: number, ended: boolean) {
+    const dir = join(this.outDir, `v${i}`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'seg_00000.m4s'), Buffer.alloc(1000));
+    const lines = ['#EXTM3U', '#EXT-X-PLAYLIST-TYPE:EVENT', '#EXTINF:2.000,', 'seg_00000.m4s', ...(ended ? ['#EXT-X-ENDLIST'] : [])];
+    writeFileSync(join(dir, 'index.m3u8'), lines.join('\n'));
+  }
+
+  private settle(how: () => void) {
+    if (this.settled) return;
+    this.settled = true;
+    how();
+  }
+}
+
+/**
+ * ffmpeg and ffprobe for unit tests: probes answer `probeResult`, posters are written at
+ * once, and each encode waits for the test (`jobs`) to progress, complete or fail it.
+ */
+export class FakeTranscoder extends Transcoder {
+  /** Do ffmpeg and ffprobe answer? */
+  installed = true;
+  /** null: ffprobe finds no picture stream. */
+  probeResult: ProbeResult | null = FAKE_PROBE;
+  /** Frames that really decode (at most `atMost` are counted). */
+  decodable = Number.MAX_SAFE_INTEGER;
+  readonly jobs: FakeTranscodeJob[] = [];
+
+  async available(): Promise<boolean> {
+    return this.installed;
+  }
+
+  async probe(): Promise<ProbeResult | null> {
+    return this.probeResult && { ...this.probeResult };
+  }
+
+  async decodableFrames(_file: string, _probe: ProbeResult, atMost: number): Promise<number> {
+    return Math.min(atMost, this.decodable);
+  }
+
+  transcodeHls(
+    input: string,
+    outDir: string,
+    rungs: LadderRung[],
+    probe: ProbeResult,
+    onProgress: (progress: TranscodeProgress) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
+    mkdirSync(outDir, { recursive: true });
+    const job = new FakeTranscodeJob(input, outDir, rungs, probe, onProgress, signal);
+    this.jobs.push(job);
+    return job.promise;
+  }
+
+  async poster(_input: string, output: string): Promise<boolean> {
+    mkdirSync(dirname(output), { recursive: true });
+    writeFileSync(output, Buffer.alloc(100));
+    return true;
+  }
+
+  /** The encodes not finished yet, oldest first. */
+  get running(): FakeTranscodeJob[] {
+    return this.jobs.filter((j) => j.running);
+  }
+}
