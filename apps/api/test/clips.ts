@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -48,4 +48,25 @@ export function makeSparseClip(opts: { width: number; height: number; frames: nu
     ],
     target('sparse.mkv'),
   );
+}
+
+/**
+ * A Matroska clip (H.264, no sound) with one text subtitle stream per entry of `tracks`, each
+ * muxed from a SubRip file and tagged with its language and title when given.
+ */
+export function makeSubtitledClip(opts: { seconds: number; tracks: { srt: string; language?: string; title?: string }[] }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wp-clip-'));
+  const args = ['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=30'];
+  opts.tracks.forEach((t, i) => {
+    const srt = join(dir, `track${i}.srt`);
+    writeFileSync(srt, t.srt);
+    args.push('-i', srt);
+  });
+  const maps = ['-map', '0:v', ...opts.tracks.flatMap((_, i) => ['-map', String(i + 1)])];
+  const codecs = ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '32', '-pix_fmt', 'yuv420p', '-t', String(opts.seconds), '-c:s', 'srt'];
+  const tags = opts.tracks.flatMap((t, i) => [
+    ...(t.language ? [`-metadata:s:s:${i}`, `language=${t.language}`] : []),
+    ...(t.title ? [`-metadata:s:s:${i}`, `title=${t.title}`] : []),
+  ]);
+  return ffmpeg([...args, ...maps, ...codecs, ...tags], join(dir, 'subtitled.mkv'));
 }

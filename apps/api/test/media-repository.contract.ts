@@ -54,10 +54,31 @@ export function mediaRepositoryContract(
     });
 
     it('round-trips a field the record type gains later, without a schema change', async () => {
-      const r = { ...mediaRecord(), subtitles: [{ lang: 'en', label: 'English' }], futureFlag: true };
+      const r = { ...mediaRecord(), chapters: [{ at: 0, title: 'Opening' }], futureFlag: true };
       await repo.insert(r);
       expect(await peer.get(r.id)).toEqual(r);
       expect(await repo.update(r.id, { progress: 0.5 })).toEqual({ ...r, progress: 0.5 });
+    });
+
+    it('keeps subtitle tracks and the probed subtitle streams with the record, an emptied list staying a list', async () => {
+      const streams = [{ index: 2, codec: 'subrip', language: 'fre', title: null }];
+      const source = { durationSec: 12.5, width: 1280, height: 720, fps: 30, hasAudio: true, subtitles: [] };
+      const r = mediaRecord({ source });
+      await repo.insert(r);
+      const tracks = [
+        { id: newId(), label: 'Français', lang: 'fre', stream: 2, bytes: 120 },
+        { id: newId(), label: 'Commentary', lang: null, bytes: 64 },
+      ];
+      expect(await peer.update(r.id, { subtitles: tracks, source: { ...source, subtitles: streams } })).toMatchObject({ subtitles: tracks });
+      expect((await repo.get(r.id))?.subtitles).toEqual(tracks);
+      expect((await repo.get(r.id))?.source?.subtitles).toEqual(streams);
+      await repo.update(r.id, { subtitles: [], source });
+      const emptied = await peer.get(r.id);
+      expect(emptied?.subtitles).toEqual([]);
+      expect(emptied?.source?.subtitles).toEqual([]);
+      expect((await peer.list()).find((x) => x.id === r.id)?.subtitles).toEqual([]);
+      expect(await repo.delete(r.id)).toBe(true);
+      expect(await peer.get(r.id)).toBeNull();
     });
 
     it('lists newest first', async () => {

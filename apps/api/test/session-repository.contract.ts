@@ -1,3 +1,4 @@
+import type { ActivityEvent, ChatMessage, QueueItem, Source } from '@watch-party/contracts';
 import type { RepositoryFixture } from './repository-matrix';
 import { applyCommand, initialPlaybackState } from '@watch-party/sync-core';
 import { newId } from '../src/common/ids';
@@ -14,6 +15,9 @@ const sessionRecord = (over: Partial<SessionRecord> = {}): SessionRecord => ({
   waitForBuffering: false,
   source: null,
   bufferingHold: null,
+  queue: [],
+  queuePolicy: 'everyone',
+  locked: false,
   ...over,
 });
 
@@ -24,6 +28,13 @@ const participant = (name: string, joinedAt: number, role: ParticipantRecord['ro
   joinedAt,
   status: 'paused',
   driftMs: null,
+});
+
+const queueItem = (title: string, source: Source = { kind: 'url', url: `https://example.test/${newId()}.mp4` }): QueueItem => ({
+  id: newId(),
+  source,
+  title,
+  addedBy: newId(),
 });
 
 export type SessionRepositoryFixture = RepositoryFixture<SessionRepository>;
@@ -117,6 +128,126 @@ export function sessionRepositoryContract(
       expect(await repo.casState(newId(), 0, next, null, TTL)).toEqual({ ok: false, current: null });
     });
 
+    it('keeps every queue item when two replicas add at once, and no more than the limit', async () => {
+      const s = sessionRecord();
+      await repo.create(s, participant('Ann', 1, 'host'), initialPlaybackState(0), TTL);
+      const items = Array.from({ length: 10 }, (_, i) => queueItem(`Item ${i}`));
+      const results = await Promise.all(items.map((item, i) => (i % 2 ? peer : repo).addQueueItem(s.id, item, 6, TTL)));
+      expect(results.filter((r) => r === 'ok')).toHaveLength(6);
+      expect(results.filter((r) => r === 'full')).toHaveLength(4);
+      const stored = (await peer.get(s.id))?.queue ?? [];
+      expect(stored.map((i) => i.id).sort()).toEqual(items.filter((_, i) => results[i] === 'ok').map((i) => i.id).sort());
+      expect(await repo.addQueueItem(newId(), queueItem('x'), 6, TTL)).toBe('not_found');
+    });
+
+    it('removes and moves queue items, keeping the others in order', async () => {
+      const s = sessionRecord();
+      await repo.create(s, participant('Ann', 1, 'host'), initialPlaybackState(0), TTL);
+      const [a, b, c] = [queueItem('A'), queueItem('B'), queueItem('C')];
+      for (const item of [a, b, c]) await repo.addQueueItem(s.id, item, 10, TTL);
+      const titles = async () => (await peer.get(s.id))?.queue.map((i) => i.title);
+      expect(await peer.moveQueueItem(s.id, c.id, 0, TTL)).toBe(true);
+      expect(await titles()).toEqual(['C', 'A', 'B']);
+      expect(await repo.moveQueueItem(s.id, c.id, 99, TTL)).toBe(true);
+      expect(await titles()).toEqual(['A', 'B', 'C']);
+      expect(await repo.moveQueueItem(s.id, a.id, 1, TTL)).toBe(true);
+      expect(await titles()).toEqual(['B', 'A', 'C']);
+      expect(await peer.removeQueueItem(s.id, a.id, TTL)).toEqual(a);
+      expect(await repo.removeQueueItem(s.id, a.id, TTL)).toBeNull();
+      expect(await repo.moveQueueItem(s.id, a.id, 0, TTL)).toBe(false);
+      expect(await titles()).toEqual(['B', 'C']);
+    });
+
+    it('moves the queue on from a rev exactly once: its head becomes the source in the same step', async () => {
+      const s = sessionRecord();
+      await repo.create(s, participant('Ann', 1, 'host'), initialPlaybackState(0), TTL);
+      const subtitles = [{ url: 'https://example.test/en.vtt', label: 'English', lang: 'en' }];
+      const a = queueItem('A', { kind: 'url', url: 'https://example.test/a.mp4', subtitles });
+      const b = queueItem('B');
+      await repo.addQueueItem(s.id, a, 10, TTL);
+      await repo.addQueueItem(s.id, b, 10, TTL);
+      const next = { ...applyCommand(initialPlaybackState(0), { action: 'source' }, 1000, null), playing: true };
+      const patch = { source: a.source, bufferingHold: null };
+      const results = await Promise.all([
+        repo.casStateShiftQueue(s.id, 0, a.id, next, patch, TTL),
+        peer.casStateShiftQueue(s.id, 0, a.id, next, patch, TTL),
+      ]);
+      expect(results.filter((r) => r.ok)).toHaveLength(1);
+      expect(results.find((r) => !r.ok)).toEqual({ ok: false, current: next });
+      const after = await peer.get(s.id);
+      expect(after?.queue).toEqual([b]);
+      expect(after?.source).toEqual(a.source);
+      expect(await peer.getState(s.id)).toEqual(next);
+      // The right rev with another head changes nothing, and says so with the rev unchanged.
+      const later = applyCommand(next, { action: 'pause' }, 2000, null);
+      expect(await repo.casStateShiftQueue(s.id, 1, a.id, later, null, TTL)).toEqual({ ok: false, current: next });
+      expect((await repo.get(s.id))?.queue).toEqual([b]);
+      expect(await repo.casStateShiftQueue(newId(), 0, a.id, later, null, TTL)).toEqual({ ok: false, current: null });
+    });
+
+    it('bans devices per party, each once, up to the limit, seen by every peer', async () => {
+      const s = sessionRecord();
+      const other = sessionRecord();
+      await repo.create(s, participant('Ann', 1, 'host'), initialPlaybackState(0), TTL);
+      await repo.create(other, participant('Ann', 1, 'host'), initialPlaybackState(0), TTL);
+      expect(await repo.banDevice(s.id, 'device-1', 2, TTL)).toBe('ok');
+      expect(await peer.banDevice(s.id, 'device-1', 2, TTL)).toBe('ok');
+      expect(await peer.banDevice(s.id, 'device-2', 2, TTL)).toBe('ok');
+      expect(await repo.banDevice(s.id, 'device-3', 2, TTL)).toBe('full');
+      expect(await peer.isDeviceBanned(s.id, 'device-1')).toBe(true);
+      expect(await peer.isDeviceBanned(s.id, 'device-3')).toBe(false);
+      expect(await repo.isDeviceBanned(other.id, 'device-1')).toBe(false);
+      expect(await repo.banDevice(newId(), 'device-1', 2, TTL)).toBe('not_found');
+    });
+
+    it('appends a chat message once per sender and clientId while the window lasts, whichever peer is asked', async () => {
+      const s = sessionRecord();
+      await repo.create(s, participant('Ann', 1, 'host'), initialPlaybackState(0), TTL);
+      const msg = (id: string, participantId = 'p-ann'): ChatMessage => ({ id, participantId, name: 'Ann', text: id, at: 1, kind: 'user' });
+      const ONCE_MS = 150;
+      const both = await Promise.all([
+        repo.appendChatOnce(s.id, msg('m1'), 'client-1', 50, ONCE_MS, TTL),
+        peer.appendChatOnce(s.id, msg('m2'), 'client-1', 50, ONCE_MS, TTL),
+      ]);
+      expect(both[0]).toEqual(both[1]);
+      const first = both[0];
+      expect(await peer.appendChatOnce(s.id, msg('m3'), 'client-1', 50, ONCE_MS, TTL)).toEqual(first);
+      // Another sender's clientId is theirs alone.
+      expect(await repo.appendChatOnce(s.id, msg('m4', 'p-bo'), 'client-1', 50, ONCE_MS, TTL)).toEqual(msg('m4', 'p-bo'));
+      expect((await peer.recentChat(s.id, 50)).map((m) => m.id)).toEqual([first?.id, 'm4']);
+      await new Promise((r) => setTimeout(r, ONCE_MS + 50));
+      expect(await peer.appendChatOnce(s.id, msg('m5'), 'client-1', 50, ONCE_MS, TTL)).toEqual(msg('m5'));
+      expect(await repo.appendChatOnce(newId(), msg('m6'), 'client-1', 50, ONCE_MS, TTL)).toBeNull();
+    });
+
+    it('merges a quick repeat of the same system event by the same person into the newest line, keeping its id', async () => {
+      const s = sessionRecord();
+      await repo.create(s, participant('Ann', 1, 'host'), initialPlaybackState(0), TTL);
+      const line = (id: string, event: ActivityEvent, by: string | null, at: number): ChatMessage => ({
+        id,
+        participantId: by ?? '',
+        name: by ?? '',
+        text: `${event} at ${at} — “quoted” /path`,
+        at,
+        kind: 'system',
+        system: { event, by, detail: `${at}` },
+      });
+      expect(await repo.appendActivity(s.id, line('s1', 'seek', 'ann', 1000), 2000, 50, TTL)).toEqual(line('s1', 'seek', 'ann', 1000));
+      // Same event, same person, within the window: the newest line takes the new text, keeps the id.
+      expect(await peer.appendActivity(s.id, line('s2', 'seek', 'ann', 2500), 2000, 50, TTL)).toEqual({ ...line('s2', 'seek', 'ann', 2500), id: 's1' });
+      expect(await repo.appendActivity(s.id, line('s3', 'seek', 'bo', 2600), 2000, 50, TTL)).toEqual(line('s3', 'seek', 'bo', 2600));
+      expect(await repo.appendActivity(s.id, line('s4', 'pause', 'bo', 2700), 2000, 50, TTL)).toEqual(line('s4', 'pause', 'bo', 2700));
+      expect(await repo.appendActivity(s.id, line('s5', 'pause', 'bo', 4800), 2000, 50, TTL)).toEqual(line('s5', 'pause', 'bo', 4800));
+      expect(await repo.appendActivity(s.id, line('s6', 'host', null, 4900), 2000, 50, TTL)).toEqual(line('s6', 'host', null, 4900));
+      expect(await peer.appendActivity(s.id, line('s7', 'host', null, 5000), 2000, 50, TTL)).toEqual({ ...line('s7', 'host', null, 5000), id: 's6' });
+      // A user's message in between is never merged into.
+      await repo.appendChat(s.id, { id: 'u1', participantId: 'bo', name: 'Bo', text: 'hi', at: 5100, kind: 'user' }, 50, TTL);
+      expect(await repo.appendActivity(s.id, line('s8', 'host', null, 5200), 2000, 50, TTL)).toEqual(line('s8', 'host', null, 5200));
+      expect((await peer.recentChat(s.id, 50)).map((m) => m.id)).toEqual(['s1', 's3', 's4', 's5', 's6', 'u1', 's8']);
+      expect((await peer.recentChat(s.id, 50))[0]).toEqual({ ...line('s2', 'seek', 'ann', 2500), id: 's1' });
+      expect(await repo.appendActivity(newId(), line('x', 'play', null, 1), 2000, 50, TTL)).toBeNull();
+    });
+
     it('patches sessions and participants, keeping other fields', async () => {
       const s = sessionRecord();
       const bo = participant('Bo', 2);
@@ -169,12 +300,12 @@ export function sessionRepositoryContract(
       const s = sessionRecord();
       await repo.create(s, participant('Ann', 1, 'host'), initialPlaybackState(0), TTL);
       for (let i = 0; i < 7; i++) {
-        const msg = { id: `m${i}`, participantId: 'p', name: 'Ann', text: `hello ${i} ✓`, at: 1000 + i };
+        const msg: ChatMessage = { id: `m${i}`, participantId: 'p', name: 'Ann', text: `hello ${i} ✓`, at: 1000 + i, kind: 'user' };
         expect(await (i % 2 ? repo : peer).appendChat(s.id, msg, 5, TTL)).toBe(true);
       }
       expect((await peer.recentChat(s.id, 50)).map((m) => m.text)).toEqual(['hello 2 ✓', 'hello 3 ✓', 'hello 4 ✓', 'hello 5 ✓', 'hello 6 ✓']);
       expect((await repo.recentChat(s.id, 2)).map((m) => m.id)).toEqual(['m5', 'm6']);
-      expect(await repo.appendChat(newId(), { id: 'x', participantId: 'p', name: 'A', text: 't', at: 1 }, 5, TTL)).toBe(false);
+      expect(await repo.appendChat(newId(), { id: 'x', participantId: 'p', name: 'A', text: 't', at: 1, kind: 'user' }, 5, TTL)).toBe(false);
     });
 
     it('forgets a session and everything it owns when its expiry passes', async () => {
@@ -182,7 +313,7 @@ export function sessionRepositoryContract(
       const host = participant('Ann', 1, 'host');
       await repo.create(s, host, initialPlaybackState(0), TTL);
       await repo.addConnection(s.id, 'sock', host.id, TTL);
-      await repo.appendChat(s.id, { id: 'm', participantId: host.id, name: 'Ann', text: 'hi', at: 1 }, 50, TTL);
+      await repo.appendChat(s.id, { id: 'm', participantId: host.id, name: 'Ann', text: 'hi', at: 1, kind: 'user' }, 50, TTL);
       await repo.removeConnection(s.id, 'sock', 150);
       await new Promise((r) => setTimeout(r, 80));
       expect(await repo.get(s.id)).not.toBeNull();
@@ -217,16 +348,26 @@ export function sessionRepositoryContract(
       const seeked = applyCommand(played, { action: 'seek', position: 754.25 }, 2000, bo.id);
       expect(await repo.casState(s.id, 0, played, null, TTL)).toEqual({ ok: true });
       expect(await repo.casState(s.id, 1, seeked, null, TTL)).toEqual({ ok: true });
-      const chat = { id: 'm1', participantId: bo.id, name: 'Bo', text: 'still here ✓', at: 5 };
+      const chat: ChatMessage = { id: 'm1', participantId: bo.id, name: 'Bo', text: 'still here ✓', at: 5, kind: 'user' };
       await repo.appendChat(s.id, chat, 50, TTL);
+      const queued = queueItem('Next up');
+      await repo.addQueueItem(s.id, queued, 10, TTL);
+      await repo.banDevice(s.id, 'device-banned', 10, TTL);
       await repo.addConnection(s.id, 'sock-1', ann.id, TTL);
       const other = sessionRecord();
       await repo.create(other, participant('Di', 1, 'host'), initialPlaybackState(0), 100);
 
       const again = await reopen();
-      expect(await again.get(s.id)).toEqual({ ...s, controlPolicy: 'everyone', waitForBuffering: true, bufferingHold: hold });
+      expect(await again.get(s.id)).toEqual({
+        ...s,
+        controlPolicy: 'everyone',
+        waitForBuffering: true,
+        bufferingHold: hold,
+        queue: [queued],
+      });
       expect(await again.listParticipants(s.id)).toEqual([ann, { ...bo, role: 'controller', status: 'buffering', driftMs: 12.5 }]);
       expect(await again.getParticipant(s.id, gone.id)).toBeNull();
+      expect(await again.isDeviceBanned(s.id, 'device-banned')).toBe(true);
       expect(await again.getState(s.id)).toEqual(seeked);
       expect(await again.recentChat(s.id, 50)).toEqual([chat]);
       expect(await again.connectedParticipantIds(s.id)).toEqual(new Set());

@@ -21,7 +21,7 @@ describe('RedisSessionRepository presence', () => {
     const repoA = new RedisSessionRepository(a, 'dead-replica');
     const repoB = new RedisSessionRepository(b, 'live-replica');
     const host = { id: 'host-participant-1', name: 'Ann', role: 'host' as const, joinedAt: 1, status: 'paused' as const, driftMs: null };
-    const session = { id: 'session-presence-1', name: 'x', passwordHash: null, createdAt: '', controlPolicy: 'host' as const, waitForBuffering: false, source: null, bufferingHold: null };
+    const session = { id: 'session-presence-1', name: 'x', passwordHash: null, createdAt: '', controlPolicy: 'host' as const, waitForBuffering: false, source: null, bufferingHold: null, queue: [], queuePolicy: 'everyone' as const, locked: false };
     await repoB.create(session, host, initialPlaybackState(0), 60_000);
     await repoA.addConnection(session.id, 'sock-1', host.id, 60_000);
     await new Promise((r) => setTimeout(r, 50));

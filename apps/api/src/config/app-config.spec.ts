@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       liveMaxKbps: 12_000,
       uploadsPerHour: 20,
       uploadIdleTimeoutMs: 30_000,
+      subtitleMaxBytes: 2 * 1024 * 1024,
       maxMediaSeconds: 21_600,
       maxVideoSidePx: 4096,
       maxVideoFps: 120,

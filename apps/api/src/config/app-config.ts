@@ -49,6 +49,7 @@ export interface AbuseLimits {
   liveMaxKbps: number;
   uploadsPerHour: number;
   uploadIdleTimeoutMs: number;
+  subtitleMaxBytes: number;
   maxMediaSeconds: number;
   maxVideoSidePx: number;
   maxVideoFps: number;
@@ -98,6 +99,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       liveMaxKbps: e.LIVE_MAX_KBPS,
       uploadsPerHour: e.UPLOADS_PER_HOUR,
       uploadIdleTimeoutMs: e.UPLOAD_IDLE_TIMEOUT_MS,
+      subtitleMaxBytes: e.SUBTITLE_MAX_BYTES,
       maxMediaSeconds: e.MAX_MEDIA_SECONDS,
       maxVideoSidePx: e.MAX_VIDEO_SIDE_PX,
       maxVideoFps: e.MAX_VIDEO_FPS,

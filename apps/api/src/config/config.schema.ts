@@ -69,6 +69,8 @@ export const envSchema = z.object({
   UPLOADS_PER_HOUR: int(1, 1_000_000).default(20),
   /** An upload whose client sends nothing for this long is dropped (its partial file removed). */
   UPLOAD_IDLE_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  /** A subtitle file (.srt or .vtt) may be this long (413 beyond). */
+  SUBTITLE_MAX_BYTES: int(1024, 64 * 1024 * 1024).default(2 * 1024 * 1024),
   /** Longest source accepted, in seconds (415 beyond). */
   MAX_MEDIA_SECONDS: int(1, 10_000_000).default(21_600),
   /** Largest source width or height accepted, in pixels (415 beyond). */

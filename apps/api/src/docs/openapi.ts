@@ -9,6 +9,10 @@ import {
   endLiveBodySchema,
   healthSchema,
   renameMediaBodySchema,
+  subtitleTrackSchema,
+  MAX_SUBTITLE_TRACKS,
+  SUBTITLE_LABEL_MAX,
+  SUBTITLE_LANG_MAX,
   uploadedMediaSchema,
   joinedSessionSchema,
   joinSessionBodySchema,
@@ -60,6 +64,7 @@ export function buildOpenApiDocument() {
             '201': { description: 'joined', ...json(joinedSessionSchema) },
             '400': error('invalid body'),
             '401': error('wrong or missing password'),
+            '403': error('the party is locked, or the host banned this deviceId'),
             '404': error('no such party'),
             '409': error('party is full'),
             '429': error('too many wrong passwords'),
@@ -105,6 +110,56 @@ export function buildOpenApiDocument() {
           parameters: [idParam],
           security: bearer,
           responses: { '204': { description: 'deleted' }, '401': error('no credential'), '403': error('not this item\'s owner key'), '404': error('no such item') },
+        },
+      },
+      '/media/{id}/subtitles': {
+        post: {
+          summary: 'Add a subtitle track: a .srt (converted to WebVTT) or .vtt file, UTF-8, at most SUBTITLE_MAX_BYTES',
+          description:
+            `Follows PUBLISH_POLICY like uploads: anyone when "open" (at most UPLOADS_PER_HOUR subtitle files per address, counted apart from videos); the admin token or the item's owner key when "admin". At most ${MAX_SUBTITLE_TRACKS} tracks per item.`,
+          parameters: [idParam],
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    file: { type: 'string', format: 'binary' },
+                    label: { type: 'string', minLength: 1, maxLength: SUBTITLE_LABEL_MAX },
+                    lang: { type: 'string', maxLength: SUBTITLE_LANG_MAX, description: 'a BCP 47 language tag such as en or pt-BR' },
+                  },
+                  required: ['file', 'label'],
+                },
+              },
+            },
+          },
+          responses: {
+            '201': { description: 'added', ...json(subtitleTrackSchema) },
+            '400': error('no file, a bad label or lang, or text without a well-formed cue'),
+            '401': error('PUBLISH_POLICY=admin and neither the admin token nor the owner key'),
+            '404': error('no such item'),
+            '409': error(`the item already has ${MAX_SUBTITLE_TRACKS} tracks`),
+            '413': error('larger than SUBTITLE_MAX_BYTES'),
+            '415': error('not a .srt or .vtt file, or not UTF-8 text'),
+            '429': error('UPLOADS_PER_HOUR subtitle files reached for this address'),
+            '507': error('the library would pass MEDIA_QUOTA_BYTES'),
+          },
+        },
+      },
+      '/media/{id}/subtitles/{trackId}': {
+        delete: {
+          summary: 'Remove a subtitle track and its file (owner key or admin token)',
+          parameters: [idParam, fileParam('trackId')],
+          security: bearer,
+          responses: { '204': { description: 'removed' }, '401': error('no credential'), '403': error('not this item\'s owner key'), '404': error('no such item or track') },
+        },
+      },
+      '/media/{id}/subtitles/{trackId}.vtt': {
+        get: {
+          summary: 'A subtitle track as WebVTT (`text/vtt; charset=utf-8`; ETag, Last-Modified, Range; immutable)',
+          parameters: [idParam, fileParam('trackId')],
+          responses: { '200': { description: 'WebVTT' }, '304': { description: 'not modified' }, '404': error('no such item or track') },
         },
       },
       '/media/{id}/poster.jpg': {

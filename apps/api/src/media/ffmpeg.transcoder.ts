@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { hlsArguments, type LadderRung } from './ladder';
-import { type ProbeResult, type TranscodeProgress, Transcoder } from './transcoder';
+import { SUBTITLE_LANG_MAX, SUBTITLE_LANG_PATTERN } from '@watch-party/contracts';
+import { type ProbeResult, type SubtitleStream, TEXT_SUBTITLE_CODECS, type TranscodeProgress, Transcoder } from './transcoder';
 
 const PROBE_TIMEOUT_MS = 30_000;
 
@@ -43,7 +44,7 @@ function run(
   });
 }
 
-interface FfprobeStream {
+export interface FfprobeStream {
   index?: number;
   codec_type?: string;
   codec_name?: string;
@@ -54,6 +55,7 @@ interface FfprobeStream {
   nb_frames?: string;
   duration?: string;
   disposition?: { attached_pic?: number };
+  tags?: Record<string, string | undefined>;
 }
 
 interface FfprobeOutput {
@@ -104,6 +106,7 @@ export class FfmpegTranscoder extends Transcoder {
       codec: video.codec_name ?? 'unknown',
       stream: video.index,
       frames,
+      subtitles: textSubtitles(info.streams ?? []),
     };
   }
 
@@ -158,6 +161,15 @@ export class FfmpegTranscoder extends Transcoder {
     if (r.code !== 0) throw new Error(`ffmpeg failed (${r.code}): ${lastLine(r.stderr)}`);
   }
 
+  async extractSubtitles(input: string, tracks: { stream: number; output: string }[], signal: AbortSignal): Promise<void> {
+    if (tracks.length === 0) return;
+    await Promise.all(tracks.map(({ output }) => mkdir(dirname(output), { recursive: true })));
+    const outputs = tracks.flatMap(({ stream, output }) => ['-map', `0:${stream}`, '-c:s', 'webvtt', '-f', 'webvtt', output]);
+    const r = await run(this.ffmpeg, ['-v', 'error', '-nostdin', '-y', '-i', input, ...outputs], { signal });
+    if (signal.aborted) throw new Error('cancelled');
+    if (r.code !== 0) throw new Error(`ffmpeg failed (${r.code}): ${lastLine(r.stderr)}`);
+  }
+
   async poster(input: string, output: string, atSec: number, signal?: AbortSignal): Promise<boolean> {
     const r = await run(
       this.ffmpeg,
@@ -166,6 +178,22 @@ export class FfmpegTranscoder extends Transcoder {
     );
     return r.code === 0;
   }
+}
+
+/** The text subtitle streams of ffprobe's list, with their tags; picture subtitles and junk tags left out. */
+export function textSubtitles(streams: FfprobeStream[]): SubtitleStream[] {
+  return streams
+    .filter((s) => s.codec_type === 'subtitle' && s.index !== undefined && TEXT_SUBTITLE_CODECS.has(s.codec_name ?? ''))
+    .map((s) => {
+      const language = s.tags?.['language']?.trim() ?? '';
+      const title = s.tags?.['title']?.trim() ?? '';
+      return {
+        index: s.index ?? 0,
+        codec: s.codec_name ?? 'unknown',
+        language: language !== 'und' && language.length <= SUBTITLE_LANG_MAX && SUBTITLE_LANG_PATTERN.test(language) ? language : null,
+        title: title === '' ? null : title,
+      };
+    });
 }
 
 /** A positive finite number from ffprobe's text, else null ("N/A", "0", junk). */

@@ -110,6 +110,28 @@ export class MediaStorage {
     return join(this.itemDir(id), 'hls');
   }
 
+  subtitleDir(id: string) {
+    return join(this.itemDir(id), 'subtitles');
+  }
+
+  /** `<id>/subtitles/<trackId>.vtt`; track ids are validated like media ids. */
+  subtitlePath(id: string, trackId: string) {
+    if (!ID_PATTERN.test(trackId)) throw new Error('invalid subtitle track id');
+    return join(this.subtitleDir(id), `${trackId}.vtt`);
+  }
+
+  /** Written whole under a temporary name, then renamed: a reader never sees half a track. */
+  async writeSubtitle(id: string, trackId: string, text: string) {
+    const path = this.subtitlePath(id, trackId);
+    await mkdir(this.subtitleDir(id), { recursive: true });
+    await writeFile(`${path}.tmp`, text);
+    await rename(`${path}.tmp`, path);
+  }
+
+  async removeSubtitle(id: string, trackId: string) {
+    await rm(this.subtitlePath(id, trackId), { force: true });
+  }
+
   /** Null for any name that is not one of ours (traversal, encoded slashes, junk). */
   hlsPath(id: string, name: string): string | null {
     return ID_PATTERN.test(id) && HLS_FILE.test(name) ? join(this.hlsDir(id), name) : null;

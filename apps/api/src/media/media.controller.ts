@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, Res } from '@nestjs/common';
-import { type Media, type RenameMediaBody, renameMediaBodySchema, type UploadedMedia } from '@watch-party/contracts';
+import { type Media, type RenameMediaBody, renameMediaBodySchema, type SubtitleTrack, type UploadedMedia } from '@watch-party/contracts';
 import type { Request, Response } from 'express';
 import { IMMUTABLE, serveFile } from '../common/serve-file';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
@@ -41,6 +41,28 @@ export class MediaController {
   @HttpCode(204)
   async remove(@Param('id') id: string, @Req() req: Request): Promise<void> {
     await this.media.delete(id, req.headers);
+  }
+
+  /** Multipart `file` (.srt or .vtt) with `label` and `lang?`: 201 with the WebVTT track. */
+  @Post(':id/subtitles')
+  @HttpCode(201)
+  addSubtitle(@Param('id') id: string, @Req() req: Request): Promise<SubtitleTrack> {
+    return this.media.addSubtitle(id, req);
+  }
+
+  /** Owner key or admin token (`Authorization: Bearer`). */
+  @Delete(':id/subtitles/:trackId')
+  @HttpCode(204)
+  async removeSubtitle(@Param('id') id: string, @Param('trackId') trackId: string, @Req() req: Request): Promise<void> {
+    await this.media.deleteSubtitle(id, trackId, req.headers);
+  }
+
+  /** A track never changes once written (a new upload gets a new id): cached for good. */
+  @Get(':id/subtitles/:trackId.vtt')
+  async subtitle(@Param('id') id: string, @Param('trackId') trackId: string, @Req() req: Request, @Res() res: Response) {
+    const path = await this.media.requireSubtitle(id, trackId);
+    res.setHeader('Content-Type', 'text/vtt; charset=utf-8');
+    serveFile(req, res, path, IMMUTABLE);
   }
 
   /** The original upload, with Range, If-Range, ETag, Last-Modified and 304 (by `send`). */

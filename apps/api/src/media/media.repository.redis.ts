@@ -53,5 +53,7 @@ function fromJson(json: string | null): MediaRecord | null {
   const r = JSON.parse(json) as MediaRecord;
   // cjson turns an empty array into {}
   if (!Array.isArray(r.renditions)) r.renditions = [];
+  if (r.subtitles !== undefined && !Array.isArray(r.subtitles)) r.subtitles = [];
+  if (r.source?.subtitles !== undefined && !Array.isArray(r.source.subtitles)) r.source.subtitles = [];
   return r;
 }

@@ -24,6 +24,19 @@ export interface MediaRecord {
   ownerKeyHash?: string;
   /** bytes of the item's folder (original, poster, renditions), measured when its job ended */
   diskBytes?: number;
+  /** WebVTT tracks, oldest first; absent in records from before subtitles */
+  subtitles?: SubtitleRecord[];
+}
+
+/** A subtitle track as stored: its file is `<id>/subtitles/<track id>.vtt`. */
+export interface SubtitleRecord {
+  id: string;
+  label: string;
+  lang: string | null;
+  /** the stream of the uploaded file it was extracted from; absent for an uploaded track */
+  stream?: number;
+  /** size of its WebVTT file */
+  bytes: number;
 }
 
 export type MediaPatch = Partial<Omit<MediaRecord, 'id' | 'createdAt' | 'originalName'>>;

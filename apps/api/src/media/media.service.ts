@@ -1,4 +1,6 @@
 import {
+  BadRequestException,
+  ConflictException,
   ForbiddenException,
   HttpException,
   HttpStatus,
@@ -11,10 +13,18 @@ import {
   UnauthorizedException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
-import { ID_PATTERN, type Media, type UploadedMedia } from '@watch-party/contracts';
-import type { Request } from 'express';
+import {
+  describeZodError,
+  ID_PATTERN,
+  MAX_SUBTITLE_TRACKS,
+  type Media,
+  SUBTITLE_LABEL_MAX,
+  subtitleFieldsSchema,
+  type SubtitleTrack,
+  type UploadedMedia,
+} from '@watch-party/contracts';
 import { randomBytes } from 'node:crypto';
-import { open, stat, unlink } from 'node:fs/promises';
+import { open, readFile, stat, unlink } from 'node:fs/promises';
 import type { IncomingHttpHeaders } from 'node:http';
 import { basename } from 'node:path';
 import { AdminService } from '../admin/admin.service';
@@ -30,13 +40,14 @@ import { Refusals } from '../ops/refusals';
 import { Broadcaster } from '../realtime/broadcaster';
 import { JobQueue } from './job-queue';
 import { chooseLadder } from './ladder';
-import { type MediaRecord, MediaRepository } from './media.repository';
+import { type MediaPatch, type MediaRecord, MediaRepository, type SubtitleRecord } from './media.repository';
 import { MediaStorage, originalFileName, titleFromFileName } from './media-storage';
 import type { MediaCatalog } from './media-catalog';
 import type { MediaImporter } from './media-importer';
 import { checkSource, fewFrames, MIN_VIDEO_FRAMES, type SourceRefusal } from './source-caps';
-import { type ProbeResult, Transcoder } from './transcoder';
-import { receiveUpload, UploadError } from './upload';
+import { checkWebVtt, decodeSubtitleText, SubtitleFormatError, subtitleFileToWebVtt } from './subtitle-text';
+import { type ProbeResult, type SubtitleStream, Transcoder } from './transcoder';
+import { type ReceivedFile, receiveUpload, UploadError, type UploadRequest } from './upload';
 
 /** Progress is written and announced at most this often per job. */
 const PROGRESS_EVERY_MS = 500;
@@ -46,6 +57,8 @@ const UPLOAD_WINDOW_MS = 60 * 60_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Owner keys: 192 random bits, shown once at upload; only their sha256 is kept. */
 const OWNER_KEY_BYTES = 24;
+/** English names for extracted tracks that carry only a language tag. */
+const LANGUAGE_NAMES = new Intl.DisplayNames(['en'], { type: 'language' });
 
 @Injectable()
 export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, BeforeApplicationShutdown {
@@ -107,7 +120,7 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
    * admin is not limited) and a quota that is already used up are all checked before a byte
    * of the body is read. The answer carries the item's owner key, the only time it is shown.
    */
-  async upload(req: Request): Promise<UploadedMedia> {
+  async upload(req: UploadRequest): Promise<UploadedMedia> {
     const ip = req.ip ?? 'unknown';
     this.admin.requirePublisher(req.headers, 'uploading a video');
     if (!this.admin.isAdmin(req.headers)) {
@@ -118,24 +131,7 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
         throw new TooManyRequestsException(`at most ${perHour} uploads per hour from one address (UPLOADS_PER_HOUR); try again later`, attempts.resetInMs);
       }
     }
-    const quota = this.config.mediaQuotaBytes;
-    let allowance: { allowedBytes: number; message: string } | null = null;
-    if (quota !== null) {
-      const used = await this.libraryBytes();
-      allowance = { allowedBytes: Math.max(0, quota - used), message: overQuota(quota, used) };
-    }
-    const incoming = this.storage.newIncomingPath();
-    let file;
-    try {
-      file = await receiveUpload(req, incoming, { maxBytes: this.config.maxUploadBytes, quota: allowance, idleTimeoutMs: this.config.limits.uploadIdleTimeoutMs });
-    } catch (err) {
-      if (!(err instanceof UploadError)) throw err;
-      if (err.kind === 'aborted') this.refusals.record('upload_aborted', ip, 'the connection closed before the upload ended');
-      if (err.kind === 'stalled') this.refusals.record('upload_stalled', ip, err.message);
-      if (err.kind === 'too_large') this.refusals.record('upload_too_large', ip, err.message);
-      if (err.kind === 'over_quota') this.refusals.record('media_quota', ip, err.message);
-      throw new HttpException(err.message, err.status);
-    }
+    const file = await this.receive(req, ip, this.config.maxUploadBytes, 'video');
     const ownerKey = randomBytes(OWNER_KEY_BYTES).toString('base64url');
     try {
       const media = await this.adoptFile(file.path, file.clientName, file.sizeBytes, titleFromFileName(file.clientName), {
@@ -147,6 +143,26 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
     } catch (err) {
       await unlink(file.path).catch(() => undefined);
       throw err;
+    }
+  }
+
+  /** The multipart body's file into `.incoming`, within the size limit and the quota; refusals counted. */
+  private async receive(req: UploadRequest, ip: string, maxBytes: number, noun: string): Promise<ReceivedFile> {
+    const quota = this.config.mediaQuotaBytes;
+    let allowance: { allowedBytes: number; message: string } | null = null;
+    if (quota !== null) {
+      const used = await this.libraryBytes();
+      allowance = { allowedBytes: Math.max(0, quota - used), message: overQuota(quota, used) };
+    }
+    try {
+      return await receiveUpload(req, this.storage.newIncomingPath(), { maxBytes, quota: allowance, idleTimeoutMs: this.config.limits.uploadIdleTimeoutMs, noun });
+    } catch (err) {
+      if (!(err instanceof UploadError)) throw err;
+      if (err.kind === 'aborted') this.refusals.record('upload_aborted', ip, 'the connection closed before the upload ended');
+      if (err.kind === 'stalled') this.refusals.record('upload_stalled', ip, err.message);
+      if (err.kind === 'too_large') this.refusals.record('upload_too_large', ip, err.message);
+      if (err.kind === 'over_quota') this.refusals.record('media_quota', ip, err.message);
+      throw new HttpException(err.message, err.status);
     }
   }
 
@@ -285,6 +301,139 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
     );
   }
 
+  /**
+   * A .srt or .vtt file becomes a WebVTT track of the item. Who may: anyone under
+   * PUBLISH_POLICY=open (limited by UPLOADS_PER_HOUR, counted apart from videos); under
+   * `admin`, the admin token or the item's owner key. The item, the policy, the rate and
+   * MAX_SUBTITLE_TRACKS are checked before the body is read; nothing is kept from a refused file.
+   */
+  async addSubtitle(id: string, req: UploadRequest): Promise<SubtitleTrack> {
+    const ip = req.ip ?? 'unknown';
+    const r = await this.require(id);
+    const admin = this.admin.isAdmin(req.headers);
+    if (!admin && !this.ownsItem(r, req.headers)) this.admin.requirePublisher(req.headers, 'adding subtitles');
+    if (!admin) {
+      const perHour = this.config.limits.uploadsPerHour;
+      const attempts = await this.limiter.hit(`subtitles:${ip}`, UPLOAD_WINDOW_MS);
+      if (attempts.count > perHour) {
+        this.refusals.record('upload_rate', ip, `${attempts.count} subtitle uploads within the hour`);
+        throw new TooManyRequestsException(`at most ${perHour} subtitle uploads per hour from one address (UPLOADS_PER_HOUR); try again later`, attempts.resetInMs);
+      }
+    }
+    assertRoomForTrack(r);
+    const file = await this.receive(req, ip, this.config.limits.subtitleMaxBytes, 'subtitle file');
+    try {
+      // A form's empty language field means none.
+      const fields = subtitleFieldsSchema.safeParse({ label: file.fields['label'], lang: file.fields['lang']?.trim() || undefined });
+      if (!fields.success) throw new BadRequestException(describeZodError(fields.error));
+      let vtt: string;
+      try {
+        vtt = subtitleFileToWebVtt(await readFile(file.path), file.clientName);
+      } catch (err) {
+        if (!(err instanceof SubtitleFormatError)) throw err;
+        throw err.status === 415 ? new UnsupportedMediaTypeException(err.message) : new BadRequestException(err.message);
+      }
+      const track: SubtitleRecord = { id: newId(), label: fields.data.label, lang: fields.data.lang ?? null, bytes: Buffer.byteLength(vtt) };
+      await this.storage.writeSubtitle(id, track.id, vtt);
+      try {
+        await this.appendTracks(id, [track], true);
+      } catch (err) {
+        await this.storage.removeSubtitle(id, track.id).catch(() => undefined);
+        throw err;
+      }
+      return this.toPublicTrack(id, track);
+    } finally {
+      await unlink(file.path).catch(() => undefined);
+    }
+  }
+
+  /** Owner key or admin token, like deleting the item; the file goes too. */
+  async deleteSubtitle(id: string, trackId: string, headers: IncomingHttpHeaders): Promise<void> {
+    await this.authorize(id, headers, 'deleting a subtitle track');
+    await this.library.run(`subtitles:${id}`, async () => {
+      const r = await this.require(id);
+      const track = r.subtitles?.find((t) => t.id === trackId);
+      if (!track || !r.subtitles) throw new NotFoundException('no such subtitle track');
+      const next = await this.repo.update(id, { subtitles: r.subtitles.filter((t) => t !== track), ...diskBytesAfter(r, -track.bytes) });
+      if (!next) throw new NotFoundException('media not found');
+      await this.storage.removeSubtitle(id, trackId);
+    });
+  }
+
+  /** The stored track whose file `GET <url>` serves; 404 for an unknown item or track. */
+  async requireSubtitle(id: string, trackId: string): Promise<string> {
+    const r = await this.require(id);
+    if (!r.subtitles?.some((t) => t.id === trackId)) throw new NotFoundException('no such subtitle track');
+    return this.storage.subtitlePath(id, trackId);
+  }
+
+  /**
+   * Adds tracks to the record, one change per item at a time on this replica (a merge would
+   * otherwise let two adds overwrite each other's list). `strict`: 409 past MAX_SUBTITLE_TRACKS.
+   */
+  private async appendTracks(id: string, tracks: SubtitleRecord[], strict: boolean): Promise<void> {
+    await this.library.run(`subtitles:${id}`, async () => {
+      const r = await this.require(id);
+      if (strict) assertRoomForTrack(r);
+      const room = MAX_SUBTITLE_TRACKS - (r.subtitles?.length ?? 0);
+      const added = tracks.slice(0, Math.max(0, room));
+      const bytes = added.reduce((sum, t) => sum + t.bytes, 0);
+      const next = await this.repo.update(id, { subtitles: [...(r.subtitles ?? []), ...added], ...diskBytesAfter(r, bytes) });
+      if (!next) throw new NotFoundException('media not found');
+    });
+  }
+
+  private ownsItem(r: MediaRecord, headers: IncomingHttpHeaders): boolean {
+    const key = bearerToken(headers);
+    return key !== null && r.ownerKeyHash !== undefined && matchesHash(key, Buffer.from(r.ownerKeyHash, 'hex'));
+  }
+
+  /**
+   * The file's text subtitle streams become tracks (once per item: a restarted job keeps
+   * those it made). ffmpeg failing, or a stream without cues, only loses tracks: logged.
+   */
+  private async extractSubtitles(id: string, record: MediaRecord, input: string, signal: AbortSignal): Promise<void> {
+    const streams = Array.isArray(record.source?.subtitles) ? record.source.subtitles : [];
+    if (streams.length === 0 || record.subtitles?.some((t) => t.stream !== undefined)) return;
+    const room = MAX_SUBTITLE_TRACKS - (record.subtitles?.length ?? 0);
+    const wanted = streams.slice(0, Math.max(0, room)).map((stream, n) => ({ stream, n, trackId: newId() }));
+    if (wanted.length === 0) return;
+    const removeAll = () => Promise.all(wanted.map((w) => this.storage.removeSubtitle(id, w.trackId).catch(() => undefined)));
+    try {
+      await this.transcoder.extractSubtitles(
+        input,
+        wanted.map((w) => ({ stream: w.stream.index, output: this.storage.subtitlePath(id, w.trackId) })),
+        signal,
+      );
+    } catch (err) {
+      await removeAll();
+      if (signal.aborted) throw err;
+      this.logger.warn(`subtitles of ${id} were not extracted: ${(err as Error).message}`);
+      return;
+    }
+    const tracks: SubtitleRecord[] = [];
+    for (const w of wanted) {
+      const path = this.storage.subtitlePath(id, w.trackId);
+      try {
+        const vtt = checkWebVtt(decodeSubtitleText(await readFile(path)));
+        tracks.push({ id: w.trackId, label: streamLabel(w.stream, w.n), lang: w.stream.language, stream: w.stream.index, bytes: Buffer.byteLength(vtt) });
+      } catch (err) {
+        await this.storage.removeSubtitle(id, w.trackId).catch(() => undefined);
+        this.logger.warn(`subtitle stream ${w.stream.index} of ${id} left out: ${(err as Error).message}`);
+      }
+    }
+    if (tracks.length === 0) return;
+    try {
+      await this.appendTracks(id, tracks, false);
+    } catch {
+      await removeAll(); // the item was deleted meanwhile
+    }
+  }
+
+  private toPublicTrack(id: string, t: SubtitleRecord): SubtitleTrack {
+    return { id: t.id, label: t.label, lang: t.lang, url: `/api/media/${id}/subtitles/${t.id}.vtt` };
+  }
+
   /** Only the title changes: a merge, so a progress write racing it loses nothing. */
   async rename(id: string, title: string, headers: IncomingHttpHeaders): Promise<Media> {
     await this.authorize(id, headers, 'renaming');
@@ -316,6 +465,7 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
       posterUrl: r.hasPoster ? `${base}/poster.jpg` : null,
       createdAt: r.createdAt,
       sizeBytes: r.sizeBytes,
+      subtitles: (Array.isArray(r.subtitles) ? r.subtitles : []).map((t) => this.toPublicTrack(r.id, t)),
     };
   }
 
@@ -354,6 +504,8 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
     try {
       const posterAt = Math.min(2, duration / 3);
       if (await this.transcoder.poster(input, this.storage.posterPath(id), posterAt, abort.signal)) await patch({ hasPoster: true });
+      if (abort.signal.aborted) throw new Error('stopped');
+      await this.extractSubtitles(id, record, input, abort.signal);
       if (abort.signal.aborted) throw new Error('stopped');
       await this.transcoder.transcodeHls(
         input,
@@ -404,6 +556,30 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
       this.metrics.transcodesRunning.dec();
     }
   }
+}
+
+function assertRoomForTrack(r: MediaRecord): void {
+  if ((r.subtitles?.length ?? 0) >= MAX_SUBTITLE_TRACKS) {
+    throw new ConflictException(`an item holds at most ${MAX_SUBTITLE_TRACKS} subtitle tracks: delete one first`);
+  }
+}
+
+/** A finished item's measured size follows its tracks; a processing one is measured when its job ends. */
+function diskBytesAfter(r: MediaRecord, delta: number): MediaPatch {
+  return r.status !== 'processing' && r.diskBytes !== undefined ? { diskBytes: Math.max(0, r.diskBytes + delta) } : {};
+}
+
+/** The stream's title, else its language's name, else its position. */
+function streamLabel(stream: SubtitleStream, n: number): string {
+  let name: string | undefined;
+  if (stream.language) {
+    try {
+      name = LANGUAGE_NAMES.of(stream.language);
+    } catch {
+      name = stream.language;
+    }
+  }
+  return (stream.title ?? name ?? `Subtitles ${n + 1}`).slice(0, SUBTITLE_LABEL_MAX);
 }
 
 function overQuota(quota: number, used: number): string {

@@ -13,7 +13,23 @@ export interface ProbeResult {
   stream?: number;
   /** frames in the picture stream, from the header or counted; null when unknown */
   frames?: number | null;
+  /** text subtitle streams (image ones are left out); absent in records probed before they were read */
+  subtitles?: SubtitleStream[];
 }
+
+/** A text subtitle stream inside a video file, as ffprobe tags it. */
+export interface SubtitleStream {
+  /** index of the stream in the file */
+  index: number;
+  codec: string;
+  /** the `language` tag ("und" and junk become null) */
+  language: string | null;
+  /** the `title` tag */
+  title: string | null;
+}
+
+/** Subtitle codecs ffmpeg turns into WebVTT; picture subtitles (DVD, PGS, DVB) cannot be. */
+export const TEXT_SUBTITLE_CODECS: ReadonlySet<string> = new Set(['subrip', 'srt', 'ass', 'ssa', 'mov_text', 'webvtt', 'text']);
 
 /** What ffmpeg reports while encoding. */
 export interface TranscodeProgress {
@@ -40,5 +56,7 @@ export abstract class Transcoder {
     onProgress: (progress: TranscodeProgress) => void,
     signal: AbortSignal,
   ): Promise<void>;
+  /** One pass writing each listed stream as a WebVTT file; rejects when ffmpeg fails. */
+  abstract extractSubtitles(input: string, tracks: { stream: number; output: string }[], signal: AbortSignal): Promise<void>;
   abstract poster(input: string, output: string, atSec: number, signal?: AbortSignal): Promise<boolean>;
 }

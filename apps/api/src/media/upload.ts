@@ -1,7 +1,7 @@
 import busboy from 'busboy';
-import type { Request } from 'express';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -22,10 +22,15 @@ export class UploadError extends Error {
   }
 }
 
+/** What an upload reads from a request: an Express request, or a stream standing in for one in unit tests. */
+export type UploadRequest = Readable & Pick<IncomingMessage, 'headers' | 'complete'> & { ip?: string };
+
 export interface ReceivedFile {
   path: string;
   clientName: string;
   sizeBytes: number;
+  /** the text fields of the form (the first value of each name; at most 1 KiB each) */
+  fields: Record<string, string>;
 }
 
 export interface UploadOptions {
@@ -35,6 +40,8 @@ export interface UploadOptions {
   quota: { allowedBytes: number; message: string } | null;
   /** No byte from the client for this long (while we are ready to read): the request is destroyed. */
   idleTimeoutMs: number;
+  /** What the file is, in messages ("video" unless given). */
+  noun?: string;
 }
 
 /** The body around the file (boundaries, part headers, small fields) is at most this long. */
@@ -48,8 +55,9 @@ const aborted = () => new UploadError(400, 'the client closed the connection bef
  * client that goes silent. On any failure, the client going away at any point included,
  * parsing stops, the file handle is closed and the partial file removed before it rejects.
  */
-export async function receiveUpload(req: Request, target: string, options: UploadOptions): Promise<ReceivedFile> {
+export async function receiveUpload(req: UploadRequest, target: string, options: UploadOptions): Promise<ReceivedFile> {
   const { maxBytes, quota, idleTimeoutMs } = options;
+  const noun = options.noun ?? 'video';
   // The client may have gone while the caller was busy (e.g. counting the attempt).
   if (req.destroyed && !req.complete) throw aborted();
   const declared = Number(req.headers['content-length']);
@@ -60,11 +68,12 @@ export async function receiveUpload(req: Request, target: string, options: Uploa
     throw new UploadError(507, quota.message, 'over_quota');
   }
   if (!req.headers['content-type']?.startsWith('multipart/form-data')) {
-    throw new UploadError(400, 'send the video as multipart/form-data in a field named "file"', 'malformed');
+    throw new UploadError(400, `send the ${noun} as multipart/form-data in a field named "file"`, 'malformed');
   }
   let bb: busboy.Busboy;
   try {
-    bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes, fields: 10, fieldSize: 1024 } });
+    // busboy reports 'limit' on reaching fileSize: one byte more, so a file of exactly maxBytes passes.
+    bb = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes + 1, fields: 10, fieldSize: 1024 } });
   } catch {
     throw new UploadError(400, 'malformed multipart body', 'malformed');
   }
@@ -79,6 +88,11 @@ export async function receiveUpload(req: Request, target: string, options: Uploa
     let failure: UploadError | null = null;
     let done = false;
     let idle: NodeJS.Timeout | undefined;
+    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
+
+    bb.on('field', (name, value) => {
+      if (!Object.hasOwn(fields, name)) fields[name] = value;
+    });
 
     /** The file passed a limit: stop writing it and answer; the rest of the body is discarded. */
     const refuse = (stream: Readable, error: UploadError) => {
@@ -96,7 +110,7 @@ export async function receiveUpload(req: Request, target: string, options: Uploa
         return;
       }
       file = stream;
-      const got: ReceivedFile = { path: target, clientName: info.filename ?? 'video', sizeBytes: 0 };
+      const got: ReceivedFile = { path: target, clientName: info.filename ?? noun, sizeBytes: 0, fields };
       received = got;
       stream.on('data', (chunk: Buffer) => {
         got.sizeBytes += chunk.length;
@@ -159,7 +173,7 @@ export async function receiveUpload(req: Request, target: string, options: Uploa
         await unlink(target).catch(() => undefined);
         if (failure) return reject(failure);
         if (err) return reject(new UploadError(400, 'the upload was interrupted or malformed', 'malformed'));
-        return reject(new UploadError(400, 'no file: send the video in a multipart field named "file"', 'no_file'));
+        return reject(new UploadError(400, `no file: send the ${noun} in a multipart field named "file"`, 'no_file'));
       }
       resolve(received);
     };

@@ -1,14 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { ServerToClientEvents } from '@watch-party/contracts';
 import { type AppServer, participantRoom, sessionRoom } from './socket-types';
 
-/** Emits to rooms on every replica (through the adapter); the gateway hands it the server. */
+/**
+ * Emits to rooms on every replica (through the adapter); the gateway hands it the server.
+ * Once the app is being torn down (after the drain, when the clients are already gone) emits
+ * are dropped: the Redis adapter's publish would reject unobserved once Redis has quit.
+ */
 @Injectable()
-export class Broadcaster {
+export class Broadcaster implements OnModuleDestroy {
   private server: AppServer | null = null;
 
   attach(server: AppServer) {
     this.server = server;
+  }
+
+  onModuleDestroy() {
+    this.server = null;
   }
 
   toSession<E extends keyof ServerToClientEvents>(

@@ -1,13 +1,17 @@
-import type { ChatMessage, PlaybackState } from '@watch-party/contracts';
+import type { ChatMessage, PlaybackState, QueueItem } from '@watch-party/contracts';
 import type { Clock, Timer } from '../common/clock';
 import {
   type AddParticipantResult,
+  type AddQueueItemResult,
+  type BanResult,
   type CasResult,
   type ParticipantPatch,
   type ParticipantRecord,
   SessionRepository,
   type SessionPatch,
   type SessionRecord,
+  mergesInto,
+  withSessionDefaults,
 } from './session.repository';
 
 interface Entry {
@@ -16,6 +20,9 @@ interface Entry {
   state: PlaybackState;
   connections: Map<string, string>;
   chat: ChatMessage[];
+  bans: Set<string>;
+  /** `${participantId}/${clientId}` -> the message it produced, until `until` */
+  clientIds: Map<string, { message: ChatMessage; until: number }>;
   expiresAt: number;
 }
 
@@ -34,11 +41,13 @@ export class MemorySessionRepository extends SessionRepository {
 
   async create(session: SessionRecord, host: ParticipantRecord, state: PlaybackState, ttlMs: number) {
     this.entries.set(session.id, {
-      session: structuredClone(session),
+      session: structuredClone(withSessionDefaults(session)),
       participants: new Map([[host.id, structuredClone(host)]]),
       state: structuredClone(state),
       connections: new Map(),
       chat: [],
+      bans: new Set(),
+      clientIds: new Map(),
       expiresAt: this.clock.now() + ttlMs,
     });
   }
@@ -100,6 +109,67 @@ export class MemorySessionRepository extends SessionRepository {
     return { ok: true };
   }
 
+  async casStateShiftQueue(
+    sessionId: string,
+    expectedRev: number,
+    headId: string,
+    next: PlaybackState,
+    sessionPatch: SessionPatch | null,
+    ttlMs: number,
+  ): Promise<CasResult> {
+    const entry = this.live(sessionId);
+    if (!entry) return { ok: false, current: null };
+    if (entry.state.rev !== expectedRev || entry.session.queue[0]?.id !== headId) {
+      return { ok: false, current: structuredClone(entry.state) };
+    }
+    entry.session.queue.shift();
+    entry.state = structuredClone(next);
+    if (sessionPatch) Object.assign(entry.session, structuredClone(sessionPatch));
+    this.touch(entry, ttlMs);
+    return { ok: true };
+  }
+
+  async addQueueItem(sessionId: string, item: QueueItem, maxItems: number, ttlMs: number): Promise<AddQueueItemResult> {
+    const entry = this.live(sessionId);
+    if (!entry) return 'not_found';
+    if (entry.session.queue.length >= maxItems) return 'full';
+    entry.session.queue.push(structuredClone(item));
+    this.touch(entry, ttlMs);
+    return 'ok';
+  }
+
+  async removeQueueItem(sessionId: string, itemId: string, ttlMs: number) {
+    const entry = this.live(sessionId);
+    const index = entry?.session.queue.findIndex((i) => i.id === itemId) ?? -1;
+    if (!entry || index < 0) return null;
+    const [item] = entry.session.queue.splice(index, 1);
+    this.touch(entry, ttlMs);
+    return item;
+  }
+
+  async moveQueueItem(sessionId: string, itemId: string, index: number, ttlMs: number) {
+    const entry = this.live(sessionId);
+    const from = entry?.session.queue.findIndex((i) => i.id === itemId) ?? -1;
+    if (!entry || from < 0) return false;
+    const [item] = entry.session.queue.splice(from, 1);
+    entry.session.queue.splice(Math.min(index, entry.session.queue.length), 0, item);
+    this.touch(entry, ttlMs);
+    return true;
+  }
+
+  async banDevice(sessionId: string, deviceId: string, maxBans: number, ttlMs: number): Promise<BanResult> {
+    const entry = this.live(sessionId);
+    if (!entry) return 'not_found';
+    if (!entry.bans.has(deviceId) && entry.bans.size >= maxBans) return 'full';
+    entry.bans.add(deviceId);
+    this.touch(entry, ttlMs);
+    return 'ok';
+  }
+
+  async isDeviceBanned(sessionId: string, deviceId: string) {
+    return this.live(sessionId)?.bans.has(deviceId) ?? false;
+  }
+
   async updateSession(sessionId: string, patch: SessionPatch, ttlMs: number) {
     const entry = this.live(sessionId);
     if (!entry) return null;
@@ -142,6 +212,32 @@ export class MemorySessionRepository extends SessionRepository {
     if (entry.chat.length > keep) entry.chat.splice(0, entry.chat.length - keep);
     this.touch(entry, ttlMs);
     return true;
+  }
+
+  async appendChatOnce(sessionId: string, message: ChatMessage, clientId: string, keep: number, onceMs: number, ttlMs: number) {
+    const entry = this.live(sessionId);
+    if (!entry) return null;
+    const key = `${message.participantId}/${clientId}`;
+    const now = this.clock.now();
+    const first = entry.clientIds.get(key);
+    if (first && first.until > now) return structuredClone(first.message);
+    entry.clientIds.set(key, { message: structuredClone(message), until: now + onceMs });
+    await this.appendChat(sessionId, message, keep, ttlMs);
+    return structuredClone(message);
+  }
+
+  async appendActivity(sessionId: string, message: ChatMessage, mergeWithinMs: number, keep: number, ttlMs: number) {
+    const entry = this.live(sessionId);
+    if (!entry) return null;
+    const last = entry.chat.at(-1);
+    if (last && mergesInto(last, message, mergeWithinMs)) {
+      const merged = { ...structuredClone(message), id: last.id };
+      entry.chat[entry.chat.length - 1] = merged;
+      this.touch(entry, ttlMs);
+      return structuredClone(merged);
+    }
+    await this.appendChat(sessionId, message, keep, ttlMs);
+    return structuredClone(message);
   }
 
   async recentChat(sessionId: string, limit: number) {
@@ -189,6 +285,10 @@ export class MemorySessionRepository extends SessionRepository {
   }
 
   private sweep() {
-    for (const id of this.entries.keys()) this.live(id);
+    const now = this.clock.now();
+    for (const id of this.entries.keys()) {
+      const entry = this.live(id);
+      for (const [key, { until }] of entry?.clientIds ?? []) if (until <= now) entry?.clientIds.delete(key);
+    }
   }
 }

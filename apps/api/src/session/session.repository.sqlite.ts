@@ -1,15 +1,19 @@
-import type { ChatMessage, PlaybackState } from '@watch-party/contracts';
+import type { ChatMessage, PlaybackState, QueueItem } from '@watch-party/contracts';
 import type { StatementSync } from 'node:sqlite';
 import type { Clock, Timer } from '../common/clock';
 import type { SqliteStore } from '../store/sqlite-store';
 import {
   type AddParticipantResult,
+  type AddQueueItemResult,
+  type BanResult,
   type CasResult,
   type ParticipantPatch,
   type ParticipantRecord,
   SessionRepository,
   type SessionPatch,
   type SessionRecord,
+  mergesInto,
+  withSessionDefaults,
 } from './session.repository';
 
 const SWEEP_MS = 60_000;
@@ -34,6 +38,16 @@ export class SqliteSessionRepository extends SessionRepository {
     | 'deleteSession'
     | 'deleteParticipants'
     | 'deleteChat'
+    | 'deleteBans'
+    | 'insertBan'
+    | 'isBanned'
+    | 'countBans'
+    | 'deleteClientIds'
+    | 'getClientId'
+    | 'putClientId'
+    | 'expiredClientIds'
+    | 'lastChat'
+    | 'setChat'
     | 'insertSession'
     | 'getSession'
     | 'exists'
@@ -64,6 +78,21 @@ export class SqliteSessionRepository extends SessionRepository {
       deleteSession: s('DELETE FROM sessions WHERE id = ?'),
       deleteParticipants: s('DELETE FROM participants WHERE session_id = ?'),
       deleteChat: s('DELETE FROM chat WHERE session_id = ?'),
+      deleteBans: s('DELETE FROM session_bans WHERE session_id = ?'),
+      insertBan: s('INSERT OR IGNORE INTO session_bans (session_id, device_id) VALUES (?, ?)'),
+      isBanned: s(`SELECT 1 AS ok FROM session_bans WHERE session_id = ? AND device_id = ? AND ${alive}`),
+      countBans: s('SELECT count(*) AS n FROM session_bans WHERE session_id = ?'),
+      deleteClientIds: s('DELETE FROM chat_client_ids WHERE session_id = ?'),
+      getClientId: s(
+        'SELECT message FROM chat_client_ids WHERE session_id = ? AND participant_id = ? AND client_id = ? AND expires_at > ?',
+      ),
+      putClientId: s(
+        `INSERT INTO chat_client_ids (session_id, participant_id, client_id, message, expires_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (session_id, participant_id, client_id) DO UPDATE SET message = excluded.message, expires_at = excluded.expires_at`,
+      ),
+      expiredClientIds: s('DELETE FROM chat_client_ids WHERE expires_at <= ?'),
+      lastChat: s('SELECT seq, message FROM chat WHERE session_id = ? ORDER BY seq DESC LIMIT 1'),
+      setChat: s('UPDATE chat SET message = ? WHERE seq = ?'),
       insertSession: s('INSERT INTO sessions (id, record, state, expires_at) VALUES (?, ?, ?, ?)'),
       getSession: s('SELECT record, state FROM sessions WHERE id = ? AND expires_at > ?'),
       exists: s('SELECT 1 AS ok FROM sessions WHERE id = ? AND expires_at > ?'),
@@ -101,7 +130,7 @@ export class SqliteSessionRepository extends SessionRepository {
 
   async get(sessionId: string) {
     const row = this.row(sessionId);
-    return row ? (JSON.parse(row.record) as SessionRecord) : null;
+    return row ? record(row) : null;
   }
 
   async addParticipant(
@@ -158,6 +187,82 @@ export class SqliteSessionRepository extends SessionRepository {
     });
   }
 
+  async casStateShiftQueue(
+    sessionId: string,
+    expectedRev: number,
+    headId: string,
+    next: PlaybackState,
+    sessionPatch: SessionPatch | null,
+    ttlMs: number,
+  ): Promise<CasResult> {
+    return this.store.transaction((): CasResult => {
+      const row = this.row(sessionId);
+      if (!row) return { ok: false, current: null };
+      const current = JSON.parse(row.state) as PlaybackState;
+      const session = record(row);
+      if (current.rev !== expectedRev || session.queue[0]?.id !== headId) return { ok: false, current };
+      this.q.setState.run(JSON.stringify(next), sessionId);
+      this.q.setRecord.run(JSON.stringify({ ...session, ...sessionPatch, queue: session.queue.slice(1) }), sessionId);
+      this.touch(sessionId, ttlMs);
+      return { ok: true };
+    });
+  }
+
+  async addQueueItem(sessionId: string, item: QueueItem, maxItems: number, ttlMs: number): Promise<AddQueueItemResult> {
+    return this.store.transaction((): AddQueueItemResult => {
+      const row = this.row(sessionId);
+      if (!row) return 'not_found';
+      const session = record(row);
+      if (session.queue.length >= maxItems) return 'full';
+      this.q.setRecord.run(JSON.stringify({ ...session, queue: [...session.queue, item] }), sessionId);
+      this.touch(sessionId, ttlMs);
+      return 'ok';
+    });
+  }
+
+  async removeQueueItem(sessionId: string, itemId: string, ttlMs: number) {
+    return this.store.transaction((): QueueItem | null => {
+      const row = this.row(sessionId);
+      if (!row) return null;
+      const session = record(row);
+      const item = session.queue.find((i) => i.id === itemId);
+      if (!item) return null;
+      this.q.setRecord.run(JSON.stringify({ ...session, queue: session.queue.filter((i) => i !== item) }), sessionId);
+      this.touch(sessionId, ttlMs);
+      return item;
+    });
+  }
+
+  async moveQueueItem(sessionId: string, itemId: string, index: number, ttlMs: number) {
+    return this.store.transaction(() => {
+      const row = this.row(sessionId);
+      if (!row) return false;
+      const session = record(row);
+      const item = session.queue.find((i) => i.id === itemId);
+      if (!item) return false;
+      const queue = session.queue.filter((i) => i !== item);
+      queue.splice(Math.min(index, queue.length), 0, item);
+      this.q.setRecord.run(JSON.stringify({ ...session, queue }), sessionId);
+      this.touch(sessionId, ttlMs);
+      return true;
+    });
+  }
+
+  async banDevice(sessionId: string, deviceId: string, maxBans: number, ttlMs: number) {
+    return this.store.transaction((): BanResult => {
+      if (!this.exists(sessionId)) return 'not_found';
+      const banned = this.q.isBanned.get(sessionId, deviceId, sessionId, this.clock.now()) !== undefined;
+      if (!banned && (this.q.countBans.get(sessionId) as { n: number }).n >= maxBans) return 'full';
+      this.q.insertBan.run(sessionId, deviceId);
+      this.touch(sessionId, ttlMs);
+      return 'ok';
+    });
+  }
+
+  async isDeviceBanned(sessionId: string, deviceId: string) {
+    return this.q.isBanned.get(sessionId, deviceId, sessionId, this.clock.now()) !== undefined;
+  }
+
   async updateSession(sessionId: string, patch: SessionPatch, ttlMs: number) {
     return this.store.transaction(() => {
       const row = this.row(sessionId);
@@ -165,7 +270,7 @@ export class SqliteSessionRepository extends SessionRepository {
       const next = merge(row.record, patch);
       this.q.setRecord.run(next, sessionId);
       this.touch(sessionId, ttlMs);
-      return JSON.parse(next) as SessionRecord;
+      return withSessionDefaults(JSON.parse(next) as SessionRecord);
     });
   }
 
@@ -212,6 +317,39 @@ export class SqliteSessionRepository extends SessionRepository {
       this.q.trimChat.run(sessionId, sessionId, Math.max(0, keep));
       this.touch(sessionId, ttlMs);
       return true;
+    });
+  }
+
+  async appendChatOnce(sessionId: string, message: ChatMessage, clientId: string, keep: number, onceMs: number, ttlMs: number) {
+    return this.store.transaction((): ChatMessage | null => {
+      if (!this.exists(sessionId)) return null;
+      const now = this.clock.now();
+      const first = this.q.getClientId.get(sessionId, message.participantId, clientId, now) as { message: string } | undefined;
+      if (first) return JSON.parse(first.message) as ChatMessage;
+      const json = JSON.stringify(message);
+      this.q.putClientId.run(sessionId, message.participantId, clientId, json, now + onceMs);
+      this.q.appendChat.run(sessionId, json);
+      this.q.trimChat.run(sessionId, sessionId, Math.max(0, keep));
+      this.touch(sessionId, ttlMs);
+      return message;
+    });
+  }
+
+  async appendActivity(sessionId: string, message: ChatMessage, mergeWithinMs: number, keep: number, ttlMs: number) {
+    return this.store.transaction((): ChatMessage | null => {
+      if (!this.exists(sessionId)) return null;
+      const last = this.q.lastChat.get(sessionId) as { seq: number; message: string } | undefined;
+      const lastMessage = last ? (JSON.parse(last.message) as ChatMessage) : null;
+      if (last && lastMessage && mergesInto(lastMessage, message, mergeWithinMs)) {
+        const merged = { ...message, id: lastMessage.id };
+        this.q.setChat.run(JSON.stringify(merged), last.seq);
+        this.touch(sessionId, ttlMs);
+        return merged;
+      }
+      this.q.appendChat.run(sessionId, JSON.stringify(message));
+      this.q.trimChat.run(sessionId, sessionId, Math.max(0, keep));
+      this.touch(sessionId, ttlMs);
+      return message;
     });
   }
 
@@ -282,6 +420,8 @@ export class SqliteSessionRepository extends SessionRepository {
   /** A session and everything it owns. */
   private purge(sessionId: string) {
     this.q.deleteChat.run(sessionId);
+    this.q.deleteBans.run(sessionId);
+    this.q.deleteClientIds.run(sessionId);
     this.q.deleteParticipants.run(sessionId);
     this.q.deleteSession.run(sessionId);
     this.connections.delete(sessionId);
@@ -291,7 +431,13 @@ export class SqliteSessionRepository extends SessionRepository {
     if (!this.store.isOpen) return;
     const ids = (this.q.expired.all(this.clock.now()) as { id: string }[]).map((r) => r.id);
     if (ids.length > 0) this.store.relaxed(() => ids.forEach((id) => this.purge(id)));
+    this.store.relaxed(() => this.q.expiredClientIds.run(this.clock.now()));
   }
+}
+
+/** A stored record; one written before the queue existed gets its defaults. */
+function record(row: SessionRow): SessionRecord {
+  return withSessionDefaults(JSON.parse(row.record) as SessionRecord);
 }
 
 /** Shallow-merges a patch into a stored JSON record, as the other repositories do. */

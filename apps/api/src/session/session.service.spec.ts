@@ -64,6 +64,9 @@ describe('SessionService', () => {
         participantCount: 1,
         source: null,
         waitForBuffering: false,
+        queue: [],
+        queuePolicy: 'everyone',
+        locked: false,
       });
       expect(await kit.sessions.getParticipant(joined.session.id, joined.participantId)).toMatchObject({ name: 'Ann', role: 'host' });
       expect(await kit.tokens.verify(joined.token)).toEqual({

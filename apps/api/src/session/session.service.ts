@@ -1,6 +1,7 @@
 import {
   BadRequestException,
   ConflictException,
+  ForbiddenException,
   Inject,
   Injectable,
   NotFoundException,
@@ -70,6 +71,9 @@ export class SessionService {
       waitForBuffering: false,
       source: body.source ?? null,
       bufferingHold: null,
+      queue: [],
+      queuePolicy: 'everyone',
+      locked: false,
     };
     const host = this.newParticipant(body.hostName, 'host', now);
     await this.sessions.create(session, host, initialPlaybackState(now), SESSION_TTL_MS);
@@ -82,8 +86,13 @@ export class SessionService {
 
   async join(sessionId: string, body: JoinSessionBody, clientIp: string): Promise<JoinedSession> {
     const session = await this.require(sessionId);
+    // Refusals that need no secret come first: a locked or banning party costs no scrypt.
+    if (session.locked) throw new ForbiddenException('party is locked');
+    if (body.deviceId && (await this.sessions.isDeviceBanned(sessionId, body.deviceId))) {
+      throw new ForbiddenException('the host removed you from this party');
+    }
     if (session.passwordHash) await this.checkPassword(session, body.password, clientIp);
-    const participant = this.newParticipant(body.name, 'viewer', this.clock.now());
+    const participant = this.newParticipant(body.name, 'viewer', this.clock.now(), body.deviceId ?? null);
     const added = await this.sessions.addParticipant(
       sessionId,
       participant,
@@ -107,6 +116,9 @@ export class SessionService {
       participantCount: await this.sessions.countParticipants(session.id),
       source: session.source,
       waitForBuffering: session.waitForBuffering,
+      queue: session.queue,
+      queuePolicy: session.queuePolicy,
+      locked: session.locked,
     };
   }
 
@@ -139,8 +151,8 @@ export class SessionService {
     }
   }
 
-  private newParticipant(name: string, role: ParticipantRecord['role'], now: number): ParticipantRecord {
-    return { id: newId(), name, role, joinedAt: now, status: 'paused', driftMs: null };
+  private newParticipant(name: string, role: ParticipantRecord['role'], now: number, deviceId: string | null = null): ParticipantRecord {
+    return { id: newId(), name, role, joinedAt: now, status: 'paused', driftMs: null, ...(deviceId ? { deviceId } : {}) };
   }
 
   private async joined(session: SessionRecord, participant: ParticipantRecord): Promise<JoinedSession> {

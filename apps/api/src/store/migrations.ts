@@ -61,6 +61,25 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX rate_limits_by_reset ON rate_limits (reset_at);
   `,
+  // 3: the party's moderation and chat retries: devices banned from a party, and the message
+  // each chat clientId produced (a retry answers with it), kept for a while.
+  `
+  CREATE TABLE session_bans (
+    session_id TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    PRIMARY KEY (session_id, device_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE chat_client_ids (
+    session_id TEXT NOT NULL,
+    participant_id TEXT NOT NULL,
+    client_id TEXT NOT NULL,
+    message TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (session_id, participant_id, client_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX chat_client_ids_by_expiry ON chat_client_ids (expires_at);
+  `,
 ];
 
 /** `PRAGMA application_id` of a watch-party database ("WPty"): tells ours from a foreign file. */

@@ -14,6 +14,7 @@ import { AckFailure } from './ack';
 import { ChatService } from './chat.service';
 import { GroupService } from './group.service';
 import { PlaybackService } from './playback.service';
+import { QueueService } from './queue.service';
 import type { AppSocket, SocketData } from '../realtime/socket-types';
 
 type EventName = keyof ClientToServerEvents;
@@ -22,11 +23,11 @@ type Payload<E extends EventName> = z.infer<(typeof clientEventSchemas)[E]>;
 type Handler<E extends EventName> = (ctx: SocketData, payload: Payload<E>) => Promise<object>;
 
 /**
- * Which limit an event counts against: `control` and `chat` are per participant across
+ * Which limit an event counts against: `control`, `chat` and `reaction` are per participant across
  * replicas (Redis); `local` (clock pings, status reports) per socket, so a ping's answer
  * never waits on Redis and its round trip stays honest.
  */
-const BUCKET: Record<EventName, 'control' | 'chat' | 'local'> = {
+const BUCKET: Record<EventName, 'control' | 'chat' | 'reaction' | 'local'> = {
   'time:ping': 'local',
   'participant:status': 'local',
   'playback:control': 'control',
@@ -35,7 +36,18 @@ const BUCKET: Record<EventName, 'control' | 'chat' | 'local'> = {
   'session:settings': 'control',
   'participant:kick': 'control',
   'chat:send': 'chat',
+  'queue:add': 'control',
+  'queue:remove': 'control',
+  'queue:move': 'control',
+  'queue:next': 'control',
+  'reaction:send': 'reaction',
 };
+/** Events a second per participant, for the buckets counted across replicas. */
+const PER_SEC = {
+  control: LIMITS.controlEventsPerSec,
+  chat: LIMITS.chatMessagesPerSec,
+  reaction: LIMITS.reactionsPerSec,
+} as const;
 /** Per socket, for the `local` bucket. */
 export const LOCAL_EVENTS_PER_SEC = 20;
 /** Every bucket counts events in windows this long. */
@@ -62,6 +74,7 @@ export class EventRouter {
     playback: PlaybackService,
     chat: ChatService,
     group: GroupService,
+    queue: QueueService,
     private readonly limiter: RateLimiter,
     private readonly clock: Clock,
     private readonly metrics: Metrics,
@@ -71,10 +84,15 @@ export class EventRouter {
       'playback:control': async (ctx, p) => ({ state: await playback.control(ctx, p) }),
       'source:set': async (ctx, p) => ({ state: await playback.setSource(ctx, p.source) }),
       'participant:status': async (ctx, p) => (await group.reportStatus(ctx, p), {}),
-      'chat:send': async (ctx, p) => ({ message: await chat.send(ctx, p.text) }),
+      'chat:send': async (ctx, p) => ({ message: await chat.send(ctx, p.text, p.clientId) }),
       'role:set': async (ctx, p) => (await group.setRole(ctx, p.participantId, p.role), {}),
       'session:settings': async (ctx, p) => ({ session: await group.updateSettings(ctx, p) }),
-      'participant:kick': async (ctx, p) => (await group.kick(ctx, p.participantId), {}),
+      'participant:kick': async (ctx, p) => (await group.kick(ctx, p.participantId, p.ban), {}),
+      'queue:add': async (ctx, p) => ({ item: await queue.add(ctx, p) }),
+      'queue:remove': async (ctx, p) => (await queue.remove(ctx, p.itemId), {}),
+      'queue:move': async (ctx, p) => (await queue.move(ctx, p.itemId, p.index), {}),
+      'queue:next': async (ctx) => ({ state: await queue.next(ctx) }),
+      'reaction:send': async (ctx, p) => (await chat.react(ctx, p.emoji), {}),
     };
   }
 
@@ -165,7 +183,7 @@ export class EventRouter {
       return ++w.count <= LOCAL_EVENTS_PER_SEC;
     }
     const { sessionId, participantId } = socket.data;
-    const limit = bucket === 'chat' ? LIMITS.chatMessagesPerSec : LIMITS.controlEventsPerSec;
+    const limit = PER_SEC[bucket];
     const { count } = await this.limiter.hit(`${bucket}:${sessionId}:${participantId}`, RATE_WINDOW_MS);
     return count <= limit;
   }

@@ -11,17 +11,22 @@ import { AckFailure, forbidden, notFound } from './ack';
 import { type Actor, canControl, loadActor } from './actor';
 import { Broadcaster } from '../realtime/broadcaster';
 import type { SocketData } from '../realtime/socket-types';
+import { ActivityService, clockTime } from './activity.service';
 
 /** A session patch written with the state, or computed from the new state. */
 type PatchFor = SessionPatch | ((next: PlaybackState) => SessionPatch) | null;
 
 /** CAS retries (only other replicas can interleave) before giving up. */
-const MAX_CAS_ATTEMPTS = 50;
+export const MAX_CAS_ATTEMPTS = 50;
+
+/** Told of every state this replica stored (the queue re-arms its end-of-source timer). */
+export type StateListener = (sessionId: string, state: PlaybackState) => void;
 
 /** The authoritative PlaybackState: every change is one atomic compare-and-set in the store. */
 @Injectable()
 export class PlaybackService {
   private readonly queue = new KeyedQueue();
+  private readonly listeners: StateListener[] = [];
 
   constructor(
     private readonly sessions: SessionRepository,
@@ -29,22 +34,38 @@ export class PlaybackService {
     private readonly broadcaster: Broadcaster,
     private readonly clock: Clock,
     private readonly media: MediaCatalog,
+    private readonly activity: ActivityService,
   ) {}
+
+  onStateChange(listener: StateListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** A state this replica just stored: everyone in the session hears of it. */
+  announce(sessionId: string, state: PlaybackState): void {
+    this.broadcaster.toSession(sessionId, 'playback:state', state);
+    for (const listener of this.listeners) listener(sessionId, state);
+  }
 
   async control(ctx: SocketData, control: PlaybackControl): Promise<PlaybackState> {
     await this.requireController(ctx);
-    return this.apply(ctx.sessionId, toCommand(control), ctx.participantId, { bufferingHold: null });
+    const state = await this.apply(ctx.sessionId, toCommand(control), ctx.participantId, { bufferingHold: null });
+    await this.activity.record(ctx.sessionId, control.action, doer(ctx), describe(control.action, ctx.name, state), detailOf(control.action, state));
+    return state;
   }
 
   async setSource(ctx: SocketData, source: Source): Promise<PlaybackState> {
     await this.requireController(ctx);
-    if (source.kind === 'media' && !(await this.media.find(source.mediaId))) throw notFound('no such media item');
+    const media = source.kind === 'media' ? await this.media.find(source.mediaId) : null;
+    if (source.kind === 'media' && !media) throw notFound('no such media item');
     const state = await this.apply(ctx.sessionId, { action: 'source' }, ctx.participantId, {
       source,
       bufferingHold: null,
     });
     const session = await this.sessions.get(ctx.sessionId);
     if (session) this.broadcaster.toSession(ctx.sessionId, 'session:update', await this.sessionService.toInfo(session));
+    const title = sourceTitle(source, media?.title);
+    await this.activity.record(ctx.sessionId, 'source', doer(ctx), `${ctx.name} started “${title}”`, title);
     return state;
   }
 
@@ -78,7 +99,7 @@ export class PlaybackService {
       const sessionPatch = typeof patch === 'function' ? patch(next) : patch;
       const result = await this.sessions.casState(sessionId, current.rev, next, sessionPatch, SESSION_TTL_MS);
       if (result.ok) {
-        this.broadcaster.toSession(sessionId, 'playback:state', next);
+        this.announce(sessionId, next);
         return next;
       }
       current = result.current;
@@ -91,6 +112,37 @@ export class PlaybackService {
     if (!canControl(actor)) throw forbidden('only the host and controllers can change playback');
     return actor;
   }
+}
+
+const doer = (ctx: SocketData) => ({ id: ctx.participantId, name: ctx.name });
+
+/** How a source is named in the activity: the library title, the URL, or "a live show". */
+export function sourceTitle(source: Source, mediaTitle: string | undefined): string {
+  switch (source.kind) {
+    case 'media':
+      return mediaTitle ?? 'a library item';
+    case 'url':
+      return source.url;
+    case 'live':
+      return 'a live show';
+  }
+}
+
+function describe(action: PlaybackControl['action'], name: string, state: PlaybackState): string {
+  switch (action) {
+    case 'play':
+      return `${name} pressed play at ${clockTime(state.position)}`;
+    case 'pause':
+      return `${name} paused at ${clockTime(state.position)}`;
+    case 'seek':
+      return `${name} jumped to ${clockTime(state.position)}`;
+    case 'rate':
+      return `${name} set the speed to ${state.rate}×`;
+  }
+}
+
+function detailOf(action: PlaybackControl['action'], state: PlaybackState): string {
+  return action === 'rate' ? String(state.rate) : clockTime(state.position);
 }
 
 function toCommand(control: PlaybackControl): PlaybackCommand {

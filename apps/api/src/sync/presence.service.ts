@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { LIMITS, type Participant, type SessionSnapshot } from '@watch-party/contracts';
+import { type ChatMessage, LIMITS, type Participant, type SessionSnapshot } from '@watch-party/contracts';
 import { Clock } from '../common/clock';
 import { MediaCatalog } from '../media/media-catalog';
 import { SessionRepository } from '../session/session.repository';
@@ -9,6 +9,9 @@ import { SessionService } from '../session/session.service';
 /** Who is in a session and connected right now, merged across replicas through the repository. */
 @Injectable()
 export class PresenceService {
+  /** This replica's sockets: socket id -> participant id. */
+  private readonly owners = new Map<string, string>();
+
   constructor(
     private readonly sessions: SessionRepository,
     private readonly sessionService: SessionService,
@@ -17,12 +20,19 @@ export class PresenceService {
   ) {}
 
   async connect(sessionId: string, socketId: string, participantId: string): Promise<void> {
+    this.owners.set(socketId, participantId);
     await this.sessions.addConnection(sessionId, socketId, participantId, SESSION_TTL_MS);
   }
 
-  /** Removing the last socket starts the 24 h expiry clock (every write pushes it out). */
-  async disconnect(sessionId: string, socketId: string): Promise<void> {
+  /**
+   * Removing the last socket starts the 24 h expiry clock (every write pushes it out).
+   * Returns whose socket it was (null when unknown).
+   */
+  async disconnect(sessionId: string, socketId: string): Promise<string | null> {
+    const owner = this.owners.get(socketId) ?? null;
+    this.owners.delete(socketId);
     await this.sessions.removeConnection(sessionId, socketId, SESSION_TTL_MS);
+    return owner;
   }
 
   async participants(sessionId: string): Promise<Participant[]> {
@@ -37,6 +47,7 @@ export class PresenceService {
       connected: connected.has(p.id),
       status: p.status,
       driftMs: p.driftMs,
+      ...(p.status === 'error' && p.error ? { error: p.error } : {}),
     }));
   }
 
@@ -45,7 +56,7 @@ export class PresenceService {
       this.sessions.get(sessionId),
       this.sessions.getState(sessionId),
       this.participants(sessionId),
-      this.sessions.recentChat(sessionId, LIMITS.chatHistory),
+      this.sessions.recentChat(sessionId, LIMITS.chatHistory).then((list) => list.map(withKind)),
     ]);
     const you = participants.find((p) => p.id === participantId);
     if (!session || !state || !you) return null;
@@ -59,4 +70,9 @@ export class PresenceService {
       serverTime: this.clock.now(),
     };
   }
+}
+
+/** A message stored before chat lines had a kind was a user's. */
+function withKind(message: Omit<ChatMessage, 'kind'> & Partial<Pick<ChatMessage, 'kind'>>): ChatMessage {
+  return { ...message, kind: message.kind ?? 'user' };
 }

@@ -6,6 +6,8 @@ import { SESSION_TTL_MS } from '../common/lifetimes';
 import { Broadcaster } from '../realtime/broadcaster';
 import { PlaybackService } from './playback.service';
 import { PresenceService } from './presence.service';
+import { QueueService } from './queue.service';
+import { ActivityService } from './activity.service';
 
 /** A host without any socket for this long hands over to the longest-present participant. */
 export const HOST_ABSENCE_MS = 10_000;
@@ -17,8 +19,9 @@ export const SUPERVISOR_SWEEP_MS = 2_000;
 const RECHECK_MARGIN_MS = 50;
 
 /**
- * Time-based group rules: host migration and buffering holds. Any replica may act; the
- * store's atomic operations make each change happen once however many replicas try.
+ * Time-based group rules: host migration, buffering holds, and the end of a library item.
+ * Any replica may act; the store's atomic operations make each change happen once however
+ * many replicas try.
  */
 @Injectable()
 export class SupervisorService implements OnModuleInit, OnModuleDestroy {
@@ -33,6 +36,8 @@ export class SupervisorService implements OnModuleInit, OnModuleDestroy {
     private readonly playback: PlaybackService,
     private readonly broadcaster: Broadcaster,
     private readonly clock: Clock,
+    private readonly queue: QueueService,
+    private readonly activity: ActivityService,
   ) {}
 
   onModuleInit() {
@@ -105,6 +110,7 @@ export class SupervisorService implements OnModuleInit, OnModuleDestroy {
     if (moved) {
       this.logger.log(`session ${sessionId}: host passed to ${heir.id}`);
       this.broadcaster.toSession(sessionId, 'participants:update', await this.presence.participants(sessionId));
+      await this.activity.record(sessionId, 'host', null, `${heir.name} is now the host (${host.name} was away)`, heir.name);
     }
   }
 
@@ -113,6 +119,8 @@ export class SupervisorService implements OnModuleInit, OnModuleDestroy {
       try {
         await this.checkHost(sessionId);
         await this.checkHold(sessionId);
+        // Backs up the end timer of whichever replica last changed the state (it may be gone).
+        await this.queue.checkEnd(sessionId);
       } catch (err) {
         this.logger.warn(`sweep ${sessionId}: ${(err as Error).message}`);
       }

@@ -6,6 +6,42 @@ export type MediaStatus = z.infer<typeof mediaStatusSchema>;
 export const renditionSchema = z.object({ height: z.number().int(), bandwidth: z.number().int() });
 export type Rendition = z.infer<typeof renditionSchema>;
 
+/** A WebVTT track of a media item: uploaded (.srt or .vtt) or extracted from the video file. */
+export const subtitleTrackSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  /** BCP 47 language tag, when known */
+  lang: z.string().nullable(),
+  /** `text/vtt`, first line `WEBVTT` */
+  url: z.string(),
+});
+export type SubtitleTrack = z.infer<typeof subtitleTrackSchema>;
+
+/** A track label is at most this long (characters). */
+export const SUBTITLE_LABEL_MAX = 40;
+/** A language tag is at most this long (BCP 47's practical limit). */
+export const SUBTITLE_LANG_MAX = 35;
+/** A media item holds at most this many subtitle tracks (uploaded and extracted together). */
+export const MAX_SUBTITLE_TRACKS = 16;
+/** BCP 47-ish: a 2..8 letter primary subtag, then subtags of 1..8 letters or digits. */
+export const SUBTITLE_LANG_PATTERN = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/;
+
+/** The text fields sent beside `file` to `POST /api/media/:id/subtitles`. */
+export const subtitleFieldsSchema = z.strictObject({
+  label: z
+    .string({ error: 'must be a string' })
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(SUBTITLE_LABEL_MAX, { error: `at most ${SUBTITLE_LABEL_MAX} characters` }),
+  lang: z
+    .string({ error: 'must be a string' })
+    .trim()
+    .max(SUBTITLE_LANG_MAX, { error: `at most ${SUBTITLE_LANG_MAX} characters` })
+    .regex(SUBTITLE_LANG_PATTERN, { error: 'must be a language tag such as en or pt-BR' })
+    .optional(),
+});
+export type SubtitleFields = z.infer<typeof subtitleFieldsSchema>;
+
 export const mediaSchema = z.object({
   id: z.string(),
   title: z.string(),
@@ -21,6 +57,8 @@ export const mediaSchema = z.object({
   createdAt: z.string(),
   /** added to the contract: size of the original upload */
   sizeBytes: z.number().int(),
+  /** uploaded tracks and those extracted from the file, oldest first */
+  subtitles: z.array(subtitleTrackSchema),
 });
 export type Media = z.infer<typeof mediaSchema>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUBTITLE_LABEL_MAX, SUBTITLE_LANG_MAX, SUBTITLE_LANG_PATTERN } from './media';
 
 /** Trimmed display name; the contract allows 1..32 characters. */
 export const displayName = z
@@ -8,32 +9,53 @@ export const displayName = z
   .max(32, { error: 'must be at most 32 characters' });
 
 const MEDIA_ID = /^[A-Za-z0-9_-]{11,64}$/;
-const PLAYABLE_URL_PATH = /\.(mp4|webm|m3u8)$/i;
+
+/** Longest URL accepted as a source or subtitle track. */
+export const MAX_URL_LENGTH = 2048;
+/** Subtitle tracks one URL source may carry. */
+export const URL_SUBTITLE_TRACKS_MAX = 8;
+
+const isHttpUrl = (value: string) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+
+export const httpUrlSchema = z
+  .string()
+  .max(MAX_URL_LENGTH, { error: `must be at most ${MAX_URL_LENGTH} characters` })
+  .refine(isHttpUrl, { error: 'must be an http(s) URL' });
 
 export const mediaSourceSchema = z.strictObject({
   kind: z.literal('media'),
   mediaId: z.string().regex(MEDIA_ID, { error: 'is not a media id' }),
 });
 
+export const subtitleRefSchema = z.strictObject({
+  url: httpUrlSchema,
+  label: z
+    .string()
+    .trim()
+    .min(1, { error: 'must not be empty' })
+    .max(SUBTITLE_LABEL_MAX, { error: `must be at most ${SUBTITLE_LABEL_MAX} characters` }),
+  lang: z
+    .string()
+    .max(SUBTITLE_LANG_MAX, { error: `must be at most ${SUBTITLE_LANG_MAX} characters` })
+    .regex(SUBTITLE_LANG_PATTERN, { error: 'must be a language tag such as en or pt-BR' })
+    .optional(),
+});
+export type SubtitleRef = z.infer<typeof subtitleRefSchema>;
+
 export const urlSourceSchema = z.strictObject({
   kind: z.literal('url'),
-  url: z
-    .string()
-    .max(2048)
-    .refine(
-      (value) => {
-        try {
-          const url = new URL(value);
-          return (
-            (url.protocol === 'http:' || url.protocol === 'https:') &&
-            PLAYABLE_URL_PATH.test(url.pathname)
-          );
-        } catch {
-          return false;
-        }
-      },
-      { error: 'must be an http(s) URL of an .mp4, .webm or .m3u8 file' },
-    ),
+  url: httpUrlSchema,
+  subtitles: z
+    .array(subtitleRefSchema)
+    .max(URL_SUBTITLE_TRACKS_MAX, { error: `must list at most ${URL_SUBTITLE_TRACKS_MAX} tracks` })
+    .optional(),
 });
 
 /** added to the contract: a live show's HLS (`/api/live/:showId/hls/index.m3u8`), relative to the server */
@@ -48,6 +70,20 @@ export type Source = z.infer<typeof sourceSchema>;
 export const controlPolicySchema = z.enum(['host', 'everyone']);
 export type ControlPolicy = z.infer<typeof controlPolicySchema>;
 
+/** Who may add to the queue: controllers only, or everyone (the default). */
+export const queuePolicySchema = z.enum(['controllers', 'everyone']);
+export type QueuePolicy = z.infer<typeof queuePolicySchema>;
+
+/** What plays next; an item leaves the queue when it becomes the source. */
+export const queueItemSchema = z.object({
+  id: z.string(),
+  source: sourceSchema,
+  title: z.string(),
+  /** participant id */
+  addedBy: z.string(),
+});
+export type QueueItem = z.infer<typeof queueItemSchema>;
+
 export const createSessionBodySchema = z.strictObject({
   hostName: displayName,
   name: z.string().trim().max(80, { error: 'must be at most 80 characters' }).optional(),
@@ -61,9 +97,18 @@ export const createSessionBodySchema = z.strictObject({
 });
 export type CreateSessionBody = z.infer<typeof createSessionBodySchema>;
 
+/** Longest device id a client may send when joining. */
+export const DEVICE_ID_MAX = 64;
+
 export const joinSessionBodySchema = z.strictObject({
   name: displayName,
   password: z.string().max(128, { error: 'must be at most 128 characters' }).optional(),
+  /** a random id the client keeps: a ban by the host refuses later joins that send it */
+  deviceId: z
+    .string()
+    .min(1, { error: 'must not be empty' })
+    .max(DEVICE_ID_MAX, { error: `must be at most ${DEVICE_ID_MAX} characters` })
+    .optional(),
 });
 export type JoinSessionBody = z.infer<typeof joinSessionBodySchema>;
 
@@ -77,6 +122,10 @@ export const sessionInfoSchema = z.object({
   source: sourceSchema.nullable(),
   /** added to the contract: whether buffering participants pause the group */
   waitForBuffering: z.boolean(),
+  queue: z.array(queueItemSchema),
+  queuePolicy: queuePolicySchema,
+  /** a locked party refuses new joins; its participants stay */
+  locked: z.boolean(),
 });
 export type SessionInfo = z.infer<typeof sessionInfoSchema>;
 

@@ -36,6 +36,7 @@ export class FakeMediaImporter extends MediaImporter {
       posterUrl: null,
       createdAt: new Date(0).toISOString(),
       sizeBytes: 0,
+      subtitles: [],
     };
   }
 }

@@ -82,6 +82,12 @@ export class FakeTranscoder extends Transcoder {
   /** Frames that really decode (at most `atMost` are counted). */
   decodable = Number.MAX_SAFE_INTEGER;
   readonly jobs: FakeTranscodeJob[] = [];
+  /** What ffmpeg writes for each subtitle stream index (a minimal cue when not set). */
+  subtitleText = new Map<number, string>();
+  /** ffmpeg fails to extract subtitles. */
+  subtitlesFail = false;
+  /** The streams each `extractSubtitles` call was asked for. */
+  readonly extractions: number[][] = [];
 
   async available(): Promise<boolean> {
     return this.installed;
@@ -107,6 +113,15 @@ export class FakeTranscoder extends Transcoder {
     const job = new FakeTranscodeJob(input, outDir, rungs, probe, onProgress, signal);
     this.jobs.push(job);
     return job.promise;
+  }
+
+  async extractSubtitles(_input: string, tracks: { stream: number; output: string }[]): Promise<void> {
+    this.extractions.push(tracks.map((t) => t.stream));
+    if (this.subtitlesFail) throw new Error('ffmpeg failed (1): Invalid data found when processing input');
+    for (const { stream, output } of tracks) {
+      mkdirSync(dirname(output), { recursive: true }); // as the real one does
+      writeFileSync(output, this.subtitleText.get(stream) ?? `WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nstream ${stream}\n`);
+    }
   }
 
   async poster(_input: string, output: string): Promise<boolean> {

@@ -34,6 +34,8 @@ export class RecordingBroadcaster extends Broadcaster {
     'session:kicked': [],
     'session:update': [],
     'media:progress': [],
+    'queue:update': [],
+    reaction: [],
   };
 
   override toSession<E extends EventName>(sessionId: string, event: E, ...args: Parameters<Events[E]>) {

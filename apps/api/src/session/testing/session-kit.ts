@@ -33,6 +33,7 @@ export class MemoryMediaCatalog extends MediaCatalog {
       fileUrl: `/media/${id}/original`,
       hlsUrl: `/media/${id}/hls/master.m3u8`,
       posterUrl: null,
+      subtitles: [],
       createdAt: new Date(0).toISOString(),
       sizeBytes: 1024,
     };

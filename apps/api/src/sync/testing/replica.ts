@@ -3,11 +3,13 @@ import { newId } from '../../common/ids';
 import { Metrics } from '../../ops/metrics';
 import { RecordingBroadcaster } from '../../realtime/testing/recording-broadcaster';
 import type { SessionKit } from '../../session/testing/session-kit';
+import { ActivityService } from '../activity.service';
 import { ChatService } from '../chat.service';
 import { EventRouter, type EventSource } from '../event-router';
 import { GroupService } from '../group.service';
 import { PlaybackService } from '../playback.service';
 import { PresenceService } from '../presence.service';
+import { QueueService } from '../queue.service';
 import { SupervisorService } from '../supervisor.service';
 
 /** A socket as the services see it: who it is, and where it is connected. */
@@ -25,6 +27,8 @@ export class Replica {
   readonly metrics = new Metrics();
   readonly presence: PresenceService;
   readonly playback: PlaybackService;
+  readonly activity: ActivityService;
+  readonly queue: QueueService;
   readonly chat: ChatService;
   readonly supervisor: SupervisorService;
   readonly group: GroupService;
@@ -35,11 +39,13 @@ export class Replica {
     const { sessions, clock, catalog, limiter } = kit;
     const sessionService = kit.sessionService(this.metrics);
     this.presence = new PresenceService(sessions, sessionService, clock, catalog);
-    this.playback = new PlaybackService(sessions, sessionService, this.broadcaster, clock, catalog);
+    this.activity = new ActivityService(sessions, this.broadcaster, clock);
+    this.playback = new PlaybackService(sessions, sessionService, this.broadcaster, clock, catalog, this.activity);
+    this.queue = new QueueService(sessions, sessionService, this.playback, this.broadcaster, clock, catalog, this.activity);
     this.chat = new ChatService(sessions, this.broadcaster, clock);
-    this.supervisor = new SupervisorService(sessions, this.presence, this.playback, this.broadcaster, clock);
-    this.group = new GroupService(sessions, sessionService, this.presence, this.broadcaster, this.supervisor, clock);
-    this.router = new EventRouter(this.playback, this.chat, this.group, limiter, clock, this.metrics);
+    this.supervisor = new SupervisorService(sessions, this.presence, this.playback, this.broadcaster, clock, this.queue, this.activity);
+    this.group = new GroupService(sessions, sessionService, this.presence, this.broadcaster, this.supervisor, clock, this.queue, this.activity);
+    this.router = new EventRouter(this.playback, this.chat, this.group, this.queue, limiter, clock, this.metrics);
   }
 
   /** Starts the timers a running replica has (the supervisor's sweep). */
@@ -51,6 +57,7 @@ export class Replica {
   stop(): void {
     this.supervisor.onModuleDestroy();
     this.group.onModuleDestroy();
+    this.queue.onModuleDestroy();
   }
 
   /** A socket of `participantId` joins its session's room here and counts as present. */

@@ -13,6 +13,9 @@ const SESSION: SessionInfo = {
   participantCount: 1,
   source: null,
   waitForBuffering: false,
+  queue: [],
+  queuePolicy: 'everyone',
+  locked: false,
 };
 
 function jsonResponse(status: number, body: unknown, statusText = ''): Response {

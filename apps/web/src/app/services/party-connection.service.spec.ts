@@ -18,6 +18,9 @@ const SESSION: SessionInfo = {
   participantCount: 1,
   source: null,
   waitForBuffering: false,
+  queue: [],
+  queuePolicy: 'everyone',
+  locked: false,
 };
 const JOINED: JoinedSession = { session: SESSION, participantId: 'me', token: 'tok-new' };
 

@@ -201,10 +201,23 @@ describe('SessionSocketService', () => {
     last().fire('disconnect', 'transport close');
     last().fire('connect');
     expect(service.connectionCount()).toBe(2);
-    const message = { id: 'm1', participantId: 'p', name: 'Bo', text: 'yo', at: 1 };
+    const message = { id: 'm1', participantId: 'p', name: 'Bo', text: 'yo', at: 1, kind: 'user' as const };
     last().fire('chat:message', message);
     last().fire('chat:message', message);
     expect(service.chat()).toHaveLength(1);
+  });
+
+  it('replaces an activity line the server merged (same id, new text) in place', () => {
+    service.connect('tok');
+    last().fire('connect');
+    const system = { event: 'seek' as const, by: 'p' };
+    last().fire('chat:message', { id: 'a1', participantId: 'p', name: 'Bo', text: 'Bo seeked to 0:10', at: 1, kind: 'system' as const, system });
+    last().fire('chat:message', { id: 'm2', participantId: 'p', name: 'Bo', text: 'hi', at: 2, kind: 'user' as const });
+    last().fire('chat:message', { id: 'a1', participantId: 'p', name: 'Bo', text: 'Bo seeked to 0:30', at: 3, kind: 'system' as const, system });
+    expect(service.chat().map((m) => [m.id, m.text])).toEqual([
+      ['a1', 'Bo seeked to 0:30'],
+      ['m2', 'hi'],
+    ]);
   });
 
   it('dropConnection() closes the transport so socket.io reconnects', () => {

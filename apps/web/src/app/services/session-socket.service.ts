@@ -169,8 +169,11 @@ export class SessionSocketService {
       if (!current || state.rev > current.rev) this.playback.set(state);
     });
     socket.on('chat:message', (message) => {
+      // The same id again is an activity line the server merged (rapid repeats): replace it.
       this.chat.update((chat) =>
-        chat.some((m) => m.id === message.id) ? chat : [...chat, message].slice(-CHAT_KEEP),
+        chat.some((m) => m.id === message.id)
+          ? chat.map((m) => (m.id === message.id ? message : m))
+          : [...chat, message].slice(-CHAT_KEEP),
       );
     });
     socket.on('media:progress', (progress) => {

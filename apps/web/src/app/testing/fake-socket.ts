@@ -101,6 +101,9 @@ export function snapshotFor(sessionId: string, youId: string, others: { id: stri
       participantCount: 1 + others.length,
       source: null,
       waitForBuffering: false,
+      queue: [],
+      queuePolicy: 'everyone',
+      locked: false,
     },
     you,
     participants: [

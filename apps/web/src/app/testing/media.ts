@@ -15,6 +15,7 @@ export function mediaItem(overrides: Partial<Media> = {}): Media {
     posterUrl: `/api/media/${id}/poster.jpg`,
     createdAt: '2026-11-21T10:00:00.000Z',
     sizeBytes: 25_690_000,
+    subtitles: [],
     ...overrides,
   };
 }

@@ -10,6 +10,7 @@ import {
 import { ApiService } from '../../services/api.service';
 import { isApiRequestError } from '../../services/http';
 import { ManageKeysService } from '../../services/manage-keys.service';
+import { FORM_FIELD } from '../form-field/form-field.imports';
 
 export const FORGOTTEN_TOKEN_MESSAGE =
   'This server no longer accepts the saved admin token, so this browser forgot it. Sign in again to manage every video.';
@@ -27,6 +28,7 @@ function isRejected(error: unknown): boolean {
 @Component({
   selector: 'wp-admin-sign-in',
   changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [FORM_FIELD],
   templateUrl: './admin-sign-in.component.html',
   styleUrl: './admin-sign-in.component.scss',
 })

@@ -4,8 +4,8 @@ import { ChatComponent, type ChatSendResult } from './chat.component';
 
 const at = (h: number, m: number) => new Date(2026, 0, 2, h, m).getTime();
 const MESSAGES: ChatMessage[] = [
-  { id: 'm1', participantId: 'p2', name: 'Bob', text: 'hi all', at: at(9, 5) },
-  { id: 'm2', participantId: 'me', name: 'Ann', text: 'hey <b>Bob</b>', at: at(21, 30) },
+  { id: 'm1', participantId: 'p2', name: 'Bob', text: 'hi all', at: at(9, 5), kind: 'user' },
+  { id: 'm2', participantId: 'me', name: 'Ann', text: 'hey <b>Bob</b>', at: at(21, 30), kind: 'user' },
 ];
 
 describe('ChatComponent', () => {
@@ -44,6 +44,17 @@ describe('ChatComponent', () => {
     expect(rows[1].querySelector('.msg-text')?.textContent).toBe('hey <b>Bob</b>');
     expect(rows[1].querySelector('b')).toBeNull();
     expect(rows[1].classList).toContain('msg-own');
+  });
+
+  it('shows activity lines as one quiet line, apart from the messages', async () => {
+    const activity: ChatMessage = { id: 'a1', participantId: 'p2', name: 'Bob', text: 'Bob paused at 1:02', at: at(9, 6), kind: 'system', system: { event: 'pause', by: 'p2' } };
+    fixture.componentRef.setInput('messages', [...MESSAGES, activity]);
+    await fixture.whenStable();
+    expect(el().querySelectorAll('[data-testid="chat-message"]')).toHaveLength(2);
+    const line = el().querySelector('[data-testid="chat-activity"]');
+    expect(line?.textContent).toContain('Bob paused at 1:02');
+    expect(line?.querySelector('time')?.textContent).toBe('09:06');
+    expect(line?.querySelector('.msg-name')).toBeNull();
   });
 
   it('sends the trimmed text on Enter (form submit) and clears the field', async () => {

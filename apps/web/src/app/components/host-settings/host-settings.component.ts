@@ -1,5 +1,10 @@
 import { ChangeDetectionStrategy, Component, input, output } from '@angular/core';
-import type { SessionInfo, SessionSettings } from '@watch-party/contracts';
+import type { ControlPolicy, SessionInfo, SessionSettings } from '@watch-party/contracts';
+
+const POLICIES: readonly { value: ControlPolicy; label: string }[] = [
+  { value: 'host', label: 'You and the controllers you choose' },
+  { value: 'everyone', label: 'Everyone' },
+];
 
 /** The host's party settings; reflects `session:update`, changes go out as `session:settings`. */
 @Component({
@@ -12,30 +17,20 @@ import type { SessionInfo, SessionSettings } from '@watch-party/contracts';
       </header>
       <fieldset class="settings-group">
         <legend class="label">Who can play, pause and seek</legend>
-        <label class="choice">
-          <input
-            type="radio"
-            name="controlPolicy"
-            value="host"
-            data-testid="policy-host"
-            [checked]="session().controlPolicy === 'host'"
-            [disabled]="busy()"
-            (change)="changed.emit({ controlPolicy: 'host' })"
-          />
-          <span>You and the controllers you choose</span>
-        </label>
-        <label class="choice">
-          <input
-            type="radio"
-            name="controlPolicy"
-            value="everyone"
-            data-testid="policy-everyone"
-            [checked]="session().controlPolicy === 'everyone'"
-            [disabled]="busy()"
-            (change)="changed.emit({ controlPolicy: 'everyone' })"
-          />
-          <span>Everyone</span>
-        </label>
+        @for (policy of policies; track policy.value) {
+          <label class="choice">
+            <input
+              type="radio"
+              name="controlPolicy"
+              [value]="policy.value"
+              [attr.data-testid]="'policy-' + policy.value"
+              [checked]="session().controlPolicy === policy.value"
+              [disabled]="busy()"
+              (change)="changed.emit({ controlPolicy: policy.value })"
+            />
+            <span>{{ policy.label }}</span>
+          </label>
+        }
       </fieldset>
       <label class="choice">
         <input
@@ -80,4 +75,6 @@ export class HostSettingsComponent {
   readonly session = input.required<SessionInfo>();
   readonly busy = input(false);
   readonly changed = output<SessionSettings>();
+
+  protected readonly policies = POLICIES;
 }

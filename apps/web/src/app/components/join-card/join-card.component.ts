@@ -3,6 +3,7 @@ import {
   Component,
   type ElementRef,
   afterNextRender,
+  computed,
   input,
   linkedSignal,
   output,
@@ -11,6 +12,8 @@ import {
 } from '@angular/core';
 import { joinSessionBodySchema, type JoinSessionBody, type SessionInfo } from '@watch-party/contracts';
 import { toFieldErrors, type FieldErrors } from '../../util/form-errors';
+import { FORM_FIELD } from '../form-field/form-field.imports';
+import { NameFieldComponent } from '../form-field/name-field.component';
 
 /** An error from the server, optionally tied to one field of the form. */
 export interface JoinError {
@@ -22,6 +25,7 @@ export interface JoinError {
 @Component({
   selector: 'wp-join-card',
   changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [FORM_FIELD],
   templateUrl: './join-card.component.html',
 })
 export class JoinCardComponent {
@@ -42,13 +46,20 @@ export class JoinCardComponent {
     return server?.field ? { ...local, [server.field]: server.message } : local;
   });
 
-  private readonly nameInput = viewChild<ElementRef<HTMLInputElement>>('nameInput');
+  /** A server error that is not about one field. */
+  protected readonly formError = computed(() => {
+    const error = this.serverError();
+    return error && !error.field ? error.message : null;
+  });
+
+  private readonly nameField = viewChild.required(NameFieldComponent);
   private readonly passwordInput = viewChild<ElementRef<HTMLInputElement>>('passwordInput');
 
   constructor() {
     afterNextRender(() => {
-      const target = this.name() ? this.passwordInput() : this.nameInput();
-      (target ?? this.nameInput())?.nativeElement.focus();
+      const password = this.name() ? this.passwordInput() : undefined;
+      if (password) password.nativeElement.focus();
+      else this.nameField().focus();
     });
   }
 
@@ -63,7 +74,8 @@ export class JoinCardComponent {
     if (!parsed.success) {
       const errors = toFieldErrors(parsed.error);
       this.fieldErrors.set(errors);
-      (errors['name'] ? this.nameInput() : this.passwordInput())?.nativeElement.focus();
+      if (errors['name']) this.nameField().focus();
+      else this.passwordInput()?.nativeElement.focus();
       return;
     }
     if (this.session().hasPassword && !parsed.data.password) {

@@ -11,6 +11,7 @@ import {
   uploadErrorMessage,
 } from '../../services/upload.service';
 import { formatBytes } from '../../util/format';
+import { ProgressBarComponent } from '../progress-bar/progress-bar.component';
 
 let nextId = 0;
 
@@ -23,6 +24,7 @@ export const OWNER_NOTE = 'This browser can rename or delete it; other browsers 
  */
 @Component({
   selector: 'wp-media-upload',
+  imports: [ProgressBarComponent],
   changeDetection: ChangeDetectionStrategy.OnPush,
   templateUrl: './media-upload.component.html',
   styleUrl: './media-upload.component.scss',

@@ -8,6 +8,8 @@ const STATUS_LABEL: Record<ParticipantStatus, string> = {
   buffering: 'Buffering',
   playing: 'Playing',
   paused: 'Paused',
+  ended: 'At the end',
+  error: 'Cannot play',
 };
 
 const ROLE_ORDER: Record<Participant['role'], number> = { host: 0, controller: 1, viewer: 2 };

@@ -22,6 +22,7 @@ import { playbackUrl } from '../../services/media-library.service';
 import { SyncEngineService } from '../../services/sync-engine.service';
 import { formatRate, formatTime } from '../../util/format';
 import { MenuButtonComponent, type MenuItem } from '../menu/menu-button.component';
+import { ProgressBarComponent } from '../progress-bar/progress-bar.component';
 import { MediaLoader, type QualityLevel } from './media-loader';
 
 export const RATES = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2] as const;
@@ -42,7 +43,7 @@ interface Range {
 @Component({
   selector: 'wp-player',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MenuButtonComponent],
+  imports: [MenuButtonComponent, ProgressBarComponent],
   templateUrl: './player.component.html',
   styleUrl: './player.component.scss',
 })

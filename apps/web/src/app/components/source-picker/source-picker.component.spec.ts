@@ -63,7 +63,7 @@ describe('SourcePickerComponent', () => {
     expect(api.listMedia).not.toHaveBeenCalled();
   });
 
-  it.each(['ftp://x.org/a.mp4', 'https://x.org/page.html', 'not a url', ''])('refuses %p without calling the server', async (url) => {
+  it.each(['ftp://x.org/a.mp4', 'javascript:alert(1)', 'not a url', ''])('refuses %p without calling the server', async (url) => {
     await submit(url);
     expect(send).not.toHaveBeenCalled();
     expect(q('source-error')?.textContent?.length).toBeGreaterThan(0);

@@ -14,6 +14,7 @@ import { type AckErrorCode, type Media, type Source, urlSourceSchema } from '@wa
 import { MediaLibraryService, isPlayable } from '../../services/media-library.service';
 import { SessionSocketService } from '../../services/session-socket.service';
 import { formatBytes, formatTime } from '../../util/format';
+import { FORM_FIELD } from '../form-field/form-field.imports';
 import { MediaUploadComponent } from '../media-upload/media-upload.component';
 
 export type SourceSetResult = { ok: true } | { ok: false; error: { code: AckErrorCode; message: string } };
@@ -41,7 +42,7 @@ function refusal(result: Extract<SourceSetResult, { ok: false }>): string {
 @Component({
   selector: 'wp-source-picker',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MediaUploadComponent],
+  imports: [MediaUploadComponent, FORM_FIELD],
   providers: [MediaLibraryService],
   templateUrl: './source-picker.component.html',
   styleUrl: './source-picker.component.scss',
@@ -147,7 +148,7 @@ export class SourcePickerComponent {
     }
     const parsed = urlSourceSchema.safeParse({ kind: 'url', url });
     if (!parsed.success) {
-      this.error.set('That link must start with http(s):// and end in .mp4, .webm or .m3u8');
+      this.error.set('That link must be a web address starting with http:// or https://');
       return;
     }
     this.busy.set(true);

@@ -12,6 +12,7 @@ import {
 } from '@angular/core';
 import { RouterLink } from '@angular/router';
 import { createLiveBodySchema, type LiveShow, type LiveStatus } from '@watch-party/contracts';
+import { FORM_FIELD } from '../../components/form-field/form-field.imports';
 import { BrowserStorageService } from '../../services/browser-storage.service';
 import { isApiRequestError } from '../../services/http';
 import { IdentityStoreService } from '../../services/identity-store.service';
@@ -43,7 +44,7 @@ export function fullRtmpUrl(rtmpUrl: string, key: string): string {
 @Component({
   selector: 'wp-go-live-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink],
+  imports: [RouterLink, FORM_FIELD],
   providers: [LiveBroadcastService],
   templateUrl: './go-live-page.component.html',
   styleUrl: './go-live-page.component.scss',

@@ -1,9 +1,9 @@
 import { ChangeDetectionStrategy, Component, inject, signal } from '@angular/core';
 import { Router } from '@angular/router';
 import { createSessionBodySchema } from '@watch-party/contracts';
-import { ApiService } from '../../services/api.service';
-import { isApiRequestError } from '../../services/http';
+import { FORM_FIELD } from '../../components/form-field/form-field.imports';
 import { IdentityStoreService } from '../../services/identity-store.service';
+import { PartyStarterService, startPartyErrorMessage } from '../../services/party-starter.service';
 import { toFieldErrors, optionalText, type FieldErrors } from '../../util/form-errors';
 import { parseInviteCode } from '../../util/invite-code';
 
@@ -13,12 +13,13 @@ const FIELD_OF_KEY: Record<string, string> = { hostName: 'hostName', name: 'part
 @Component({
   selector: 'wp-home-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
+  imports: [FORM_FIELD],
   templateUrl: './home-page.component.html',
   styleUrl: './home-page.component.scss',
 })
 export class HomePageComponent {
-  private readonly api = inject(ApiService);
   private readonly identities = inject(IdentityStoreService);
+  private readonly starter = inject(PartyStarterService);
   private readonly router = inject(Router);
 
   protected readonly hostName = signal(this.identities.lastName());
@@ -52,15 +53,9 @@ export class HomePageComponent {
     this.createErrors.set({});
     this.creating.set(true);
     try {
-      const joined = await this.api.createSession(parsed.data);
-      this.identities.set(joined.session.id, {
-        token: joined.token,
-        participantId: joined.participantId,
-        name: parsed.data.hostName,
-      });
-      await this.router.navigate(['/watch', joined.session.id]);
+      await this.starter.start(parsed.data);
     } catch (error) {
-      this.createError.set(createErrorMessage(error));
+      this.createError.set(startPartyErrorMessage(error));
     } finally {
       this.creating.set(false);
     }
@@ -90,13 +85,6 @@ export class HomePageComponent {
     this.joinCode.set(value);
     this.joinError.set(null);
   }
-}
-
-function createErrorMessage(error: unknown): string {
-  if (!isApiRequestError(error)) return 'Something went wrong, try again';
-  if (error.isNetworkError) return 'Server unreachable. Check your connection and try again.';
-  if (error.statusCode === 429) return 'Too many parties created from here, wait a minute';
-  return error.message;
 }
 
 function focusFirstInvalid(form: HTMLFormElement): void {

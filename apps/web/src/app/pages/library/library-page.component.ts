@@ -9,15 +9,17 @@ import {
   signal,
   viewChild,
 } from '@angular/core';
-import { Router } from '@angular/router';
 import { displayName, renameMediaBodySchema, type Media } from '@watch-party/contracts';
 import { AdminSignInComponent } from '../../components/admin-sign-in/admin-sign-in.component';
+import { FORM_FIELD } from '../../components/form-field/form-field.imports';
 import { MediaUploadComponent } from '../../components/media-upload/media-upload.component';
+import { ProgressBarComponent } from '../../components/progress-bar/progress-bar.component';
 import { ApiService } from '../../services/api.service';
 import { isApiRequestError } from '../../services/http';
 import { IdentityStoreService } from '../../services/identity-store.service';
 import { ManageKeysService } from '../../services/manage-keys.service';
 import { MediaLibraryService } from '../../services/media-library.service';
+import { PartyStarterService, startPartyErrorMessage } from '../../services/party-starter.service';
 import { formatBytes, formatTime } from '../../util/format';
 
 /** "3:12 · 24.5 MB · 21 Nov" */
@@ -38,13 +40,6 @@ export function statusLabel(media: Media): string {
     default:
       return 'Failed';
   }
-}
-
-function startErrorMessage(error: unknown): string {
-  if (!isApiRequestError(error)) return 'Something went wrong, try again.';
-  if (error.isNetworkError) return 'Server unreachable. Check your connection and try again.';
-  if (error.statusCode === 429) return 'Too many parties created from here, wait a minute.';
-  return error.message;
 }
 
 /** The longest title the server accepts for a rename (null: no limit stated). */
@@ -84,7 +79,7 @@ function renameErrorMessage(error: unknown): string {
 @Component({
   selector: 'wp-library-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [AdminSignInComponent, MediaUploadComponent],
+  imports: [AdminSignInComponent, MediaUploadComponent, FORM_FIELD, ProgressBarComponent],
   providers: [MediaLibraryService],
   templateUrl: './library-page.component.html',
   styleUrl: './library-page.component.scss',
@@ -94,7 +89,7 @@ export class LibraryPageComponent {
   private readonly api = inject(ApiService);
   private readonly identities = inject(IdentityStoreService);
   private readonly keys = inject(ManageKeysService);
-  private readonly router = inject(Router);
+  private readonly starter = inject(PartyStarterService);
   private readonly document = inject(DOCUMENT);
   private readonly injector = inject(Injector);
 
@@ -201,19 +196,13 @@ export class LibraryPageComponent {
     this.starting.set(media.id);
     this.startError.set(null);
     try {
-      const joined = await this.api.createSession({
-        hostName,
-        name: media.title.slice(0, 80),
-        source: { kind: 'media', mediaId: media.id },
-      });
-      this.identities.set(joined.session.id, { token: joined.token, participantId: joined.participantId, name: hostName });
-      await this.router.navigate(['/watch', joined.session.id]);
+      await this.starter.start({ hostName, name: media.title.slice(0, 80), source: { kind: 'media', mediaId: media.id } });
     } catch (error) {
       if (isApiRequestError(error) && error.statusCode === 400 && (await this.isGone(media.id))) {
         this.goneNotice.set(`“${media.title}” is no longer in the library.`);
         this.document.getElementById('library-heading')?.focus();
       } else {
-        this.startError.set({ id: media.id, message: startErrorMessage(error) });
+        this.startError.set({ id: media.id, message: startPartyErrorMessage(error) });
       }
     } finally {
       this.starting.set(null);

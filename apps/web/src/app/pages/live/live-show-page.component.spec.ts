@@ -85,7 +85,7 @@ describe('LiveShowPageComponent chat', () => {
     api.joinSession.mockRejectedValue(new ApiRequestError(409, 'full', 'Conflict'));
     await open();
     await joinAs('Vic');
-    expect(q('#chat-join-error')?.textContent).toContain('The chat is full.');
+    expect(q('#chat-name-error')?.textContent).toContain('The chat is full.');
     expect(sockets).toHaveLength(0);
   });
 
@@ -96,7 +96,7 @@ describe('LiveShowPageComponent chat', () => {
     sockets[0].fire('connect');
     sockets[0].fire('session:kicked', { reason: 'Be nice' });
     await settle();
-    expect(q('#chat-join-error')?.textContent).toContain('You were removed from the chat.');
+    expect(q('#chat-name-error')?.textContent).toContain('You were removed from the chat.');
     expect((q(tid('chat-name')) as HTMLInputElement).value).toBe('Vic');
     expect(TestBed.inject(IdentityStoreService).get(SHOW.sessionId)).toBeNull();
   });
@@ -107,7 +107,7 @@ describe('LiveShowPageComponent chat', () => {
     sockets[0].active = false;
     sockets[0].fire('connect_error', handshakeError('TOKEN_EXPIRED', 'token expired'));
     await settle();
-    expect(q('#chat-join-error')?.textContent).toContain('Your chat pass expired. Join again.');
+    expect(q('#chat-name-error')?.textContent).toContain('Your chat pass expired. Join again.');
     expect(q(tid('join-chat'))).not.toBeNull();
   });
 });

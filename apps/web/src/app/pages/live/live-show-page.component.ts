@@ -6,30 +6,29 @@ import {
   computed,
   effect,
   inject,
-  input,
   signal,
   untracked,
   viewChild,
 } from '@angular/core';
 import { Title } from '@angular/platform-browser';
-import { Router, RouterLink } from '@angular/router';
-import { ID_PATTERN, joinSessionBodySchema, type LiveShow } from '@watch-party/contracts';
-import { ChatComponent, type ChatSender } from '../../components/chat/chat.component';
-import { ApiService } from '../../services/api.service';
+import { RouterLink } from '@angular/router';
+import { joinSessionBodySchema, type LiveShow } from '@watch-party/contracts';
+import { PartyChatComponent } from '../../components/chat/party-chat.component';
+import { FORM_FIELD } from '../../components/form-field/form-field.imports';
+import { PageStateComponent, UnreachablePageComponent } from '../../components/page-state/page-state.component';
 import { DebugHandlesService } from '../../services/debug-handles.service';
 import { isApiRequestError } from '../../services/http';
 import { IdentityStoreService } from '../../services/identity-store.service';
 import { LiveApiService } from '../../services/live-api.service';
-import { type PartyDrop, PartyConnectionService } from '../../services/party-connection.service';
-import { SessionSocketService } from '../../services/session-socket.service';
+import type { PartyDrop } from '../../services/party-connection.service';
+import { PartyStarterService } from '../../services/party-starter.service';
 import { formatClock } from '../../util/format';
+import { PARTY_PAGE_PROVIDERS, PartyPage } from '../party-page';
 import { LivePlayer } from './live-player';
 
 const POLL_MS = 3000;
 /** After the end, look for the recording this long. */
 const RECORDING_WAIT_MS = 120_000;
-
-type LoadState = { kind: 'loading' } | { kind: 'not-found' } | { kind: 'unreachable' } | { kind: 'ready' };
 
 /** "1 watching", "12 watching". */
 export function viewersText(count: number): string {
@@ -45,25 +44,18 @@ function dropMessage(dropped: PartyDrop | null): string | null {
 @Component({
   selector: 'wp-live-show-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, ChatComponent],
-  providers: [SessionSocketService, PartyConnectionService],
+  imports: [RouterLink, FORM_FIELD, PageStateComponent, PartyChatComponent, UnreachablePageComponent],
+  providers: PARTY_PAGE_PROVIDERS,
   templateUrl: './live-show-page.component.html',
   styleUrl: './live-show-page.component.scss',
 })
-export class LiveShowPageComponent {
-  /** Route parameter `/live/:id`. */
-  readonly id = input.required<string>();
-
+export class LiveShowPageComponent extends PartyPage<LiveShow> {
   private readonly live = inject(LiveApiService);
-  private readonly api = inject(ApiService);
   private readonly identities = inject(IdentityStoreService);
-  private readonly router = inject(Router);
+  private readonly starter = inject(PartyStarterService);
   private readonly debug = inject(DebugHandlesService);
   private readonly title = inject(Title);
-  protected readonly party = inject(PartyConnectionService);
-  protected readonly socket = inject(SessionSocketService);
 
-  protected readonly load = signal<LoadState>({ kind: 'loading' });
   protected readonly show = signal<LiveShow | null>(null);
   protected readonly muted = signal(false);
   protected readonly trouble = signal<string | null>(null);
@@ -87,13 +79,8 @@ export class LiveShowPageComponent {
   private endedAt: number | null = null;
   private generation = 0;
 
-  protected readonly sendChat: ChatSender = (text) => this.party.sendChat(text);
-
   constructor() {
-    effect(() => {
-      const id = this.id();
-      untracked(() => void this.start(id));
-    });
+    super();
     effect(() => {
       const show = this.show();
       this.title.setTitle(show ? `${show.status === 'live' ? '🔴 ' : ''}${show.title} · watch-party` : 'Live · watch-party');
@@ -141,9 +128,7 @@ export class LiveShowPageComponent {
     this.watchBusy.set(true);
     try {
       const hostName = this.party.identity()?.name || this.identities.lastName() || 'Viewer';
-      const joined = await this.api.createSession({ hostName, source: { kind: 'media', mediaId } });
-      this.identities.set(joined.session.id, { token: joined.token, participantId: joined.participantId, name: hostName });
-      await this.router.navigate(['/watch', joined.session.id]);
+      await this.starter.start({ hostName, source: { kind: 'media', mediaId } });
     } catch {
       this.trouble.set("Couldn't open the recording. Try again from the library.");
     } finally {
@@ -151,33 +136,21 @@ export class LiveShowPageComponent {
     }
   }
 
-  protected retry(): void {
-    void this.start(this.id());
+  protected override find(id: string): Promise<LiveShow> {
+    return this.live.get(id);
   }
 
-  private async start(id: string): Promise<void> {
+  protected override async open(id: string): Promise<void> {
     const generation = ++this.generation;
     clearTimeout(this.pollTimer);
     this.party.close();
     this.show.set(null);
     this.endedAt = null;
-    if (!ID_PATTERN.test(id)) {
-      this.load.set({ kind: 'not-found' });
-      return;
-    }
-    this.load.set({ kind: 'loading' });
-    try {
-      const show = await this.live.get(id);
-      if (generation !== this.generation) return;
-      this.show.set(show);
-      this.load.set({ kind: 'ready' });
-      this.party.open(show.sessionId);
-      this.schedulePoll(generation);
-    } catch (error) {
-      if (generation !== this.generation) return;
-      if (isApiRequestError(error) && error.statusCode === 404) this.load.set({ kind: 'not-found' });
-      else this.load.set({ kind: 'unreachable' });
-    }
+    const show = await this.loader.load(id);
+    if (!show || generation !== this.generation) return;
+    this.show.set(show);
+    this.party.open(show.sessionId);
+    this.schedulePoll(generation);
   }
 
   private schedulePoll(generation: number): void {

@@ -19,6 +19,9 @@ const SESSION: SessionInfo = {
   participantCount: 1,
   source: null,
   waitForBuffering: false,
+  queue: [],
+  queuePolicy: 'everyone',
+  locked: false,
 };
 
 describe('controlHint', () => {

@@ -6,14 +6,12 @@ import {
   computed,
   effect,
   inject,
-  input,
   signal,
   untracked,
 } from '@angular/core';
 import { Title } from '@angular/platform-browser';
 import { RouterLink } from '@angular/router';
 import {
-  ID_PATTERN,
   type AckError,
   type JoinSessionBody,
   type Participant,
@@ -22,10 +20,11 @@ import {
   type SessionSettings,
   type Source,
 } from '@watch-party/contracts';
-import { ChatComponent, type ChatSender } from '../../components/chat/chat.component';
+import { PartyChatComponent } from '../../components/chat/party-chat.component';
 import { HostSettingsComponent } from '../../components/host-settings/host-settings.component';
 import { InviteLinkComponent } from '../../components/invite-link/invite-link.component';
 import { JoinCardComponent, type JoinError } from '../../components/join-card/join-card.component';
+import { PageStateComponent, UnreachablePageComponent } from '../../components/page-state/page-state.component';
 import {
   type ParticipantAction,
   ParticipantsComponent,
@@ -35,15 +34,15 @@ import { SourcePickerComponent, type SourceSetter } from '../../components/sourc
 import { ApiService } from '../../services/api.service';
 import { CurrentMediaService } from '../../services/current-media.service';
 import { isApiRequestError } from '../../services/http';
-import { PartyConnectionService } from '../../services/party-connection.service';
-import { SessionSocketService } from '../../services/session-socket.service';
 import { SyncEngineService } from '../../services/sync-engine.service';
+import { PARTY_PAGE_PROVIDERS, PartyPage } from '../party-page';
 
 /** Below this width the side panels become tabs ("People | Chat"). */
 const NARROW_QUERY = '(max-width: 959.98px)';
 const ACTION_ERROR_MS = 5000;
 
 export type SideTab = 'people' | 'chat';
+const SIDE_TABS: readonly SideTab[] = ['people', 'chat'];
 
 /** "Ann", "Ann and Bo", "Ann, Bo and Cy". */
 export function joinNames(names: string[]): string {
@@ -69,13 +68,6 @@ function actionErrorMessage(error: AckError['error']): string {
   }
 }
 
-type LoadState =
-  | { kind: 'loading' }
-  | { kind: 'not-found' }
-  | { kind: 'unreachable' }
-  | { kind: 'error'; message: string }
-  | { kind: 'ready'; session: SessionInfo };
-
 export type WatchView = 'loading' | 'not-found' | 'unreachable' | 'error' | 'join' | 'kicked' | 'refused' | 'room';
 
 @Component({
@@ -83,31 +75,27 @@ export type WatchView = 'loading' | 'not-found' | 'unreachable' | 'error' | 'joi
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
     RouterLink,
-    ChatComponent,
     HostSettingsComponent,
     InviteLinkComponent,
     JoinCardComponent,
+    PageStateComponent,
+    PartyChatComponent,
     ParticipantsComponent,
     PlayerComponent,
     SourcePickerComponent,
+    UnreachablePageComponent,
   ],
-  providers: [SessionSocketService, PartyConnectionService, SyncEngineService, CurrentMediaService],
+  providers: [PARTY_PAGE_PROVIDERS, SyncEngineService, CurrentMediaService],
   templateUrl: './watch-page.component.html',
   styleUrl: './watch-page.component.scss',
 })
-export class WatchPageComponent {
-  /** Route parameter `/watch/:id` (component input binding). */
-  readonly id = input.required<string>();
-
+export class WatchPageComponent extends PartyPage<SessionInfo> {
   private readonly api = inject(ApiService);
   private readonly document = inject(DOCUMENT);
   private readonly title = inject(Title);
-  protected readonly party = inject(PartyConnectionService);
-  protected readonly socket = inject(SessionSocketService);
   protected readonly engine = inject(SyncEngineService);
   protected readonly currentMedia = inject(CurrentMediaService);
 
-  protected readonly load = signal<LoadState>({ kind: 'loading' });
   protected readonly joinError = signal<JoinError | null>(null);
   protected readonly joinNotice = computed(() => {
     const dropped = this.party.dropped();
@@ -119,7 +107,7 @@ export class WatchPageComponent {
   /** Live session from the socket once connected, else what REST returned. */
   protected readonly session = computed(() => {
     const load = this.load();
-    return this.socket.session() ?? (load.kind === 'ready' ? load.session : null);
+    return this.socket.session() ?? (load.kind === 'ready' ? load.value : null);
   });
 
   protected readonly view = computed<WatchView>(() => {
@@ -161,6 +149,7 @@ export class WatchPageComponent {
 
   // ---- side panels: tabs on narrow screens, both visible on wide ones ----
   protected readonly narrow = signal(false);
+  protected readonly sideTabs = SIDE_TABS;
   protected readonly tab = signal<SideTab>('chat');
   protected readonly chatVisible = computed(() => !this.narrow() || this.tab() === 'chat');
   /** Id of the newest message the user has had on screen; undefined before the first snapshot. */
@@ -174,8 +163,6 @@ export class WatchPageComponent {
     return chat.slice(from).filter((m) => m.participantId !== youId).length;
   });
 
-  protected readonly sendChat: ChatSender = (text) => this.party.sendChat(text);
-
   protected readonly setSource: SourceSetter = async (source: Source) => {
     const ack = await this.socket.request('source:set', { source });
     return ack.ok ? { ok: true } : ack;
@@ -184,10 +171,7 @@ export class WatchPageComponent {
   private actionErrorTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
-    effect(() => {
-      const id = this.id();
-      untracked(() => void this.fetchSession(id));
-    });
+    super();
     effect(() => {
       const name = this.session()?.name;
       this.title.setTitle(name ? `${name} · watch-party` : 'watch-party');
@@ -253,10 +237,6 @@ export class WatchPageComponent {
     this.actionErrorTimer = setTimeout(() => this.actionError.set(null), ACTION_ERROR_MS);
   }
 
-  protected retry(): void {
-    void this.fetchSession(this.id());
-  }
-
   protected reconnect(): void {
     this.party.reconnect();
   }
@@ -270,7 +250,7 @@ export class WatchPageComponent {
     this.joinError.set(null);
     try {
       const joined = await this.party.join(body);
-      if (joined) this.load.set({ kind: 'ready', session: joined.session });
+      if (joined) this.load.set({ kind: 'ready', value: joined.session });
     } catch (error) {
       if (isApiRequestError(error) && error.statusCode === 404) {
         this.load.set({ kind: 'not-found' });
@@ -280,25 +260,14 @@ export class WatchPageComponent {
     }
   }
 
-  private async fetchSession(id: string): Promise<void> {
+  protected override find(id: string): Promise<SessionInfo> {
+    return this.api.getSession(id);
+  }
+
+  protected override async open(id: string): Promise<void> {
     this.party.close();
     this.joinError.set(null);
-    if (!ID_PATTERN.test(id)) {
-      this.load.set({ kind: 'not-found' });
-      return;
-    }
-    this.load.set({ kind: 'loading' });
-    try {
-      const session = await this.api.getSession(id);
-      if (id !== this.id()) return;
-      this.load.set({ kind: 'ready', session });
-      this.party.open(id);
-    } catch (error) {
-      if (id !== this.id()) return;
-      if (isApiRequestError(error) && error.statusCode === 404) this.load.set({ kind: 'not-found' });
-      else if (isApiRequestError(error) && error.isNetworkError) this.load.set({ kind: 'unreachable' });
-      else this.load.set({ kind: 'error', message: isApiRequestError(error) ? error.message : 'Something went wrong' });
-    }
+    if (await this.loader.load(id)) this.party.open(id);
   }
 }
 
