@@ -1,6 +1,6 @@
 import type { PlaybackState, QueueItem } from '@watch-party/contracts';
-import { type ApiInstance, type ClientSocket, connect, nextEvent, partyWith, request, startApi } from './api-instance';
-import { type RedisServer, startRedis } from './redis-server';
+import { connect, nextEvent, partyWith, request } from './api-instance';
+import { useReplicaPair } from './two-replicas';
 
 /** Long enough for a second, wrong, advance from the other replica to have arrived. */
 const SETTLE_MS = 500;
@@ -11,26 +11,13 @@ const SETTLE_MS = 500;
  * the queue on once.
  */
 describe('party queue across two replicas (Redis)', () => {
-  let redis: RedisServer;
-  let a: ApiInstance;
-  let b: ApiInstance;
-  const sockets: ClientSocket[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-    a = await startApi({ REDIS_URL: redis.url });
-    b = await startApi({ REDIS_URL: redis.url });
-  });
-  afterEach(() => sockets.splice(0).forEach((s) => s.close()));
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-    await redis.close();
-  });
+  const pair = useReplicaPair();
+  const { sockets } = pair;
 
   it('starts the next item exactly once when controllers on both replicas report the end together', async () => {
-    const { host, guests } = await partyWith(a.url, ['Bo'], { controlPolicy: 'everyone' });
-    const h = await connect(a.url, host.token);
-    const bo = await connect(b.url, guests[0].token);
+    const { host, guests } = await partyWith(pair.a.url, ['Bo'], { controlPolicy: 'everyone' });
+    const h = await connect(pair.a.url, host.token);
+    const bo = await connect(pair.b.url, guests[0].token);
     sockets.push(h.socket, bo.socket);
     expect(h.snapshot.session).toMatchObject({ queue: [], queuePolicy: 'everyone', locked: false });
 
@@ -59,7 +46,7 @@ describe('party queue across two replicas (Redis)', () => {
     expect(sources[0]).toMatchObject({ playing: true, position: 0, rev: playing.state.rev + 1, action: 'source' });
 
     // A replica started later sees the new source and the rest of the queue.
-    const late = await connect(b.url, guests[0].token);
+    const late = await connect(pair.b.url, guests[0].token);
     sockets.push(late.socket);
     expect(late.snapshot.session).toMatchObject({ source: added[0].source, queue: [added[1]] });
     expect(late.snapshot.state.rev).toBe(playing.state.rev + 1);

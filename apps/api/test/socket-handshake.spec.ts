@@ -2,7 +2,7 @@ import type { JoinedSession } from '@watch-party/contracts';
 import { SignJWT } from 'jose';
 import { api, type ApiInstance, type ClientSocket, connect, nextEvent, startApi } from './api-instance';
 import { ShutdownService } from '../src/ops/shutdown.service';
-import { type RedisServer, startRedis } from './redis-server';
+import { useReplicaPair } from './two-replicas';
 
 const SECRET = 'test-secret-that-is-long-enough';
 
@@ -108,47 +108,34 @@ describe('Socket.IO handshake on a draining replica', () => {
 });
 
 describe('Socket.IO across two replicas sharing Redis', () => {
-  let redis: RedisServer;
-  let a: ApiInstance;
-  let b: ApiInstance;
-  const sockets: ClientSocket[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-    // No APP_SECRET: the replicas must agree on one generated through Redis.
-    a = await startApi({ REDIS_URL: redis.url });
-    b = await startApi({ REDIS_URL: redis.url });
-  });
-  afterEach(() => sockets.splice(0).forEach((s) => s.close()));
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-    await redis.close();
-  });
+  // No APP_SECRET: the replicas must agree on one generated through Redis.
+  const pair = useReplicaPair();
+  const { sockets } = pair;
 
   it('accepts a token from one replica on the other and merges presence', async () => {
-    const host = await party(a.url);
-    const info = await api(b.url, `/api/sessions/${host.session.id}`);
+    const host = await party(pair.a.url);
+    const info = await api(pair.b.url, `/api/sessions/${host.session.id}`);
     expect(info.status).toBe(200);
-    const bo = await join(b.url, host.session.id, 'Bo');
+    const bo = await join(pair.b.url, host.session.id, 'Bo');
 
-    const ann = await connect(a.url, host.token);
+    const ann = await connect(pair.a.url, host.token);
     sockets.push(ann.socket);
     const seen = nextEvent(ann.socket, 'participants:update', (l) => l.filter((p) => p.connected).length === 2);
-    const boOnB = await connect(b.url, bo.token);
+    const boOnB = await connect(pair.b.url, bo.token);
     sockets.push(boOnB.socket);
     expect(boOnB.snapshot.participants.filter((p) => p.connected).map((p) => p.name)).toEqual(['Ann', 'Bo']);
     await seen; // the update crossed from replica B to a client on replica A
 
     // Host reconnects to the other replica: same participant, same role, same snapshot.
     ann.socket.close();
-    const again = await connect(b.url, host.token);
+    const again = await connect(pair.b.url, host.token);
     sockets.push(again.socket);
     expect(again.snapshot.you).toMatchObject({ id: host.participantId, role: 'host' });
     expect(again.snapshot.session).toEqual(boOnB.snapshot.session);
   });
 
   it('reports readiness with Redis', async () => {
-    const ready = await api(a.url, '/api/health/ready');
+    const ready = await api(pair.a.url, '/api/health/ready');
     expect(ready.status).toBe(200);
     expect(ready.body).toMatchObject({ status: 'ok', redis: 'ok' });
   });

@@ -1,5 +1,5 @@
-import { type ApiInstance, type ClientSocket, connect, nextEvent, partyWith, request, startApi } from './api-instance';
-import { type RedisServer, startRedis } from './redis-server';
+import { connect, nextEvent, partyWith, request, startApi } from './api-instance';
+import { useReplicaPair } from './two-replicas';
 
 /**
  * The group rules (roles, kicks, settings, buffering holds, host migration, presence) are unit
@@ -7,31 +7,18 @@ import { type RedisServer, startRedis } from './redis-server';
  * wiring only: real sockets on two replicas sharing Redis, real timers.
  */
 describe('group rules across two replicas (wiring)', () => {
-  let redis: RedisServer;
-  let a: ApiInstance;
-  let b: ApiInstance;
-  const sockets: ClientSocket[] = [];
+  const pair = useReplicaPair();
+  const { sockets } = pair;
   const open = async (url: string, token: string) => {
     const c = await connect(url, token);
     sockets.push(c.socket);
     return c;
   };
-  beforeAll(async () => {
-    redis = await startRedis();
-    a = await startApi({ REDIS_URL: redis.url });
-    b = await startApi({ REDIS_URL: redis.url });
-  });
-  afterEach(() => sockets.splice(0).forEach((s) => s.close()));
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-    await redis.close();
-  });
 
   it('chat crosses replicas, and a replica started later sees the acknowledged history', async () => {
-    const { host, guests } = await partyWith(a.url, ['Bo']);
-    const h = await open(a.url, host.token);
-    const bo = await open(b.url, guests[0].token);
+    const { host, guests } = await partyWith(pair.a.url, ['Bo']);
+    const h = await open(pair.a.url, host.token);
+    const bo = await open(pair.b.url, guests[0].token);
     const heard = nextEvent(bo.socket, 'chat:message', (m) => m.text === 'hello there');
     const ack = await request(h.socket, 'chat:send', { text: '  hello there ' });
     if (!ack.ok) throw new Error(ack.error.message);
@@ -39,7 +26,7 @@ describe('group rules across two replicas (wiring)', () => {
     expect(await heard).toEqual(ack.message);
     expect(await request(bo.socket, 'chat:send', { text: 'hi back' })).toMatchObject({ ok: true });
 
-    const c = await startApi({ REDIS_URL: redis.url });
+    const c = await startApi({ REDIS_URL: pair.redis.url });
     try {
       const late = await connect(c.url, guests[0].token);
       sockets.push(late.socket);
@@ -51,15 +38,15 @@ describe('group rules across two replicas (wiring)', () => {
   });
 
   it("a kick reaches the participant's socket on the other replica, and every replica refuses their token", async () => {
-    const { host, guests } = await partyWith(a.url, ['Eve']);
-    const h = await open(a.url, host.token);
-    const eve = await open(b.url, guests[0].token);
+    const { host, guests } = await partyWith(pair.a.url, ['Eve']);
+    const h = await open(pair.a.url, host.token);
+    const eve = await open(pair.b.url, guests[0].token);
     const told = nextEvent(eve.socket, 'session:kicked');
     const gone = new Promise<void>((r) => eve.socket.once('disconnect', () => r()));
     expect(await request(h.socket, 'participant:kick', { participantId: guests[0].participantId })).toEqual({ ok: true });
     expect((await told).reason).toMatch(/removed/);
     await gone;
-    for (const url of [a.url, b.url]) {
+    for (const url of [pair.a.url, pair.b.url]) {
       await expect(connect(url, guests[0].token)).rejects.toMatchObject({
         message: expect.stringMatching(/not a participant/),
         data: { code: 'NOT_A_PARTICIPANT' },
@@ -68,9 +55,9 @@ describe('group rules across two replicas (wiring)', () => {
   });
 
   it('waitForBuffering: a buffering report on one replica pauses sockets on the other; all ready resumes', async () => {
-    const { host, guests } = await partyWith(a.url, ['Bo']);
-    const h = await open(a.url, host.token);
-    const bo = await open(b.url, guests[0].token);
+    const { host, guests } = await partyWith(pair.a.url, ['Bo']);
+    const h = await open(pair.a.url, host.token);
+    const bo = await open(pair.b.url, guests[0].token);
     const settings = nextEvent(bo.socket, 'session:update', (s) => s.waitForBuffering);
     await request(h.socket, 'session:settings', { waitForBuffering: true });
     await settings;
@@ -86,10 +73,10 @@ describe('group rules across two replicas (wiring)', () => {
   });
 
   it('passes host to the longest-present connected participant, on the other replica, 10 s after the host left', async () => {
-    const { host, guests } = await partyWith(a.url, ['Old', 'New']);
-    const h = await open(a.url, host.token);
-    const old = await open(b.url, guests[0].token); // joined first: longest present
-    const young = await open(a.url, guests[1].token);
+    const { host, guests } = await partyWith(pair.a.url, ['Old', 'New']);
+    const h = await open(pair.a.url, host.token);
+    const old = await open(pair.b.url, guests[0].token); // joined first: longest present
+    const young = await open(pair.a.url, guests[1].token);
     const hostsSeen: string[][] = [];
     young.socket.on('participants:update', (l) => hostsSeen.push(l.filter((p) => p.role === 'host').map((p) => p.name)));
     const left = Date.now();
@@ -100,7 +87,7 @@ describe('group rules across two replicas (wiring)', () => {
     // Every list anyone saw named exactly one host.
     expect(hostsSeen.every((names) => names.length === 1)).toBe(true);
     // The old host comes back as a controller, not a second host.
-    const back = await open(a.url, host.token);
+    const back = await open(pair.a.url, host.token);
     expect(back.snapshot.you.role).toBe('controller');
   }, 30_000);
 });

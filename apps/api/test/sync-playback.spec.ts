@@ -1,7 +1,7 @@
 import type { PlaybackState } from '@watch-party/contracts';
 import { positionAt } from '@watch-party/sync-core';
 import { type ApiInstance, type ClientSocket, connect, nextEvent, partyWith, request, startApi } from './api-instance';
-import { type RedisServer, startRedis } from './redis-server';
+import { useReplicaPair } from './two-replicas';
 
 describe('playback authority, single process', () => {
   let srv: ApiInstance;
@@ -90,27 +90,14 @@ describe('playback authority, single process', () => {
 });
 
 describe('playback authority across two replicas', () => {
-  let redis: RedisServer;
-  let a: ApiInstance;
-  let b: ApiInstance;
-  const sockets: ClientSocket[] = [];
-  beforeAll(async () => {
-    redis = await startRedis();
-    a = await startApi({ REDIS_URL: redis.url });
-    b = await startApi({ REDIS_URL: redis.url });
-  });
-  afterEach(() => sockets.splice(0).forEach((s) => s.close()));
-  afterAll(async () => {
-    await a.close();
-    await b.close();
-    await redis.close();
-  });
+  const pair = useReplicaPair();
+  const { sockets } = pair;
 
   it('200 concurrent commands from 10 controllers on two replicas: none lost, rev strictly increasing, one final state', async () => {
     const names = Array.from({ length: 9 }, (_, i) => `C${i}`);
-    const { host, guests } = await partyWith(a.url, names, { controlPolicy: 'everyone' });
+    const { host, guests } = await partyWith(pair.a.url, names, { controlPolicy: 'everyone' });
     const tokens = [host.token, ...guests.map((g) => g.token)];
-    const clients = await Promise.all(tokens.map((t, i) => connect(i % 2 ? b.url : a.url, t)));
+    const clients = await Promise.all(tokens.map((t, i) => connect(i % 2 ? pair.b.url : pair.a.url, t)));
     sockets.push(...clients.map((c) => c.socket));
     const received: PlaybackState[][] = clients.map(() => []);
     clients.forEach((c, i) => c.socket.on('playback:state', (s) => received[i].push(s)));
@@ -143,16 +130,16 @@ describe('playback authority across two replicas', () => {
       const newest = list.reduce((m, s) => (s.rev > m.rev ? s : m));
       expect(newest).toEqual(final);
     }
-    const stored = await connect(b.url, host.token);
+    const stored = await connect(pair.b.url, host.token);
     sockets.push(stored.socket);
     expect(stored.snapshot.state).toEqual(final);
     expect(stored.snapshot.state.at).toBeGreaterThanOrEqual(Math.max(...acks.map((x) => (x.ok ? x.state.at : 0))) - 0);
   });
 
   it('a host on replica A drives viewers on replica B', async () => {
-    const { host, guests } = await partyWith(a.url, ['V1', 'V2']);
-    const h = await connect(a.url, host.token);
-    const v = await Promise.all(guests.map((g) => connect(b.url, g.token)));
+    const { host, guests } = await partyWith(pair.a.url, ['V1', 'V2']);
+    const h = await connect(pair.a.url, host.token);
+    const v = await Promise.all(guests.map((g) => connect(pair.b.url, g.token)));
     sockets.push(h.socket, ...v.map((x) => x.socket));
     const seen = v.map((x) => nextEvent(x.socket, 'playback:state', (s) => s.rev === 1));
     const ack = await request(h.socket, 'playback:control', { action: 'seek', position: 42 });

@@ -1,25 +1,13 @@
 import { ConflictException, ForbiddenException, HttpException, Logger, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { MAX_SUBTITLE_TRACKS, type Media, type SubtitleTrack } from '@watch-party/contracts';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { AdminService } from '../admin/admin.service';
 import { newId } from '../common/ids';
 import { afterFileWork } from '../common/testing/after-file-work';
-import { FakeClock } from '../common/testing/fake-clock';
-import { loadConfig } from '../config/app-config';
-import { MemoryRateLimiter } from '../limits/rate-limiter';
-import { Metrics } from '../ops/metrics';
-import { Refusals } from '../ops/refusals';
-import { RecordingBroadcaster } from '../realtime/testing/recording-broadcaster';
-import { RedisService } from '../redis/redis.service';
-import { StoreService } from '../store/store.service';
-import { InProcessJobQueue } from './job-queue';
-import { MemoryMediaRepository } from './media.repository';
-import { MediaService } from './media.service';
-import { MediaStorage } from './media-storage';
-import { FAKE_PROBE, type FakeTranscodeJob, FakeTranscoder } from './testing/fake-transcoder';
+import type { FakeClock } from '../common/testing/fake-clock';
+import type { MemoryMediaRepository } from './media.repository';
+import { FAKE_PROBE, type FakeTranscodeJob, type FakeTranscoder } from './testing/fake-transcoder';
+import { type MediaLibrary, MediaKit } from './testing/media-kit';
 import { multipartRequest } from './testing/upload-request';
 
 const ADMIN_TOKEN = 'admin-token-for-the-subtitle-unit-tests-0123456789';
@@ -28,57 +16,25 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 const SRT = '1\n00:00:01,000 --> 00:00:02,500\nHello\n\n2\n00:00:03,000 --> 00:00:04,000\n<i>Bye</i>\n';
 const VTT = 'WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n';
 
-interface Library {
-  media: MediaService;
-  storage: MediaStorage;
-}
+type Library = MediaLibrary;
 
 describe('MediaService: subtitle tracks', () => {
-  let dir: string;
+  let kit: MediaKit;
   let clock: FakeClock;
   let repo: MemoryMediaRepository;
   let transcoder: FakeTranscoder;
-  let started: Library[];
 
   beforeAll(() => Logger.overrideLogger(false));
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'wp-subtitles-unit-'));
-    clock = new FakeClock();
-    repo = new MemoryMediaRepository();
-    transcoder = new FakeTranscoder();
-    started = [];
+    kit = new MediaKit('wp-subtitles-unit-', ADMIN_TOKEN);
+    ({ clock, repo, transcoder } = kit);
   });
 
-  afterEach(async () => {
-    for (const lib of started) await lib.media.beforeApplicationShutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => kit.close());
 
-  async function start(env: Record<string, string> = {}): Promise<Library> {
-    const config = loadConfig({ DATA_DIR: dir, MEDIA_DIR: join(dir, 'media'), STORE: 'memory', ADMIN_TOKEN, ...env });
-    const storage = new MediaStorage(config.mediaDir, { shared: false, clock });
-    const metrics = new Metrics();
-    const admins = new AdminService(config, new StoreService(config, new RedisService(config)));
-    await admins.onModuleInit();
-    const media = new MediaService(
-      repo,
-      storage,
-      transcoder,
-      new InProcessJobQueue(config.transcodeConcurrency),
-      new RecordingBroadcaster(),
-      clock,
-      config,
-      metrics,
-      new MemoryRateLimiter(clock),
-      new Refusals(metrics, clock),
-      admins,
-    );
-    await media.onModuleInit();
-    const lib = { media, storage };
-    started.push(lib);
-    return lib;
-  }
+  /** A process of the API over `repo` and MEDIA_DIR: started like Nest starts it. */
+  const start = (env: Record<string, string> = {}): Promise<Library> => kit.start(env);
 
   /** A video uploaded through the service, with its owner key (it starts like an MP4 file, for when there is no ffprobe). */
   async function uploadVideo(lib: Library, headers: IncomingHttpHeaders = {}) {
@@ -276,7 +232,7 @@ describe('MediaService: subtitle tracks', () => {
       const item = await videoWithStreams(first);
       await jobFor(item.id);
       await first.media.beforeApplicationShutdown();
-      started = [];
+      kit.forgetStarted();
       await afterFileWork(() => transcoder.running.length === 0, 'the stop');
       await start();
       await afterFileWork(() => transcoder.jobs.length === 2, 'the job started again');

@@ -1,25 +1,15 @@
 import { ForbiddenException, Logger, NotFoundException, UnauthorizedException, UnsupportedMediaTypeException } from '@nestjs/common';
 import type { Media, MediaProgress } from '@watch-party/contracts';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AdminService } from '../admin/admin.service';
 import { sha256 } from '../common/bearer';
 import { newId } from '../common/ids';
 import { afterFileWork } from '../common/testing/after-file-work';
-import { FakeClock } from '../common/testing/fake-clock';
-import { type AppConfig, loadConfig } from '../config/app-config';
-import { MemoryRateLimiter } from '../limits/rate-limiter';
-import { Metrics } from '../ops/metrics';
-import { Refusals } from '../ops/refusals';
-import { RecordingBroadcaster } from '../realtime/testing/recording-broadcaster';
-import { RedisService } from '../redis/redis.service';
-import { StoreService } from '../store/store.service';
-import { InProcessJobQueue } from './job-queue';
-import { type MediaRecord, MemoryMediaRepository } from './media.repository';
-import { MediaService } from './media.service';
-import { MediaStorage } from './media-storage';
-import { FAKE_PROBE, type FakeTranscodeJob, FakeTranscoder } from './testing/fake-transcoder';
+import type { FakeClock } from '../common/testing/fake-clock';
+import type { Metrics } from '../ops/metrics';
+import type { MediaRecord, MemoryMediaRepository } from './media.repository';
+import { FAKE_PROBE, type FakeTranscodeJob, type FakeTranscoder } from './testing/fake-transcoder';
+import { type MediaLibrary, MediaKit } from './testing/media-kit';
 
 const ADMIN_TOKEN = 'admin-token-for-the-media-unit-tests-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -29,63 +19,26 @@ const TIMEOUT_FACTOR = 3;
 /** Progress is written at most this often per job. */
 const PROGRESS_EVERY_MS = 500;
 
-interface Library {
-  media: MediaService;
-  storage: MediaStorage;
-  transcoder: FakeTranscoder;
-  broadcaster: RecordingBroadcaster;
-  metrics: Metrics;
-  config: AppConfig;
-}
+type Library = MediaLibrary;
 
 describe('MediaService: transcode job states', () => {
+  let kit: MediaKit;
   let dir: string;
   let clock: FakeClock;
   let repo: MemoryMediaRepository;
   let transcoder: FakeTranscoder;
-  let started: Library[];
 
   beforeAll(() => Logger.overrideLogger(false));
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'wp-media-unit-'));
-    clock = new FakeClock();
-    repo = new MemoryMediaRepository();
-    transcoder = new FakeTranscoder();
-    started = [];
+    kit = new MediaKit('wp-media-unit-', ADMIN_TOKEN);
+    ({ dir, clock, repo, transcoder } = kit);
   });
 
-  afterEach(async () => {
-    for (const lib of started) await lib.media.beforeApplicationShutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => kit.close());
 
   /** A process of the API over `repo` and MEDIA_DIR: started like Nest starts it. */
-  async function start(env: Record<string, string> = {}): Promise<Library> {
-    const config = loadConfig({ DATA_DIR: dir, MEDIA_DIR: join(dir, 'media'), STORE: 'memory', ADMIN_TOKEN, ...env });
-    const storage = new MediaStorage(config.mediaDir, { shared: false, clock });
-    const broadcaster = new RecordingBroadcaster();
-    const metrics = new Metrics();
-    const admins = new AdminService(config, new StoreService(config, new RedisService(config)));
-    await admins.onModuleInit();
-    const media = new MediaService(
-      repo,
-      storage,
-      transcoder,
-      new InProcessJobQueue(config.transcodeConcurrency),
-      broadcaster,
-      clock,
-      config,
-      metrics,
-      new MemoryRateLimiter(clock),
-      new Refusals(metrics, clock),
-      admins,
-    );
-    await media.onModuleInit();
-    const lib = { media, storage, transcoder, broadcaster, metrics, config };
-    started.push(lib);
-    return lib;
-  }
+  const start = (env: Record<string, string> = {}): Promise<Library> => kit.start(env);
 
   /** A video arrives (as a live recording does: a file already under MEDIA_DIR). */
   async function addVideo(lib: Library, title = 'Clip', bytes = 2000): Promise<Media> {
@@ -292,7 +245,7 @@ describe('MediaService: transcode job states', () => {
     const { id } = await addVideo(lib);
     const job = await jobFor(id);
     await lib.media.beforeApplicationShutdown();
-    started = [];
+    kit.forgetStarted();
     expect(job.signal.aborted).toBe(true);
     await clock.flush();
     await afterFileWork(() => transcoder.running.length === 0, 'the stop');
