@@ -78,6 +78,27 @@ export async function openAs(
   return { identity, context, page };
 }
 
+/**
+ * Joins through the join card in a fresh browser context, as a guest opening the invite link
+ * does (the app sends its stored device id). Resolves once the card is submitted; the caller
+ * waits for what it expects (the room, or an error on the card).
+ */
+export async function joinInBrowser(
+  browser: Browser,
+  server: string,
+  sessionId: string,
+  name: string,
+  viewport = { width: 1280, height: 800 },
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  page.on('pageerror', (error) => console.error(`[${name}] page error: ${error.message}`));
+  await page.goto(`${server}/watch/${sessionId}`);
+  await page.fill('input[name="name"]', name);
+  await page.click('[data-testid="join-submit"]');
+  return { context, page };
+}
+
 export interface Sample {
   expected: number;
   current: number;

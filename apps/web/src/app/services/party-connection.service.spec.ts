@@ -3,6 +3,7 @@ import type { JoinedSession, SessionInfo } from '@watch-party/contracts';
 import { FakeSocket, handshakeError } from '../testing/fake-socket';
 import { ApiService } from './api.service';
 import { ApiRequestError } from './http';
+import { DeviceIdService } from './device-id.service';
 import { IdentityStoreService } from './identity-store.service';
 import { PartyConnectionService } from './party-connection.service';
 import { SOCKET_FACTORY, SessionSocketService } from './session-socket.service';
@@ -72,7 +73,7 @@ describe('PartyConnectionService', () => {
     api.joinSession.mockResolvedValue(JOINED);
     party.open(ID);
     await expect(party.join({ name: 'Bo' })).resolves.toEqual(JOINED);
-    expect(api.joinSession).toHaveBeenCalledWith(ID, { name: 'Bo' });
+    expect(api.joinSession).toHaveBeenCalledWith(ID, { name: 'Bo', deviceId: TestBed.inject(DeviceIdService).get() });
     expect(identities.get(ID)).toEqual({ token: 'tok-new', participantId: 'me', name: 'Bo' });
     expect(last().token).toBe('tok-new');
     expect(party.joining()).toBe(false);
@@ -172,5 +173,25 @@ describe('PartyConnectionService', () => {
     await expect(party.sendChat('hi')).resolves.toEqual({ ok: true });
     last().responder = () => ({ ok: false, error: { code: 'RATE_LIMITED', message: 'slow down' } });
     await expect(party.sendChat('hi')).resolves.toEqual({ ok: false, error: { code: 'RATE_LIMITED', message: 'slow down' } });
+  });
+
+  it('sends the same deviceId with every join, so a ban by the host sticks to this browser', async () => {
+    api.joinSession.mockResolvedValue(JOINED);
+    party.open(ID);
+    await party.join({ name: 'Bo' });
+    party.open(OTHER);
+    await party.join({ name: 'Bo' });
+    const [[, first], [, second]] = api.joinSession.mock.calls as [string, { deviceId?: string }][];
+    expect(first.deviceId).toEqual(expect.any(String));
+    expect(second.deviceId).toBe(first.deviceId);
+  });
+
+  it('sendChat() passes the message clientId to chat:send', async () => {
+    identities.set(ID, { token: 'tok', participantId: 'me', name: 'Cleo' });
+    party.open(ID);
+    last().fire('connect');
+    last().responder = () => ({ ok: true, id: 'm1' });
+    await party.sendChat('hi', 'client-1');
+    expect(last().sent('chat:send').map((e) => e.payload)).toEqual([{ text: 'hi', clientId: 'client-1' }]);
   });
 });

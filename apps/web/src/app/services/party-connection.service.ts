@@ -1,6 +1,7 @@
 import { Injectable, computed, effect, inject, signal, untracked } from '@angular/core';
 import type { AckError, HandshakeErrorCode, JoinedSession, JoinSessionBody } from '@watch-party/contracts';
 import { ApiService } from './api.service';
+import { DeviceIdService } from './device-id.service';
 import { IdentityStoreService, type Identity } from './identity-store.service';
 import { type ConnectionStatus, SessionSocketService, isCredentialRejection } from './session-socket.service';
 
@@ -17,6 +18,7 @@ export type PartyDrop = { kind: 'kicked'; reason: string } | { kind: 'pass-inval
 export class PartyConnectionService {
   private readonly api = inject(ApiService);
   private readonly identities = inject(IdentityStoreService);
+  private readonly device = inject(DeviceIdService);
   readonly socket = inject(SessionSocketService);
 
   private readonly sessionId = signal<string | null>(null);
@@ -75,7 +77,7 @@ export class PartyConnectionService {
     const generation = this.generation;
     this.joining.set(true);
     try {
-      const joined = await this.api.joinSession(sessionId, body);
+      const joined = await this.api.joinSession(sessionId, { ...body, deviceId: this.device.get() });
       if (generation !== this.generation) return null;
       const identity: Identity = { token: joined.token, participantId: joined.participantId, name: body.name };
       this.identities.set(sessionId, identity);
@@ -100,8 +102,9 @@ export class PartyConnectionService {
     this.dropped.set(null);
   }
 
-  async sendChat(text: string): Promise<{ ok: true } | AckError> {
-    const ack = await this.socket.request('chat:send', { text });
+  /** `clientId` makes a resend after a timeout or a drop land as the same message, not a second one. */
+  async sendChat(text: string, clientId?: string): Promise<{ ok: true } | AckError> {
+    const ack = await this.socket.request('chat:send', clientId === undefined ? { text } : { text, clientId });
     return ack.ok ? { ok: true } : ack;
   }
 

@@ -1,6 +1,6 @@
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import type { ChatMessage } from '@watch-party/contracts';
-import { ChatComponent, type ChatSendResult } from './chat.component';
+import { CHAT_ERROR_VISIBLE_MS, ChatComponent, type ChatSendResult } from './chat.component';
 
 const at = (h: number, m: number) => new Date(2026, 0, 2, h, m).getTime();
 const MESSAGES: ChatMessage[] = [
@@ -10,7 +10,7 @@ const MESSAGES: ChatMessage[] = [
 
 describe('ChatComponent', () => {
   let fixture: ComponentFixture<ChatComponent>;
-  let send: jest.Mock<Promise<ChatSendResult>, [string]>;
+  let send: jest.Mock<Promise<ChatSendResult>, [string, string]>;
   const el = () => fixture.nativeElement as HTMLElement;
   const q = <T extends HTMLElement = HTMLElement>(id: string) => el().querySelector<T>(`[data-testid="${id}"]`);
   const input = () => q<HTMLInputElement>('chat-input') as HTMLInputElement;
@@ -62,7 +62,7 @@ describe('ChatComponent', () => {
     await type('  popcorn?  ');
     expect(q('chat-counter')?.textContent).toBe('12/500');
     await submit();
-    expect(send).toHaveBeenCalledWith('popcorn?');
+    expect(send).toHaveBeenCalledWith('popcorn?', expect.any(String));
     expect(input().value).toBe('');
     expect(q('chat-counter')?.textContent).toBe('0/500');
   });
@@ -83,6 +83,69 @@ describe('ChatComponent', () => {
     expect(input().value).toBe('again');
     await type('again!');
     expect(q('chat-error')).toBeNull();
+  });
+
+  it('gives every new message its own clientId', async () => {
+    send.mockResolvedValue({ ok: true });
+    await type('one');
+    await submit();
+    await type('two');
+    await submit();
+    const [first, second] = send.mock.calls.map(([, clientId]) => clientId);
+    expect(first).toEqual(expect.any(String));
+    expect(second).not.toBe(first);
+  });
+
+  it('keeps the text until the server confirms; Send after a timeout resends it under the same clientId', async () => {
+    let answer: (result: ChatSendResult) => void = () => undefined;
+    send.mockReturnValueOnce(new Promise<ChatSendResult>((resolve) => (answer = resolve)));
+    await type('popcorn?');
+    await submit();
+    expect(input().value).toBe('popcorn?'); // not confirmed yet
+    expect((q('chat-send') as HTMLButtonElement).disabled).toBe(true);
+
+    answer({ ok: false, error: { code: 'INTERNAL', message: 'The server did not answer in time' } });
+    await submit(); // a click while the first send is pending does nothing; this only settles it
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(input().value).toBe('popcorn?');
+    expect(q('chat-error')?.textContent).toContain('did not answer in time');
+
+    send.mockResolvedValueOnce({ ok: true });
+    await submit();
+    expect(send).toHaveBeenCalledTimes(2);
+    expect(send.mock.calls[1]).toEqual(['popcorn?', send.mock.calls[0][1]]);
+    expect(input().value).toBe('');
+    expect(q('chat-error')).toBeNull();
+  });
+
+  it('sends edited text after a failure as a new message (a new clientId)', async () => {
+    send.mockResolvedValueOnce({ ok: false, error: { code: 'INTERNAL', message: 'Not connected to the party' } });
+    await type('hi');
+    await submit();
+    send.mockResolvedValueOnce({ ok: true });
+    await type('hi there');
+    await submit();
+    expect(send.mock.calls[1][0]).toBe('hi there');
+    expect(send.mock.calls[1][1]).not.toBe(send.mock.calls[0][1]);
+  });
+
+  it(`clears a send error by itself after ${CHAT_ERROR_VISIBLE_MS / 1000} s`, async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    try {
+      send.mockResolvedValue({ ok: false, error: { code: 'INTERNAL', message: 'Not connected to the party' } });
+      await type('hi');
+      await submit();
+      expect(q('chat-error')).not.toBeNull();
+      jest.advanceTimersByTime(CHAT_ERROR_VISIBLE_MS - 100);
+      await fixture.whenStable();
+      expect(q('chat-error')).not.toBeNull();
+      jest.advanceTimersByTime(200);
+      await fixture.whenStable();
+      expect(q('chat-error')).toBeNull();
+      expect(input().value).toBe('hi');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('counts messages that arrive while the reader is scrolled up', async () => {

@@ -1,9 +1,12 @@
 import {
   ChangeDetectionStrategy,
   Component,
+  DOCUMENT,
+  DestroyRef,
   type ElementRef,
   afterRenderEffect,
   computed,
+  inject,
   input,
   signal,
   untracked,
@@ -11,15 +14,23 @@ import {
 } from '@angular/core';
 import { type AckErrorCode, type ChatMessage, chatSendSchema } from '@watch-party/contracts';
 import { formatClock } from '../../util/format';
+import { randomId } from '../../util/random-id';
 
 export const CHAT_MAX_LENGTH = 500;
 /** Closer than this to the bottom counts as "reading the newest": new messages scroll in. */
 const STICK_PX = 48;
+/** A send error is read, then gets out of the way. */
+export const CHAT_ERROR_VISIBLE_MS = 6000;
 
 export type ChatSendResult = { ok: true } | { ok: false; error: { code: AckErrorCode; message: string } };
-export type ChatSender = (text: string) => Promise<ChatSendResult>;
+/** `clientId` names the message: the server keeps one message per clientId, so a resend is not a duplicate. */
+export type ChatSender = (text: string, clientId: string) => Promise<ChatSendResult>;
 
-/** Party chat: history with names and HH:MM, auto-scroll unless the reader scrolled up. */
+/**
+ * Party chat: history with names and HH:MM, auto-scroll unless the reader scrolled up. The
+ * field is cleared only once the server confirms a message; a send that failed keeps its
+ * text, and sending that same text again reuses its clientId.
+ */
 @Component({
   selector: 'wp-chat',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -44,8 +55,13 @@ export class ChatComponent {
   private readonly field = viewChild.required<ElementRef<HTMLInputElement>>('field');
   private stick = true;
   private seenCount = 0;
+  /** The last unconfirmed send: the same text again goes out under the same clientId. */
+  private unconfirmed: { text: string; clientId: string } | null = null;
+  private errorTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly crypto = inject(DOCUMENT).defaultView?.crypto ?? null;
 
   constructor() {
+    inject(DestroyRef).onDestroy(() => clearTimeout(this.errorTimer));
     afterRenderEffect(() => {
       const count = this.messages().length;
       const list = this.list().nativeElement;
@@ -84,7 +100,7 @@ export class ChatComponent {
 
   protected edit(value: string): void {
     this.text.set(value);
-    if (this.error()) this.error.set(null);
+    if (this.error()) this.showError(null);
   }
 
   protected async submit(event: Event): Promise<void> {
@@ -92,16 +108,20 @@ export class ChatComponent {
     if (this.sending() || this.disabled()) return;
     const parsed = chatSendSchema.safeParse({ text: this.text() });
     if (!parsed.success) return; // empty or whitespace: nothing to send
+    const text = parsed.data.text;
+    const clientId = this.unconfirmed?.text === text ? this.unconfirmed.clientId : randomId(this.crypto);
+    this.unconfirmed = { text, clientId };
     this.sending.set(true);
     try {
-      const result = await this.send()(parsed.data.text);
+      const result = await this.send()(text, clientId);
       if (result.ok) {
+        this.unconfirmed = null;
         this.text.set('');
         this.field().nativeElement.value = ''; // the binding may not have seen the typed text yet
-        this.error.set(null);
+        this.showError(null);
         this.jumpToNewest();
       } else {
-        this.error.set(
+        this.showError(
           result.error.code === 'RATE_LIMITED'
             ? "You're sending messages too fast. Wait a moment and try again."
             : result.error.message,
@@ -111,5 +131,11 @@ export class ChatComponent {
       this.sending.set(false);
       this.field().nativeElement.focus();
     }
+  }
+
+  private showError(message: string | null): void {
+    clearTimeout(this.errorTimer);
+    this.error.set(message);
+    if (message !== null) this.errorTimer = setTimeout(() => this.error.set(null), CHAT_ERROR_VISIBLE_MS);
   }
 }

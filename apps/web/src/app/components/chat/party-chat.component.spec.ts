@@ -39,6 +39,6 @@ describe('PartyChatComponent', () => {
     input.dispatchEvent(new Event('input'));
     input.form?.dispatchEvent(new Event('submit', { cancelable: true }));
     await fixture.whenStable();
-    expect(sendChat).toHaveBeenCalledWith('hello');
+    expect(sendChat).toHaveBeenCalledWith('hello', expect.any(String));
   });
 });

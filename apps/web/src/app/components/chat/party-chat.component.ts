@@ -21,5 +21,5 @@ import { ChatComponent, type ChatSender } from './chat.component';
 export class PartyChatComponent {
   private readonly party = inject(PartyConnectionService);
   protected readonly socket = this.party.socket;
-  protected readonly send: ChatSender = (text) => this.party.sendChat(text);
+  protected readonly send: ChatSender = (text, clientId) => this.party.sendChat(text, clientId);
 }

@@ -45,6 +45,19 @@ const POLICIES: readonly { value: ControlPolicy; label: string }[] = [
         <span>Wait for anyone buffering</span>
       </label>
       <p id="wait-hint" class="hint">Pauses everyone while someone's video loads, for up to 10 seconds.</p>
+      <label class="choice">
+        <input
+          #lock
+          type="checkbox"
+          data-testid="lock-party"
+          aria-describedby="lock-hint"
+          [checked]="session().locked"
+          [disabled]="busy()"
+          (change)="changed.emit({ locked: lock.checked })"
+        />
+        <span>Lock the party (nobody new can join)</span>
+      </label>
+      <p id="lock-hint" class="hint">People already here stay and can come back.</p>
     </section>
   `,
   styles: `

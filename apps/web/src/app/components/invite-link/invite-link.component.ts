@@ -12,6 +12,9 @@ import {
 
 const COPIED_FOR_MS = 2000;
 
+/** Who the link lets in: a lock refuses everyone new, so it outranks the password. */
+export type InviteAccess = 'open' | 'password' | 'locked';
+
 /** Read-only invite URL with a copy button ("Copied" for a moment after success). */
 @Component({
   selector: 'wp-invite-link',
@@ -43,7 +46,17 @@ const COPIED_FOR_MS = 2000;
             Couldn't copy automatically: select the link and copy it.
           }
           @default {
-            Anyone with this link can join.
+            @switch (access()) {
+              @case ('locked') {
+                The party is locked: nobody new can join.
+              }
+              @case ('password') {
+                People need the password to join.
+              }
+              @default {
+                Anyone with this link can join.
+              }
+            }
           }
         }
       </p>
@@ -57,6 +70,7 @@ const COPIED_FOR_MS = 2000;
 })
 export class InviteLinkComponent {
   readonly url = input.required<string>();
+  readonly access = input<InviteAccess>('open');
 
   protected readonly copyState = signal<'idle' | 'copied' | 'failed'>('idle');
   private readonly field = viewChild.required<ElementRef<HTMLInputElement>>('field');

@@ -80,6 +80,59 @@ describe('ParticipantsComponent', () => {
     const boItems = [...rowOf('c1').querySelectorAll<HTMLButtonElement>('[role="menuitem"]')];
     expect(boItems.map((i) => i.textContent?.trim())).toEqual(['Make viewer', 'Make host', 'Remove from party']);
     boItems[2].click();
-    expect(actions.at(-1)).toEqual({ kind: 'kick', participantId: 'c1' });
+    await fixture.whenStable();
+    // Removing asks first.
+    expect(actions.some((a) => a.kind === 'kick')).toBe(false);
+    expect(el().querySelector('[data-testid="remove-confirm"]')).not.toBeNull();
+  });
+
+  async function askToRemove(id: string): Promise<HTMLElement> {
+    const trigger = rowOf(id).querySelector<HTMLButtonElement>('[data-testid="participant-actions"]') as HTMLButtonElement;
+    trigger.click();
+    await fixture.whenStable();
+    const items = [...rowOf(id).querySelectorAll<HTMLButtonElement>('[role="menuitem"]')];
+    items.find((i) => i.textContent?.trim() === 'Remove from party')?.click();
+    await fixture.whenStable();
+    return el().querySelector<HTMLElement>('[data-testid="remove-confirm"]') as HTMLElement;
+  }
+  const button = (testId: string) => el().querySelector<HTMLButtonElement>(`[data-testid="${testId}"]`) as HTMLButtonElement;
+
+  it('asks "Remove Bo from the party?" before removing, as a dialog that takes the focus', async () => {
+    await render(people, true);
+    const dialog = await askToRemove('c1');
+    expect(dialog.getAttribute('role')).toBe('alertdialog');
+    expect(document.getElementById(dialog.getAttribute('aria-labelledby') ?? '')?.textContent).toBe('Remove Bo from the party?');
+    const labels = [...dialog.querySelectorAll('button')].map((b) => b.textContent?.trim());
+    expect(labels).toEqual(['Remove', 'Remove and ban this device', 'Cancel']);
+    expect(document.activeElement).toBe(button('remove-confirm-cancel'));
+    expect(actions).toEqual([]);
+  });
+
+  it('"Remove" removes without a ban; "Remove and ban this device" sends ban', async () => {
+    await render(people, true);
+    await askToRemove('c1');
+    button('remove-confirm-remove').click();
+    await fixture.whenStable();
+    expect(actions).toEqual([{ kind: 'kick', participantId: 'c1', ban: false }]);
+    expect(el().querySelector('[data-testid="remove-confirm"]')).toBeNull();
+
+    await askToRemove('v1');
+    button('remove-confirm-ban').click();
+    expect(actions.at(-1)).toEqual({ kind: 'kick', participantId: 'v1', ban: true });
+  });
+
+  it('sends nothing on Cancel or Escape', async () => {
+    await render(people, true);
+    await askToRemove('c1');
+    button('remove-confirm-cancel').click();
+    await fixture.whenStable();
+    expect(el().querySelector('[data-testid="remove-confirm"]')).toBeNull();
+    expect(document.activeElement).toBe(rowOf('c1').querySelector('[data-testid="participant-actions"]'));
+
+    const dialog = await askToRemove('c1');
+    dialog.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    await fixture.whenStable();
+    expect(el().querySelector('[data-testid="remove-confirm"]')).toBeNull();
+    expect(actions).toEqual([]);
   });
 });

@@ -1,4 +1,15 @@
-import { ChangeDetectionStrategy, Component, computed, input, output } from '@angular/core';
+import {
+  ChangeDetectionStrategy,
+  Component,
+  ElementRef,
+  afterRenderEffect,
+  computed,
+  inject,
+  input,
+  output,
+  signal,
+  viewChild,
+} from '@angular/core';
 import type { Participant, ParticipantStatus, Role } from '@watch-party/contracts';
 import { formatDrift } from '../../util/format';
 import { MenuButtonComponent, type MenuItem } from '../menu/menu-button.component';
@@ -17,7 +28,7 @@ const ROLE_ORDER: Record<Participant['role'], number> = { host: 0, controller: 1
 /** What the host can do to someone from the participant list. */
 export type ParticipantAction =
   | { kind: 'role'; participantId: string; role: Role }
-  | { kind: 'kick'; participantId: string };
+  | { kind: 'kick'; participantId: string; ban: boolean };
 
 /** Who is in the party: host first, then connected people, each with live status and drift. */
 @Component({
@@ -35,6 +46,18 @@ export class ParticipantsComponent {
   /** The viewer is the host: show a per-person actions menu. */
   readonly canManage = input(false);
   readonly action = output<ParticipantAction>();
+
+  /** Who the host is about to remove: removing is asked twice, since a ban cannot be undone here. */
+  protected readonly confirming = signal<Participant | null>(null);
+  private readonly cancelButton = viewChild<ElementRef<HTMLButtonElement>>('cancelButton');
+  private readonly host = inject<ElementRef<HTMLElement>>(ElementRef);
+
+  constructor() {
+    afterRenderEffect(() => {
+      // The question takes the focus so a keyboard user answers it first.
+      if (this.confirming()) this.cancelButton()?.nativeElement.focus();
+    });
+  }
 
   protected readonly sorted = computed(() =>
     [...this.participants()].sort(
@@ -69,9 +92,30 @@ export class ParticipantsComponent {
 
   protected onMenu(participant: Participant, value: string): void {
     if (value === 'kick') {
-      this.action.emit({ kind: 'kick', participantId: participant.id });
+      this.confirming.set(participant);
     } else if (value === 'host' || value === 'controller' || value === 'viewer') {
       this.action.emit({ kind: 'role', participantId: participant.id, role: value });
     }
+  }
+
+  protected confirmRemove(ban: boolean): void {
+    const participant = this.confirming();
+    this.closeConfirm();
+    if (participant) this.action.emit({ kind: 'kick', participantId: participant.id, ban });
+  }
+
+  protected cancelRemove(): void {
+    this.closeConfirm();
+  }
+
+  /** Hands the focus back to the actions button the question came from. */
+  private closeConfirm(): void {
+    const participant = this.confirming();
+    this.confirming.set(null);
+    if (!participant) return;
+    const trigger = [...this.host.nativeElement.querySelectorAll<HTMLElement>('[data-testid="participant"]')]
+      .find((row) => row.dataset['participantId'] === participant.id)
+      ?.querySelector<HTMLElement>('[data-testid="participant-actions"]');
+    trigger?.focus();
   }
 }

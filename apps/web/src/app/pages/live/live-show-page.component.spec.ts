@@ -75,7 +75,7 @@ describe('LiveShowPageComponent chat', () => {
     api.joinSession.mockResolvedValue(joined);
     await open();
     await joinAs('Vic');
-    expect(api.joinSession).toHaveBeenCalledWith(SHOW.sessionId, { name: 'Vic' });
+    expect(api.joinSession).toHaveBeenCalledWith(SHOW.sessionId, { name: 'Vic', deviceId: expect.any(String) });
     expect(sockets.map((s) => s.token)).toEqual(['tok-1']);
     expect(TestBed.inject(IdentityStoreService).get(SHOW.sessionId)?.name).toBe('Vic');
     expect(q(tid('join-chat'))).toBeNull();

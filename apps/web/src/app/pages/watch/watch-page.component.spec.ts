@@ -114,7 +114,7 @@ describe('WatchPageComponent', () => {
     type('input[name="password"]', 'nope');
     q('[data-testid="join-submit"]')?.click();
     await settle();
-    expect(api.joinSession).toHaveBeenCalledWith(ID, { name: 'Bob', password: 'nope' });
+    expect(api.joinSession).toHaveBeenCalledWith(ID, { name: 'Bob', password: 'nope', deviceId: expect.any(String) });
     expect(q('[data-testid="join-error"]')?.textContent).toContain('Wrong password');
     expect(sockets).toHaveLength(0);
   });
@@ -138,6 +138,20 @@ describe('WatchPageComponent', () => {
     q('[data-testid="join-submit"]')?.click();
     await settle();
     expect(q('[data-testid="join-error"]')?.textContent).toContain('Too many attempts, wait a minute');
+  });
+
+  it.each([
+    ['party is locked', "Can't join: party is locked"],
+    ['the host removed you from this party', "Can't join: the host removed you from this party"],
+  ])('a join refused with 403 "%s" says so on the join card', async (serverMessage, shown) => {
+    api.getSession.mockResolvedValue({ ...SESSION, hasPassword: false });
+    api.joinSession.mockRejectedValue(new ApiRequestError(403, serverMessage, 'Forbidden'));
+    await open();
+    type('input[name="name"]', 'Bob');
+    q('[data-testid="join-submit"]')?.click();
+    await settle();
+    expect(q('[data-testid="join-error"]')?.textContent?.trim()).toBe(shown);
+    expect(sockets).toHaveLength(0);
   });
 
   it('joining stores the identity, connects, and renders participants', async () => {
@@ -234,6 +248,35 @@ describe('WatchPageComponent', () => {
     expect(sockets[0].sent('session:settings').map((e) => e.payload)).toEqual([{ controlPolicy: 'everyone' }]);
     q('[data-testid="wait-for-buffering"]')?.click();
     expect(sockets[0].sent('session:settings')[1].payload).toEqual({ waitForBuffering: true });
+  });
+
+  it('the host locks the party with session:settings { locked }; the invite hint follows the party', async () => {
+    await enterRoom();
+    const hint = () => q('wp-invite-link .hint')?.textContent?.trim();
+    expect(hint()).toBe('Anyone with this link can join.');
+    q('[data-testid="lock-party"]')?.click();
+    expect(sockets[0].sent('session:settings').map((e) => e.payload)).toEqual([{ locked: true }]);
+
+    const session = snapshotFor(ID, 'me').session;
+    sockets[0].fire('session:update', { ...session, hasPassword: true });
+    await settle();
+    expect(hint()).toBe('People need the password to join.');
+    sockets[0].fire('session:update', { ...session, hasPassword: true, locked: true });
+    await settle();
+    expect(hint()).toBe('The party is locked: nobody new can join.');
+    expect((q('[data-testid="lock-party"]') as HTMLInputElement).checked).toBe(true);
+  });
+
+  it('"Remove and ban this device" goes out as participant:kick with ban: true', async () => {
+    await enterRoom();
+    q('[data-participant-id="p2"] [data-testid="participant-actions"]')?.click();
+    await settle();
+    [...el().querySelectorAll<HTMLButtonElement>('[role="menuitem"]')].find((i) => i.textContent?.includes('Remove'))?.click();
+    await settle();
+    expect(sockets[0].sent('participant:kick')).toHaveLength(0);
+    q('[data-testid="remove-confirm-ban"]')?.click();
+    await settle();
+    expect(sockets[0].sent('participant:kick').map((e) => e.payload)).toEqual([{ participantId: 'p2', ban: true }]);
   });
 
   it('a library source: the player shows transcoding progress, then plays once the item is playable', async () => {

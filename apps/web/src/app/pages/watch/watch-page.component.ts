@@ -22,7 +22,7 @@ import {
 } from '@watch-party/contracts';
 import { PartyChatComponent } from '../../components/chat/party-chat.component';
 import { HostSettingsComponent } from '../../components/host-settings/host-settings.component';
-import { InviteLinkComponent } from '../../components/invite-link/invite-link.component';
+import { type InviteAccess, InviteLinkComponent } from '../../components/invite-link/invite-link.component';
 import { JoinCardComponent, type JoinError } from '../../components/join-card/join-card.component';
 import { PageStateComponent, UnreachablePageComponent } from '../../components/page-state/page-state.component';
 import {
@@ -123,6 +123,12 @@ export class WatchPageComponent extends PartyPage<SessionInfo> {
     () => `${this.document.location.origin}/watch/${encodeURIComponent(this.id())}`,
   );
 
+  protected readonly inviteAccess = computed<InviteAccess>(() => {
+    const session = this.session();
+    if (session?.locked) return 'locked';
+    return session?.hasPassword ? 'password' : 'open';
+  });
+
   protected readonly kickedMessage = computed(() => {
     const dropped = this.party.dropped();
     const reason = (dropped?.kind === 'kicked' ? dropped.reason.trim() : '') || 'The host removed you.';
@@ -203,7 +209,7 @@ export class WatchPageComponent extends PartyPage<SessionInfo> {
   protected async onParticipantAction(action: ParticipantAction): Promise<void> {
     const ack =
       action.kind === 'kick'
-        ? await this.socket.request('participant:kick', { participantId: action.participantId })
+        ? await this.socket.request('participant:kick', action.ban ? { participantId: action.participantId, ban: true } : { participantId: action.participantId })
         : await this.socket.request('role:set', { participantId: action.participantId, role: action.role });
     if (!ack.ok) this.showActionError(ack.error.message);
   }
@@ -279,6 +285,9 @@ function joinErrorFor(error: unknown, hasPassword: boolean): JoinError {
       return hasPassword ? { message: 'Wrong password', field: 'password' } : { message: 'Wrong password' };
     case 429:
       return { message: 'Too many attempts, wait a minute' };
+    case 403:
+      // A lock or a ban: the server says which, and joining again will not help.
+      return { message: `Can't join: ${error.message}` };
     default:
       return { message: error.message };
   }
