@@ -1,22 +1,10 @@
 import { TestBed } from '@angular/core/testing';
-import type { SessionInfo } from '@watch-party/contracts';
 import { mediaItem } from '../testing/media';
+import { sessionInfo } from '../testing/session';
 import { ApiService } from './api.service';
 import { ApiRequestError, FETCH } from './http';
 
-const SESSION: SessionInfo = {
-  id: 'AbCdEfGhIjKlMnOp',
-  name: 'Movie night',
-  hasPassword: true,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  controlPolicy: 'host',
-  participantCount: 1,
-  source: null,
-  waitForBuffering: false,
-  queue: [],
-  queuePolicy: 'everyone',
-  locked: false,
-};
+const SESSION = sessionInfo({ id: 'AbCdEfGhIjKlMnOp', hasPassword: true });
 
 function jsonResponse(status: number, body: unknown, statusText = ''): Response {
   return {

@@ -1,6 +1,7 @@
 import { TestBed } from '@angular/core/testing';
-import type { JoinedSession, SessionInfo } from '@watch-party/contracts';
+import type { JoinedSession } from '@watch-party/contracts';
 import { FakeSocket, handshakeError } from '../testing/fake-socket';
+import { sessionInfo } from '../testing/session';
 import { ApiService } from './api.service';
 import { ApiRequestError } from './http';
 import { DeviceIdService } from './device-id.service';
@@ -10,19 +11,7 @@ import { SOCKET_FACTORY, SessionSocketService } from './session-socket.service';
 
 const ID = 'SessIonId_1234567';
 const OTHER = 'OtherParty_123456';
-const SESSION: SessionInfo = {
-  id: ID,
-  name: 'Movie night',
-  hasPassword: false,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  controlPolicy: 'host',
-  participantCount: 1,
-  source: null,
-  waitForBuffering: false,
-  queue: [],
-  queuePolicy: 'everyone',
-  locked: false,
-};
+const SESSION = sessionInfo({ id: ID });
 const JOINED: JoinedSession = { session: SESSION, participantId: 'me', token: 'tok-new' };
 
 describe('PartyConnectionService', () => {

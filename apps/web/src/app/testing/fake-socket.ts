@@ -1,5 +1,6 @@
 import type { HandshakeErrorCode, HandshakeErrorData, SessionSnapshot } from '@watch-party/contracts';
 import type { SessionSocket } from '../services/session-socket.service';
+import { sessionInfo } from './session';
 
 type Handler = (...args: unknown[]) => void;
 type AckCallback = (err: Error | null, answer?: unknown) => void;
@@ -92,19 +93,7 @@ export function handshakeError(code: HandshakeErrorCode, message: string = code)
 export function snapshotFor(sessionId: string, youId: string, others: { id: string; name: string }[] = []): SessionSnapshot {
   const you = { id: youId, name: 'Ann', role: 'host' as const, connected: true, status: 'ready' as const, driftMs: null };
   return {
-    session: {
-      id: sessionId,
-      name: 'Movie night',
-      hasPassword: false,
-      createdAt: '2026-01-01T00:00:00.000Z',
-      controlPolicy: 'host',
-      participantCount: 1 + others.length,
-      source: null,
-      waitForBuffering: false,
-      queue: [],
-      queuePolicy: 'everyone',
-      locked: false,
-    },
+    session: sessionInfo({ id: sessionId, participantCount: 1 + others.length }),
     you,
     participants: [
       you,

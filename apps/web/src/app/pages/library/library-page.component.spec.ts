@@ -9,6 +9,7 @@ import { MEDIA_POLL_MS } from '../../services/media-library.service';
 import { XHR_FACTORY } from '../../services/upload.service';
 import { FakeXhr } from '../../testing/fake-xhr';
 import { mediaItem } from '../../testing/media';
+import { sessionInfo } from '../../testing/session';
 import { OWNER_NOTE } from '../../components/media-upload/media-upload.component';
 import { FORGOTTEN_TOKEN_MESSAGE } from '../../components/admin-sign-in/admin-sign-in.component';
 import { LibraryPageComponent, mediaMeta, statusLabel } from './library-page.component';
@@ -47,19 +48,7 @@ function storedOwnerKeys(): string[] {
 }
 
 const JOINED: JoinedSession = {
-  session: {
-    id: 'NewParty_0000001',
-    name: 'Beach day',
-    hasPassword: false,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    controlPolicy: 'host',
-    participantCount: 1,
-    source: { kind: 'media', mediaId: READY.id },
-    waitForBuffering: false,
-    queue: [],
-    queuePolicy: 'everyone',
-    locked: false,
-  },
+  session: sessionInfo({ id: 'NewParty_0000001', name: 'Beach day', source: { kind: 'media', mediaId: READY.id } }),
   participantId: 'Participant_0001',
   token: 'tok',
 };

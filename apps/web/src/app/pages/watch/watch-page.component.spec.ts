@@ -1,28 +1,17 @@
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import type { JoinedSession, SessionInfo } from '@watch-party/contracts';
+import type { JoinedSession } from '@watch-party/contracts';
 import { ApiService } from '../../services/api.service';
 import { ApiRequestError, networkError } from '../../services/http';
 import { IdentityStoreService } from '../../services/identity-store.service';
 import { SOCKET_FACTORY } from '../../services/session-socket.service';
 import { FakeSocket, handshakeError, snapshotFor } from '../../testing/fake-socket';
 import { mediaItem } from '../../testing/media';
+import { sessionInfo } from '../../testing/session';
 import { WatchPageComponent, controlHint, joinNames } from './watch-page.component';
 
 const ID = 'SessIonId_1234567';
-const SESSION: SessionInfo = {
-  id: ID,
-  name: 'Movie night',
-  hasPassword: true,
-  createdAt: '2026-01-01T00:00:00.000Z',
-  controlPolicy: 'host',
-  participantCount: 1,
-  source: null,
-  waitForBuffering: false,
-  queue: [],
-  queuePolicy: 'everyone',
-  locked: false,
-};
+const SESSION = sessionInfo({ id: ID, hasPassword: true });
 
 describe('controlHint', () => {
   const p = (id: string, name: string, role: 'host' | 'controller' | 'viewer') => ({
