@@ -37,6 +37,8 @@ describe('loadConfig', () => {
       transcodeTimeoutMinSec: 600,
       transcodeTimeoutFactor: 3,
       maxSocketsPerAddress: 50,
+      socketPingIntervalMs: 4000,
+      socketPingTimeoutMs: 4000,
       scryptConcurrency: 1,
     });
   });

@@ -56,6 +56,8 @@ export interface AbuseLimits {
   transcodeTimeoutMinSec: number;
   transcodeTimeoutFactor: number;
   maxSocketsPerAddress: number;
+  socketPingIntervalMs: number;
+  socketPingTimeoutMs: number;
   scryptConcurrency: number;
 }
 
@@ -106,6 +108,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       transcodeTimeoutMinSec: e.TRANSCODE_TIMEOUT_MIN_SEC,
       transcodeTimeoutFactor: e.TRANSCODE_TIMEOUT_FACTOR,
       maxSocketsPerAddress: e.MAX_SOCKETS_PER_ADDRESS,
+      socketPingIntervalMs: e.SOCKET_PING_INTERVAL_MS,
+      socketPingTimeoutMs: e.SOCKET_PING_TIMEOUT_MS,
       scryptConcurrency: e.SCRYPT_CONCURRENCY,
     },
     adminToken: e.ADMIN_TOKEN ?? null,

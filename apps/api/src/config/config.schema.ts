@@ -82,6 +82,13 @@ export const envSchema = z.object({
   TRANSCODE_TIMEOUT_FACTOR: int(1, 1000).default(3),
   /** Socket.IO connections per client address per replica ("too many connections" beyond). */
   MAX_SOCKETS_PER_ADDRESS: int(1, 1_000_000).default(50),
+  /**
+   * Socket.IO heartbeat: a ping every SOCKET_PING_INTERVAL_MS, and a side that hears nothing for
+   * interval + SOCKET_PING_TIMEOUT_MS drops the connection. The defaults let a browser notice a
+   * frozen server (or a dead network path) within 8 s and show "Reconnecting".
+   */
+  SOCKET_PING_INTERVAL_MS: int(1000, 600_000).default(4000),
+  SOCKET_PING_TIMEOUT_MS: int(1000, 600_000).default(4000),
   // ---- Ownership and admin ----
   /** The admin credential; unset: one is generated at first start, stored, and logged once. */
   ADMIN_TOKEN: z.string().trim().min(32, { error: 'must be at least 32 characters' }).optional(),

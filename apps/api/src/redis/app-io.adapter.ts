@@ -38,6 +38,8 @@ export class AppIoAdapter extends IoAdapter {
       // their own, smaller limit packet by packet below.
       maxHttpBufferSize: LIMITS.ingestMaxBytes,
       transports: ['websocket', 'polling'],
+      pingInterval: this.config.limits.socketPingIntervalMs,
+      pingTimeout: this.config.limits.socketPingTimeoutMs,
       cors: this.config.corsOrigins.length > 0 ? { origin: this.config.corsOrigins } : undefined,
     }) as Server;
     limitPacketSizes(server);

@@ -11,6 +11,8 @@ import {
   type MediaProgress,
   type Participant,
   type PlaybackState,
+  type QueueItem,
+  type Reaction,
   type ServerToClientEvents,
   type SessionInfo,
   type SessionSnapshot,
@@ -90,6 +92,7 @@ export class SessionSocketService {
   private refusals = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly mediaProgressListeners = new Set<(progress: MediaProgress) => void>();
+  private readonly reactionListeners = new Set<(reaction: Reaction) => void>();
 
   readonly status = signal<ConnectionStatus>('idle');
   /** Why the server refused or kicked us, or the last transport error while retrying (for people). */
@@ -104,6 +107,8 @@ export class SessionSocketService {
   /** The media item behind a `{ kind: 'media' }` source, as of the last snapshot. */
   readonly snapshotMedia = signal<Media | null>(null);
   readonly hasSnapshot = computed(() => this.you() !== null);
+  /** What plays next (kept current by `queue:update`). */
+  readonly queue = computed<QueueItem[]>(() => this.session()?.queue ?? []);
   /** +1 on every successful (re)connect: consumers restart per-connection work (clock pings). */
   readonly connectionCount = signal(0);
 
@@ -176,6 +181,12 @@ export class SessionSocketService {
           : [...chat, message].slice(-CHAT_KEEP),
       );
     });
+    socket.on('queue:update', (queue) => {
+      this.session.update((session) => (session ? { ...session, queue } : session));
+    });
+    socket.on('reaction', (reaction) => {
+      for (const listener of [...this.reactionListeners]) listener(reaction);
+    });
     socket.on('media:progress', (progress) => {
       for (const listener of [...this.mediaProgressListeners]) listener(progress);
     });
@@ -195,6 +206,12 @@ export class SessionSocketService {
   onMediaProgress(listener: (progress: MediaProgress) => void): () => void {
     this.mediaProgressListeners.add(listener);
     return () => this.mediaProgressListeners.delete(listener);
+  }
+
+  /** Calls `listener` with every reaction anyone sends (not stored: only live ones), until the returned function is called. */
+  onReaction(listener: (reaction: Reaction) => void): () => void {
+    this.reactionListeners.add(listener);
+    return () => this.reactionListeners.delete(listener);
   }
 
   /** True while the socket is up (events sent now reach the server). */

@@ -217,6 +217,32 @@ describe('SyncEngineService', () => {
     expect(last.position).toBeGreaterThan(0);
   });
 
+  it('reports "ended" when its copy runs out while the group plays, and "error" with the reason while the player cannot load', async () => {
+    const video = new SimVideo(now);
+    engine.attach(video.asVideo());
+    await connect(state({ playing: true, position: 0, at: serverNow() }));
+    await advance(1000);
+    const reports = () => socket.sent('participant:status').map((e) => e.payload as { status: string; error?: string });
+    expect(reports().at(-1)?.status).toBe('playing');
+
+    video.ended = true;
+    await advance(1100);
+    expect(engine.status()).toBe('ended');
+    expect(reports().at(-1)).toMatchObject({ status: 'ended' });
+    video.ended = false;
+
+    engine.mediaError.set('x'.repeat(300));
+    await advance(300);
+    const failed = reports().at(-1);
+    expect(failed?.status).toBe('error');
+    expect(failed?.error).toBe('x'.repeat(200));
+
+    engine.mediaError.set(null);
+    await advance(300);
+    expect(reports().at(-1)).toEqual(expect.objectContaining({ status: 'playing' }));
+    expect(reports().at(-1)?.error).toBeUndefined();
+  });
+
   it('exposes no window.__wpSync without the debug flag (production)', async () => {
     const video = new SimVideo(now);
     engine.attach(video.asVideo());

@@ -1,5 +1,5 @@
 import { DestroyRef, Injectable, InjectionToken, effect, inject, signal, untracked } from '@angular/core';
-import type { ParticipantStatus, PlaybackState } from '@watch-party/contracts';
+import { MAX_STATUS_ERROR, type ParticipantStatus, type PlaybackState } from '@watch-party/contracts';
 import {
   ClockEstimator,
   FollowerController,
@@ -106,6 +106,11 @@ export class SyncEngineService {
   readonly needsGesture = signal(false);
   /** What we report as our participant status. */
   readonly status = signal<ParticipantStatus>('ready');
+  /**
+   * Why this browser cannot play the current source (set by the player when loading fails,
+   * cleared when the source changes); while set we report status `error` with this text.
+   */
+  readonly mediaError = signal<string | null>(null);
   /** currentTime − expected (ms) at the last tick, when it means something. */
   readonly driftMs = signal<number | null>(null);
   /** True once the clock has at least one sample since the last (re)connect. */
@@ -125,6 +130,11 @@ export class SyncEngineService {
         if (state) this.tick();
       });
     });
+    // A load failure (or its end) is reported at once, not at the next regular report.
+    effect(() => {
+      this.mediaError();
+      untracked(() => this.evaluateStatus());
+    });
     const seeded = Number(this.storage.read(PLAY_LATENCY_KEY) ?? Number.NaN);
     if (Number.isFinite(seeded) && seeded > 0) this.follower.playLatencyMs = seeded;
     this.hideDebugHandle = inject(DebugHandlesService).expose('__wpSync', () => this.debugHandle());
@@ -138,7 +148,7 @@ export class SyncEngineService {
     this.video = video;
     video.preservesPitch = false;
     const onChange = () => this.evaluateStatus();
-    for (const event of ['waiting', 'playing', 'pause', 'seeked', 'canplay', 'loadedmetadata'] as const) {
+    for (const event of ['waiting', 'playing', 'pause', 'seeked', 'canplay', 'loadedmetadata', 'ended'] as const) {
       video.addEventListener(event, onChange);
       this.detachListeners.push(() => video.removeEventListener(event, onChange));
     }
@@ -324,9 +334,12 @@ export class SyncEngineService {
     const video = this.video;
     const state = this.socket.playback();
     if (!video || !state || !this.socket.session()?.source) return 'ready';
+    if (this.mediaError() !== null) return 'error';
     if (this.needsGesture() && state.playing) return 'paused';
     const atEnd =
       video.ended || (Number.isFinite(video.duration) && video.currentTime >= video.duration - END_EPSILON_S);
+    // The group is playing and our copy has run out: the server moves the queue on.
+    if (atEnd && state.playing) return 'ended';
     const loading = !atEnd && (video.readyState < HAVE_FUTURE_DATA || video.seeking);
     const nowMs = this.now();
     if (loading) {
@@ -364,8 +377,10 @@ export class SyncEngineService {
     const drift = this.driftMs();
     this.lastReportAt = this.now();
     this.lastReported = status;
+    const error = status === 'error' ? this.mediaError()?.slice(0, MAX_STATUS_ERROR) : undefined;
     void this.socket.request('participant:status', {
       status,
+      ...(error ? { error } : {}),
       position: Number.isFinite(position) ? position : 0,
       ...(drift !== null && Number.isFinite(drift) ? { driftMs: Math.round(drift * 10) / 10 } : {}),
     });

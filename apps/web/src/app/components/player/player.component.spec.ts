@@ -19,6 +19,7 @@ describe('PlayerComponent', () => {
     expectedPosition: () => number | null;
     needsGesture: ReturnType<typeof signal<boolean>>;
     status: ReturnType<typeof signal<string>>;
+    mediaError: ReturnType<typeof signal<string | null>>;
   };
   const el = () => fixture.nativeElement as HTMLElement;
   const q = <T extends HTMLElement = HTMLElement>(id: string) => el().querySelector<T>(`[data-testid="${id}"]`);
@@ -56,6 +57,7 @@ describe('PlayerComponent', () => {
       expectedPosition: () => 12.25,
       needsGesture: signal(false),
       status: signal('ready'),
+      mediaError: signal<string | null>(null),
     };
     TestBed.configureTestingModule({
       imports: [PlayerComponent],

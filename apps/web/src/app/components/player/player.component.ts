@@ -167,6 +167,12 @@ export class PlayerComponent {
       this.loadSource(untracked(this.playUrl));
     });
 
+    // Everyone sees who cannot play the source: the engine reports status `error` with this text.
+    effect(() => {
+      const error = this.error();
+      untracked(() => this.engine.mediaError.set(error));
+    });
+
     // A new source (or a library item that just became playable): load it, let the follower start afresh.
     effect(() => {
       const url = this.playUrl();
