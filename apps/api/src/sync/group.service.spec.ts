@@ -190,7 +190,20 @@ describe('GroupService', () => {
 
     it('a socket of a participant who was removed gets no snapshot', async () => {
       await r.send(host, 'participant:kick', { participantId: cy.data.participantId });
-      await expect(r.group.socketJoined(party.sessionId, 'late-socket', cy.data.participantId)).resolves.toBeNull();
+      const delivered: unknown[] = [];
+      await expect(r.group.socketJoined(party.sessionId, 'late-socket', cy.data.participantId, (s) => delivered.push(s))).resolves.toBeNull();
+      expect(delivered).toEqual([]);
+    });
+
+    it("a newcomer's snapshot goes out before its own \"joined\" line, which a snapshot sent later would wipe", async () => {
+      const dee = await kit.sessionService().join(party.sessionId, { name: 'Dee' }, '192.0.2.9');
+      r.broadcaster.clear();
+      await r.connect(party.sessionId, dee.participantId);
+      const order = r.broadcaster.emitted.map((e) =>
+        e.event === 'chat:message' ? `chat:${(e.args[0] as { text: string }).text}` : e.event,
+      );
+      expect(order.indexOf('session:snapshot')).toBeGreaterThanOrEqual(0);
+      expect(order.indexOf('chat:Dee joined')).toBeGreaterThan(order.indexOf('session:snapshot'));
     });
   });
 });

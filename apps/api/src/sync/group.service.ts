@@ -47,13 +47,21 @@ export class GroupService {
 
   /**
    * A socket passed the handshake: it counts as present, and everyone hears of it soon.
-   * Returns the snapshot it starts from, or null when its party or participant is gone.
+   * `deliver` hands the socket the snapshot it starts from before its own "joined" line is
+   * broadcast: a line sent first would be wiped by the snapshot that replaces the client's chat.
+   * Returns that snapshot, or null (nothing delivered) when its party or participant is gone.
    */
-  async socketJoined(sessionId: string, socketId: string, participantId: string): Promise<SessionSnapshot | null> {
+  async socketJoined(
+    sessionId: string,
+    socketId: string,
+    participantId: string,
+    deliver: (snapshot: SessionSnapshot) => void,
+  ): Promise<SessionSnapshot | null> {
     const wasHere = (await this.sessions.connectedParticipantIds(sessionId)).has(participantId);
     await this.presence.connect(sessionId, socketId, participantId);
     const snapshot = await this.presence.snapshot(sessionId, participantId);
     if (snapshot) {
+      deliver(snapshot);
       this.announceSoon(sessionId, PRESENCE_BROADCAST_MS);
       // A second tab or a reconnect while another socket stayed is no news.
       if (!wasHere) await this.activity.record(sessionId, 'join', snapshot.you, `${snapshot.you.name} joined`);

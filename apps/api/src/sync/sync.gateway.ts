@@ -114,12 +114,11 @@ export class SyncGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.router.attach(socket);
     try {
       await socket.join([sessionRoom(sessionId), participantRoom(participantId)]);
-      const snapshot = await this.group.socketJoined(sessionId, socket.id, participantId);
+      const snapshot = await this.group.socketJoined(sessionId, socket.id, participantId, (s) => socket.emit('session:snapshot', s));
       if (!snapshot) {
         socket.disconnect(true);
         return;
       }
-      socket.emit('session:snapshot', snapshot);
       this.metrics.sessions.set(this.broadcaster.localSessionIds().length);
     } catch (err) {
       this.logger.error(`connect ${socket.id}: ${(err as Error).message}`);

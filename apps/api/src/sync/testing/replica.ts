@@ -64,7 +64,10 @@ export class Replica {
   async connect(sessionId: string, participantId: string, name = 'someone'): Promise<FakeSocket> {
     const id = newId();
     this.broadcaster.localSessions.add(sessionId);
-    const snapshot = await this.group.socketJoined(sessionId, id, participantId);
+    // The snapshot is recorded as an emit to the participant, in order with everything else.
+    const snapshot = await this.group.socketJoined(sessionId, id, participantId, (s) =>
+      this.broadcaster.toParticipant(participantId, 'session:snapshot', s),
+    );
     if (!snapshot) throw new Error(`${participantId} could not connect to ${sessionId}`);
     const socket: FakeSocket = { id, data: { sessionId, participantId, name }, snapshot };
     this.sockets.add(socket);

@@ -81,6 +81,16 @@ describe('LiveShowPageComponent chat', () => {
     expect(q(tid('join-chat'))).toBeNull();
   });
 
+  it('says why a ban or a lock refuses the chat, without inviting a retry', async () => {
+    api.joinSession.mockRejectedValue(new ApiRequestError(403, 'party is locked', 'Forbidden'));
+    await open();
+    await joinAs('Vic');
+    const text = q('#chat-name-error')?.textContent ?? '';
+    expect(text).toContain("Can't join the chat: party is locked.");
+    expect(text).not.toContain('Try again');
+    expect(sockets).toHaveLength(0);
+  });
+
   it('says the chat is full on a 409', async () => {
     api.joinSession.mockRejectedValue(new ApiRequestError(409, 'full', 'Conflict'));
     await open();

@@ -115,9 +115,7 @@ export class LiveShowPageComponent extends PartyPage<LiveShow> {
     try {
       await this.party.join(parsed.data);
     } catch (error) {
-      this.joinError.set(
-        isApiRequestError(error) && error.statusCode === 409 ? 'The chat is full.' : "Couldn't join the chat. Try again.",
-      );
+      this.joinError.set(chatJoinError(error));
     }
   }
 
@@ -200,5 +198,21 @@ export class LiveShowPageComponent extends PartyPage<LiveShow> {
       this.debug,
     );
     void this.player.load(url);
+  }
+}
+
+/** Why joining a show's chat failed, in words; a ban or a lock (403) will not pass by retrying. */
+export function chatJoinError(error: unknown): string {
+  if (!isApiRequestError(error)) return "Couldn't join the chat. Try again.";
+  if (error.isNetworkError) return 'Server unreachable. Check your connection and try again.';
+  switch (error.statusCode) {
+    case 409:
+      return 'The chat is full.';
+    case 403:
+      return `Can't join the chat: ${error.message}.`;
+    case 429:
+      return 'Too many attempts, wait a minute.';
+    default:
+      return "Couldn't join the chat. Try again.";
   }
 }
