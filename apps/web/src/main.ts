@@ -1,3 +1,5 @@
+// First: zod must be configured before the contracts' schemas are built.
+import './zod-config';
 import { bootstrapApplication } from '@angular/platform-browser';
 import { appConfig } from './app/app.config';
 import { App } from './app/app';
