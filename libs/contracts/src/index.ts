@@ -3,3 +3,4 @@ export * from './lib/socket';
 export * from './lib/media';
 export * from './lib/live';
 export * from './lib/handshake';
+export * from './lib/subtitle-text';

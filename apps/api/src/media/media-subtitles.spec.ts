@@ -82,6 +82,19 @@ describe('MediaService: subtitle tracks', () => {
     await expect(lib.media.requireSubtitle(item.id, newId())).rejects.toBeInstanceOf(NotFoundException);
   });
 
+  it('tells every player that the item changed when a track is added or deleted (a media:progress of the ready item)', async () => {
+    const lib = await start();
+    const item = await uploadVideo(lib);
+    const before = lib.broadcaster.sent('media:progress').filter((p) => p.id === item.id).length;
+    const track = await addTrack(lib, item.id, { text: SRT, name: 'film.en.srt' }, { label: 'English', lang: 'en' }, bearer(item.ownerKey));
+    const afterAdd = lib.broadcaster.sent('media:progress').filter((p) => p.id === item.id);
+    expect(afterAdd).toHaveLength(before + 1);
+    const current = await lib.media.get(item.id);
+    expect(afterAdd.at(-1)).toEqual({ id: item.id, progress: current.progress, status: current.status });
+    await lib.media.deleteSubtitle(item.id, track.id, bearer(item.ownerKey));
+    expect(lib.broadcaster.sent('media:progress').filter((p) => p.id === item.id)).toHaveLength(before + 2);
+  });
+
   it.each([
     ['a file that is not UTF-8', 415, { text: Buffer.from('1\n00:00:01,000 --> 00:00:02,000\nÉté\n', 'latin1'), name: 'a.srt' }, { label: 'French' }, 'UTF-8'],
     ['a video file', 415, { text: Buffer.alloc(100), name: 'a.mp4' }, { label: 'x' }, '.srt'],

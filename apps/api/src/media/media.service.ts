@@ -14,12 +14,16 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import {
+  checkWebVtt,
+  decodeSubtitleText,
   describeZodError,
   ID_PATTERN,
   MAX_SUBTITLE_TRACKS,
   type Media,
   SUBTITLE_LABEL_MAX,
   subtitleFieldsSchema,
+  subtitleFileToWebVtt,
+  SubtitleFormatError,
   type SubtitleTrack,
   type UploadedMedia,
 } from '@watch-party/contracts';
@@ -45,7 +49,6 @@ import { MediaStorage, originalFileName, titleFromFileName } from './media-stora
 import type { MediaCatalog } from './media-catalog';
 import type { MediaImporter } from './media-importer';
 import { checkSource, fewFrames, MIN_VIDEO_FRAMES, type SourceRefusal } from './source-caps';
-import { checkWebVtt, decodeSubtitleText, SubtitleFormatError, subtitleFileToWebVtt } from './subtitle-text';
 import { type ProbeResult, type SubtitleStream, Transcoder } from './transcoder';
 import { type ReceivedFile, receiveUpload, UploadError, type UploadRequest } from './upload';
 
@@ -341,6 +344,7 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
         await this.storage.removeSubtitle(id, track.id).catch(() => undefined);
         throw err;
       }
+      await this.announceChanged(id);
       return this.toPublicTrack(id, track);
     } finally {
       await unlink(file.path).catch(() => undefined);
@@ -358,6 +362,13 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
       if (!next) throw new NotFoundException('media not found');
       await this.storage.removeSubtitle(id, trackId);
     });
+    await this.announceChanged(id);
+  }
+
+  /** Players showing the item re-read it on a `media:progress` of a ready item (new subtitle tracks). */
+  private async announceChanged(id: string): Promise<void> {
+    const r = await this.repo.get(id);
+    if (r) this.broadcaster.toAll('media:progress', { id, progress: r.progress, status: r.status });
   }
 
   /** The stored track whose file `GET <url>` serves; 404 for an unknown item or track. */

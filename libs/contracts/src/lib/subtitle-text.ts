@@ -1,5 +1,6 @@
 /**
- * Subtitle files as text: SubRip (.srt) converted to WebVTT, WebVTT checked. Pure functions
+ * Subtitle files as text: SubRip (.srt) converted to WebVTT, WebVTT checked (the server for
+ * uploads, the browser for subtitle files a link brings). Pure functions
  * over untrusted bytes: any input either yields a WebVTT document or throws SubtitleFormatError.
  */
 
