@@ -9,6 +9,10 @@ const MAIN = join(ROOT, 'dist/apps/api/main.js');
 
 export interface BuiltServer {
   url: string;
+  /** The server process (fault tests freeze it with SIGSTOP and resume it with SIGCONT). */
+  readonly pid: number;
+  /** Sends `sig` to the server process. */
+  signal(sig: NodeJS.Signals): void;
   close(): Promise<void>;
 }
 
@@ -52,7 +56,13 @@ export async function startBuiltServer(env: Record<string, string> = {}): Promis
   }
   return {
     url,
+    pid: child.pid ?? -1,
+    signal: (sig) => {
+      child.kill(sig);
+    },
     close: async () => {
+      // A frozen server would never see the SIGTERM.
+      if (child.exitCode === null) child.kill('SIGCONT');
       if (child.exitCode === null) {
         await new Promise<void>((r) => {
           child.once('exit', () => r());

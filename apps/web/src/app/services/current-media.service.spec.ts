@@ -96,6 +96,20 @@ describe('CurrentMediaService', () => {
     expect(api.getMedia).toHaveBeenCalledTimes(2);
   });
 
+  it('re-reads a ready item on its media:progress: a subtitle track added while the party watches shows up', async () => {
+    const ready = mediaItem({ id: MEDIA_ID, status: 'ready', progress: 1 });
+    api.getMedia.mockResolvedValue(ready);
+    socket.fire('session:snapshot', withMedia(snapshotFor(SESSION_ID, 'P1'), ready));
+    await settle();
+    api.getMedia.mockClear();
+    const track = { id: 'TrackId_00000001', label: 'English', lang: 'en', url: `/api/media/${MEDIA_ID}/subtitles/TrackId_00000001.vtt` };
+    api.getMedia.mockResolvedValue({ ...ready, subtitles: [track] });
+    socket.fire('media:progress', { id: MEDIA_ID, progress: 1, status: 'ready' });
+    await settle();
+    expect(api.getMedia).toHaveBeenCalledTimes(1);
+    expect(host().current.media()?.subtitles).toEqual([track]);
+  });
+
   it('reports a deleted item', async () => {
     api.getMedia.mockRejectedValue(new ApiRequestError(404, 'media not found', 'Not Found'));
     socket.fire('session:snapshot', withMedia(snapshotFor(SESSION_ID, 'P1'), null));

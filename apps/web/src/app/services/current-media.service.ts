@@ -8,7 +8,7 @@ import { SessionSocketService } from './session-socket.service';
 /**
  * The media item behind the party's `{ kind: 'media' }` source, kept fresh for the player:
  * taken from the snapshot, re-read on every session change (`session:update`, snapshots)
- * and on `media:progress` for that item, and polled while it is still transcoding without
+ * and on `media:progress` for that item (also sent when a ready item's subtitle tracks change), and polled while it is still transcoding without
  * a playable HLS stream (in case progress pushes are missed). Provide it per watch page.
  */
 @Injectable()
@@ -65,8 +65,15 @@ export class CurrentMediaService {
     const current = this.media();
     if (progress.id !== this.mediaId) return;
     if (current) this.media.set({ ...current, progress: progress.progress, status: progress.status });
-    // The number alone is patched; a new state, the first segments or the poster need a re-read.
-    if (!current || current.status !== progress.status || current.hlsUrl === null || current.posterUrl === null) {
+    // The number alone is patched; a new state, the first segments or the poster need a re-read,
+    // and so does any news of a ready item (the server says so when its subtitle tracks change).
+    if (
+      !current ||
+      current.status !== progress.status ||
+      progress.status === 'ready' ||
+      current.hlsUrl === null ||
+      current.posterUrl === null
+    ) {
       void this.fetch();
     }
   }

@@ -1,8 +1,9 @@
 import { DestroyRef, Injectable, InjectionToken, computed, inject, signal } from '@angular/core';
-import type { Media, MediaProgress } from '@watch-party/contracts';
+import type { Media, MediaProgress, SubtitleFields, SubtitleTrack } from '@watch-party/contracts';
 import { ApiService } from './api.service';
 import { isApiRequestError } from './http';
 import { ManageKeysService } from './manage-keys.service';
+import { SubtitlesApiService } from './subtitles-api.service';
 
 /** How often processing items are re-read while no socket pushes their progress. */
 export const MEDIA_POLL_MS = new InjectionToken<number>('MEDIA_POLL_MS', {
@@ -31,7 +32,8 @@ function loadErrorMessage(error: unknown): string {
 /**
  * The media library as a list of signals: loads `GET /api/media`, re-reads every
  * processing item each `MEDIA_POLL_MS` (and applies `media:progress` pushes when a socket
- * feeds them in), renames and deletes items with this browser's owner key or admin token.
+ * feeds them in), renames and deletes items, adds and deletes their subtitle tracks, with
+ * this browser's owner key or admin token.
  * Provide it per component.
  */
 @Injectable()
@@ -39,6 +41,7 @@ export class MediaLibraryService {
   private readonly api = inject(ApiService);
   private readonly pollMs = inject(MEDIA_POLL_MS);
   private readonly keys = inject(ManageKeysService);
+  private readonly subtitles = inject(SubtitlesApiService);
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private polling = false;
   private destroyed = false;
@@ -111,6 +114,34 @@ export class MediaLibraryService {
     }
   }
 
+  /**
+   * Adds a subtitle track on the server, then to the item here, and re-reads the item.
+   * Rejects with the ApiRequestError; a 404 also drops the item.
+   */
+  async addSubtitle(id: string, file: File, fields: SubtitleFields): Promise<SubtitleTrack> {
+    try {
+      const track = await this.subtitles.upload(id, file, fields, this.keys.credentialFor(id));
+      this.updateSubtitles(id, (tracks) => [...tracks.filter((t) => t.id !== track.id), track]);
+      void this.refresh(id);
+      return track;
+    } catch (error) {
+      if (isApiRequestError(error) && error.statusCode === 404) this.forget(id);
+      throw error;
+    }
+  }
+
+  /** Deletes a subtitle track on the server, then here (a 404 counts as done). Rejects with the ApiRequestError. */
+  async removeSubtitle(id: string, trackId: string): Promise<void> {
+    try {
+      await this.subtitles.remove(id, trackId, this.keys.credentialFor(id));
+    } catch (error) {
+      if (!(isApiRequestError(error) && error.statusCode === 404)) throw error;
+    }
+    this.updateSubtitles(id, (tracks) => tracks.filter((t) => t.id !== trackId));
+    // The re-read also drops the item if the 404 was about the item itself.
+    void this.refresh(id);
+  }
+
   /** A `media:progress` push: update at once, re-read the item when something more than the number changed. */
   applyProgress(progress: MediaProgress): void {
     const current = this.items().find((m) => m.id === progress.id);
@@ -137,6 +168,11 @@ export class MediaLibraryService {
       }
       // Anything else (offline for a moment): the next poll tries again.
     }
+  }
+
+  private updateSubtitles(id: string, change: (tracks: SubtitleTrack[]) => SubtitleTrack[]): void {
+    if (this.destroyed || this.deleted.has(id)) return;
+    this.items.update((items) => items.map((m) => (m.id === id ? { ...m, subtitles: change(m.subtitles) } : m)));
   }
 
   /** The item is gone from the server: drop it and its owner key. */

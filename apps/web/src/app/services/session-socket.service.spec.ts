@@ -5,6 +5,7 @@ import {
   REFUSED_RETRY_MAX_MS,
   REFUSED_RETRY_MIN_MS,
   SOCKET_FACTORY,
+  STALLED_REQUESTS_BEFORE_RECONNECT,
   SessionSocketService,
   isCredentialRejection,
   refusedRetryDelayMs,
@@ -218,6 +219,43 @@ describe('SessionSocketService', () => {
       ['a1', 'Bo seeked to 0:30'],
       ['m2', 'hi'],
     ]);
+  });
+
+  it('replaces a connection that leaves requests unanswered (the watchdog), and only then', async () => {
+    service.connect('tok');
+    last().fire('connect');
+    const timeOut = async (event: 'time:ping' | 'chat:send', payload: never) => {
+      const pending = service.request(event, payload);
+      last().emitted.at(-1)?.ack(new Error('operation has timed out'));
+      await pending;
+    };
+    const answer = async () => {
+      const pending = service.request('time:ping', { t0: 1 });
+      last().emitted.at(-1)?.ack(null, { ok: true, t0: 1, serverTime: 2 });
+      await pending;
+    };
+
+    await timeOut('time:ping', { t0: 1 } as never);
+    await answer(); // an answer in between: the connection works, the count starts over
+    await timeOut('chat:send', { text: 'a' } as never);
+    expect(last().engineClosed).toBe(0);
+
+    await timeOut('time:ping', { t0: 2 } as never);
+    expect(STALLED_REQUESTS_BEFORE_RECONNECT).toBe(2);
+    expect(last().engineClosed).toBe(1);
+    expect(last().disconnected).toBe(false); // socket.io itself reconnects
+
+    // after the reconnect the count starts from zero again
+    last().fire('disconnect', 'transport close');
+    last().fire('connect');
+    await timeOut('time:ping', { t0: 3 } as never);
+    expect(last().engineClosed).toBe(1);
+  });
+
+  it('does not count requests refused while offline as stalls', async () => {
+    service.connect('tok');
+    for (let i = 0; i < 3; i++) await service.request('time:ping', { t0: i });
+    expect(last().engineClosed).toBe(0);
   });
 
   it('dropConnection() closes the transport so socket.io reconnects', () => {

@@ -72,6 +72,15 @@ export function refusedRetryDelayMs(attempt: number, random: number): number {
 }
 /** An ack that has not arrived after this long is reported as a failure. */
 export const REQUEST_TIMEOUT_MS = 5000;
+/**
+ * Requests in a row that got no answer in time while the socket still looked connected: then the
+ * connection is treated as dead and replaced. Socket.IO's heartbeat notices a frozen server by
+ * itself (SOCKET_PING_INTERVAL_MS + SOCKET_PING_TIMEOUT_MS, 8 s by default), but only as fast as
+ * the server configures it; this is the client's own bound.
+ */
+export const STALLED_REQUESTS_BEFORE_RECONNECT = 2;
+export const NOT_CONNECTED_MESSAGE = 'Not connected to the party';
+export const NO_ANSWER_MESSAGE = 'The server did not answer in time';
 
 export type ClientEvent = keyof ClientToServerEvents;
 export type EventPayload<E extends ClientEvent> = Parameters<ClientToServerEvents[E]>[0];
@@ -91,6 +100,8 @@ export class SessionSocketService {
   /** Refusals in a row since the last successful connect (drives the retry delay). */
   private refusals = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Requests in a row that timed out on the current connection (see STALLED_REQUESTS_BEFORE_RECONNECT). */
+  private stalledRequests = 0;
   private readonly mediaProgressListeners = new Set<(progress: MediaProgress) => void>();
   private readonly reactionListeners = new Set<(reaction: Reaction) => void>();
 
@@ -130,6 +141,7 @@ export class SessionSocketService {
     socket.on('connect', () => {
       this.everConnected = true;
       this.refusals = 0;
+      this.stalledRequests = 0;
       this.problem.set(null);
       this.status.set('connected');
       this.connectionCount.update((n) => n + 1);
@@ -230,14 +242,28 @@ export class SessionSocketService {
     timeoutMs = REQUEST_TIMEOUT_MS,
   ): Promise<EventAck<E>> {
     const socket = this.socket;
-    if (!socket?.connected) return Promise.resolve(localFailure('Not connected to the party'));
+    if (!socket?.connected) return Promise.resolve(localFailure(NOT_CONNECTED_MESSAGE));
     type TimedEmit = (event: string, payload: unknown, ack: (err: Error | null, answer: Ack<object>) => void) => void;
     const timed = socket.timeout(timeoutMs) as unknown as { emit: TimedEmit };
     return new Promise((resolve) => {
-      timed.emit(event, payload, (err, answer) =>
-        resolve((err ? localFailure('The server did not answer in time') : answer) as EventAck<E>),
-      );
+      timed.emit(event, payload, (err, answer) => {
+        if (err) this.onStalledRequest(socket);
+        else if (socket === this.socket) this.stalledRequests = 0;
+        resolve((err ? localFailure(NO_ANSWER_MESSAGE) : answer) as EventAck<E>);
+      });
     });
+  }
+
+  /**
+   * The watchdog: a connection that "is connected" yet leaves request after request unanswered
+   * is dead in all but name (a frozen server, a half-open TCP connection). Close the transport:
+   * socket.io reports a disconnect (the page shows "Reconnecting") and reconnects by itself.
+   */
+  private onStalledRequest(socket: SessionSocket): void {
+    if (socket !== this.socket || !socket.connected) return;
+    if (++this.stalledRequests < STALLED_REQUESTS_BEFORE_RECONNECT) return;
+    this.stalledRequests = 0;
+    this.dropConnection();
   }
 
   /** Test hook: closes the transport as a network drop would; socket.io reconnects by itself. */

@@ -115,6 +115,8 @@ export class SyncEngineService {
   readonly driftMs = signal<number | null>(null);
   /** True once the clock has at least one sample since the last (re)connect. */
   readonly clockReady = signal(false);
+  /** The <video>'s duration (s) once known and finite, else null (the end-of-video card reads it). */
+  readonly videoDuration = signal<number | null>(null);
 
   constructor() {
     effect(() => {
@@ -170,6 +172,7 @@ export class SyncEngineService {
     this.follower.reset();
     this.loadingSince = null;
     this.driftMs.set(null);
+    this.videoDuration.set(null);
   }
 
   /**
@@ -353,6 +356,8 @@ export class SyncEngineService {
   }
 
   private evaluateStatus(): void {
+    const duration = this.video?.duration ?? Number.NaN;
+    this.videoDuration.set(Number.isFinite(duration) && duration > 0 ? duration : null);
     const status = this.computeStatus();
     if (status !== this.status()) this.status.set(status);
     if (status !== this.lastReported) {

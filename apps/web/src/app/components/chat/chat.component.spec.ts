@@ -148,6 +148,148 @@ describe('ChatComponent', () => {
     }
   });
 
+  it('scrolls to the newest when sending, so the message on its way is in view', async () => {
+    const list = q('chat-list') as HTMLElement;
+    Object.defineProperty(list, 'scrollHeight', { configurable: true, value: 1000 });
+    Object.defineProperty(list, 'clientHeight', { configurable: true, value: 200 });
+    list.scrollTop = 100; // the reader scrolled up
+    list.dispatchEvent(new Event('scroll'));
+    send.mockReturnValueOnce(new Promise<ChatSendResult>(() => undefined));
+    await type('look at this');
+    await submit();
+    expect(q('chat-pending')).not.toBeNull();
+    expect(list.scrollTop).toBe(1000);
+  });
+
+  describe('the message on its way', () => {
+    const pending = () => q('chat-pending');
+    const state = () => q('chat-pending-state')?.textContent?.trim();
+    const goOffline = async () => {
+      fixture.componentRef.setInput('online', false);
+      await fixture.whenStable();
+    };
+    const goOnline = async () => {
+      fixture.componentRef.setInput('online', true);
+      await fixture.whenStable();
+      await new Promise((r) => setTimeout(r));
+      await fixture.whenStable();
+    };
+
+    it('shows as "Sending…" until the server answers, then as the message itself', async () => {
+      let answer: (result: ChatSendResult) => void = () => undefined;
+      send.mockReturnValueOnce(new Promise<ChatSendResult>((resolve) => (answer = resolve)));
+      await type('popcorn?');
+      await submit();
+      expect(pending()?.dataset['state']).toBe('sending');
+      expect(state()).toBe('Sending…');
+      expect(pending()?.querySelector('.msg-text')?.textContent).toBe('popcorn?');
+
+      answer({ ok: true });
+      await submit();
+      expect(pending()).toBeNull();
+      expect(input().value).toBe('');
+    });
+
+    it('hides the bubble as soon as the message is in the list (never shown twice)', async () => {
+      send.mockReturnValueOnce(new Promise<ChatSendResult>(() => undefined));
+      await type('hey <b>Bob</b>'); // the same text as an older message of ours: that one is not it
+      await submit();
+      expect(pending()).not.toBeNull();
+      fixture.componentRef.setInput('messages', [...MESSAGES, { id: 'm9', participantId: 'me', name: 'Ann', text: 'hey <b>Bob</b>', at: at(21, 40), kind: 'user' }]);
+      await fixture.whenStable();
+      expect(pending()).toBeNull();
+    });
+
+    it('fails visibly with a Retry that resends under the same clientId, keeping the text', async () => {
+      send.mockResolvedValueOnce({ ok: false, error: { code: 'INTERNAL', message: 'The server did not answer in time' } });
+      await type('popcorn?');
+      await submit();
+      expect(pending()?.dataset['state']).toBe('failed');
+      expect(state()).toBe('Not sent');
+      expect(input().value).toBe('popcorn?');
+
+      send.mockResolvedValueOnce({ ok: true });
+      (q('chat-retry') as HTMLButtonElement).click();
+      await submit();
+      expect(send.mock.calls[1]).toEqual(['popcorn?', send.mock.calls[0][1]]);
+      expect(pending()).toBeNull();
+      expect(input().value).toBe('');
+    });
+
+    it('keeps what was typed after it when it is confirmed', async () => {
+      send.mockResolvedValueOnce({ ok: false, error: { code: 'INTERNAL', message: 'The server did not answer in time' } });
+      await type('first');
+      await submit();
+      await type('second, not sent yet');
+      send.mockResolvedValueOnce({ ok: true });
+      (q('chat-retry') as HTMLButtonElement).click();
+      await submit();
+      expect(send.mock.calls[1][0]).toBe('first');
+      expect(input().value).toBe('second, not sent yet');
+    });
+
+    it('waits while offline and goes out by itself when the connection is back', async () => {
+      await goOffline();
+      expect(q('chat-offline')?.textContent).toContain('Offline');
+      expect(input().disabled).toBe(false);
+      await type('still there?');
+      await submit();
+      expect(send).not.toHaveBeenCalled();
+      expect(pending()?.dataset['state']).toBe('waiting');
+      expect(state()).toBe('Waiting for the connection…');
+      expect(q('chat-retry')).toBeNull();
+      expect(input().value).toBe('still there?');
+
+      send.mockResolvedValueOnce({ ok: true });
+      await goOnline();
+      expect(send).toHaveBeenCalledTimes(1);
+      expect(send).toHaveBeenCalledWith('still there?', expect.any(String));
+      expect(pending()).toBeNull();
+      expect(input().value).toBe('');
+    });
+
+    it('resends a message that got no answer, under the same clientId, once the connection is back', async () => {
+      send.mockResolvedValueOnce({ ok: false, error: { code: 'INTERNAL', message: 'The server did not answer in time' } });
+      await type('frozen?');
+      await submit();
+      expect(pending()?.dataset['state']).toBe('failed');
+      await goOffline();
+      expect(q('chat-retry')).toBeNull(); // nothing to click while offline: it goes out by itself
+      expect(state()).toBe('Waiting for the connection…');
+      send.mockResolvedValueOnce({ ok: true });
+      await goOnline();
+      expect(send).toHaveBeenCalledTimes(2);
+      expect(send.mock.calls[1]).toEqual(['frozen?', send.mock.calls[0][1]]);
+      expect(pending()).toBeNull();
+    });
+
+    it('tries once more when the connection came back while it was waiting for its answer', async () => {
+      let answer: (result: ChatSendResult) => void = () => undefined;
+      send.mockReturnValueOnce(new Promise<ChatSendResult>((resolve) => (answer = resolve)));
+      await type('frozen?');
+      await submit();
+      await goOffline();
+      await goOnline();
+      expect(send).toHaveBeenCalledTimes(1); // still waiting for the first answer
+      send.mockResolvedValueOnce({ ok: true });
+      answer({ ok: false, error: { code: 'INTERNAL', message: 'The server did not answer in time' } });
+      await submit();
+      expect(send).toHaveBeenCalledTimes(2);
+      expect(send.mock.calls[1][1]).toBe(send.mock.calls[0][1]);
+      expect(pending()).toBeNull();
+    });
+
+    it('does not resend by itself what the server refused', async () => {
+      send.mockResolvedValueOnce({ ok: false, error: { code: 'RATE_LIMITED', message: 'slow down' } });
+      await type('spam');
+      await submit();
+      await goOffline();
+      await goOnline();
+      expect(send).toHaveBeenCalledTimes(1);
+      expect(pending()?.dataset['state']).toBe('failed');
+    });
+  });
+
   it('counts messages that arrive while the reader is scrolled up', async () => {
     const list = q('chat-list') as HTMLElement;
     Object.defineProperty(list, 'scrollHeight', { configurable: true, value: 1000 });

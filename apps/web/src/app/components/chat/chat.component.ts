@@ -6,6 +6,7 @@ import {
   type ElementRef,
   afterRenderEffect,
   computed,
+  effect,
   inject,
   input,
   signal,
@@ -27,9 +28,26 @@ export type ChatSendResult = { ok: true } | { ok: false; error: { code: AckError
 export type ChatSender = (text: string, clientId: string) => Promise<ChatSendResult>;
 
 /**
+ * The message on its way: `sending` (waiting for the server's answer), `waiting` (we are offline:
+ * it goes out when the connection is back), `failed` (the server refused it, or did not answer).
+ */
+export interface ChatOutbox {
+  text: string;
+  clientId: string;
+  state: 'sending' | 'waiting' | 'failed';
+  /** Failed for want of a connection (no answer, offline): sent again by itself on reconnect. */
+  retryOnReconnect: boolean;
+  /** The messages already listed when it was written: a new one of ours with its text is it. */
+  before: ReadonlySet<string>;
+}
+
+/**
  * Party chat: history with names and HH:MM, auto-scroll unless the reader scrolled up. The
  * field is cleared only once the server confirms a message; a send that failed keeps its
- * text, and sending that same text again reuses its clientId.
+ * text, and sending that same text again reuses its clientId. The message on its way shows at
+ * the end of the list as sending / waiting for the connection / not sent (with Retry); one
+ * that failed for want of a connection goes out again by itself, under the same clientId, when
+ * `online` comes back (the server keeps one message per clientId, so it never shows twice).
  */
 @Component({
   selector: 'wp-chat',
@@ -42,6 +60,8 @@ export class ChatComponent {
   readonly youId = input<string | null>(null);
   readonly send = input.required<ChatSender>();
   readonly disabled = input(false);
+  /** False while the connection is down: messages wait and go out when it is back. */
+  readonly online = input(true);
 
   protected readonly maxLength = CHAT_MAX_LENGTH;
   protected readonly text = signal('');
@@ -56,14 +76,45 @@ export class ChatComponent {
   private stick = true;
   private seenCount = 0;
   /** The last unconfirmed send: the same text again goes out under the same clientId. */
-  private unconfirmed: { text: string; clientId: string } | null = null;
+  protected readonly outbox = signal<ChatOutbox | null>(null);
+  /** The outbox as a bubble, until the message itself is in the list (then it would show twice). */
+  protected readonly pending = computed(() => {
+    const outbox = this.outbox();
+    if (!outbox) return null;
+    const youId = this.youId();
+    const arrived = this.messages().some(
+      (m) => m.kind !== 'system' && m.participantId === youId && m.text === outbox.text && !outbox.before.has(m.id),
+    );
+    return arrived ? null : outbox;
+  });
+  /** What the bubble says: a send that failed for want of a connection is waiting while we are offline. */
+  protected readonly pendingState = computed(() => {
+    const pending = this.pending();
+    if (!pending) return null;
+    return pending.state === 'failed' && pending.retryOnReconnect && !this.online() ? 'waiting' : pending.state;
+  });
+  /** Offline -> online transitions seen (a send that fails across one is tried once more). */
+  private reconnects = 0;
   private errorTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly crypto = inject(DOCUMENT).defaultView?.crypto ?? null;
 
   constructor() {
     inject(DestroyRef).onDestroy(() => clearTimeout(this.errorTimer));
+    let wasOnline = true;
+    effect(() => {
+      const online = this.online();
+      untracked(() => {
+        const outbox = this.outbox();
+        if (online && !wasOnline) {
+          this.reconnects++;
+          if (outbox && !this.sending() && (outbox.state === 'waiting' || outbox.retryOnReconnect)) void this.deliver(outbox, false);
+        }
+        wasOnline = online;
+      });
+    });
     afterRenderEffect(() => {
       const count = this.messages().length;
+      this.pending(); // the bubble of the message on its way scrolls in like a message
       const list = this.list().nativeElement;
       untracked(() => {
         const added = count - this.seenCount;
@@ -109,18 +160,59 @@ export class ChatComponent {
     const parsed = chatSendSchema.safeParse({ text: this.text() });
     if (!parsed.success) return; // empty or whitespace: nothing to send
     const text = parsed.data.text;
-    const clientId = this.unconfirmed?.text === text ? this.unconfirmed.clientId : randomId(this.crypto);
-    this.unconfirmed = { text, clientId };
+    // Whoever sends wants to see their message: back to the newest.
+    this.stick = true;
+    this.unseen.set(0);
+    const previous = this.outbox();
+    const outbox: ChatOutbox =
+      previous?.text === text
+        ? previous
+        : { text, clientId: randomId(this.crypto), state: 'sending', retryOnReconnect: false, before: new Set(this.messages().map((m) => m.id)) };
+    if (!this.online()) {
+      this.outbox.set({ ...outbox, state: 'waiting', retryOnReconnect: true });
+      this.showError(null);
+      return;
+    }
+    await this.deliver(outbox, true);
+  }
+
+  /** Retry from the "not sent" bubble. */
+  protected async retry(): Promise<void> {
+    const outbox = this.outbox();
+    if (!outbox || this.sending() || this.disabled()) return;
+    if (!this.online()) {
+      this.outbox.set({ ...outbox, state: 'waiting', retryOnReconnect: true });
+      return;
+    }
+    await this.deliver(outbox, true);
+  }
+
+  /** Sends the outbox message; `byUser`: the user pressed something (focus returns to the field). */
+  private async deliver(outbox: ChatOutbox, byUser: boolean): Promise<void> {
+    const sending: ChatOutbox = { ...outbox, state: 'sending' };
+    const reconnects = this.reconnects;
+    this.outbox.set(sending);
     this.sending.set(true);
+    let again = false;
     try {
-      const result = await this.send()(text, clientId);
+      const result = await this.send()(sending.text, sending.clientId);
+      if (this.outbox() !== sending) return; // replaced meanwhile
       if (result.ok) {
-        this.unconfirmed = null;
-        this.text.set('');
-        this.field().nativeElement.value = ''; // the binding may not have seen the typed text yet
+        this.outbox.set(null);
+        // The field keeps whatever was typed after it; only the text that went out is cleared.
+        if (this.text().trim() === sending.text) {
+          this.text.set('');
+          this.field().nativeElement.value = ''; // the binding may not have seen the typed text yet
+        }
         this.showError(null);
         this.jumpToNewest();
       } else {
+        // Local failures (offline, no answer in time) say INTERNAL; so may the server, rarely:
+        // either way sending the same clientId again is harmless.
+        const retryOnReconnect = result.error.code === 'INTERNAL';
+        this.outbox.set({ ...sending, state: retryOnReconnect && !this.online() ? 'waiting' : 'failed', retryOnReconnect });
+        // The connection came back while this send was still waiting for its answer.
+        again = retryOnReconnect && this.online() && this.reconnects !== reconnects;
         this.showError(
           result.error.code === 'RATE_LIMITED'
             ? "You're sending messages too fast. Wait a moment and try again."
@@ -129,8 +221,10 @@ export class ChatComponent {
       }
     } finally {
       this.sending.set(false);
-      this.field().nativeElement.focus();
+      if (byUser) this.field().nativeElement.focus();
     }
+    const failed = this.outbox();
+    if (again && failed) await this.deliver(failed, false);
   }
 
   private showError(message: string | null): void {

@@ -15,7 +15,11 @@ const COPIED_FOR_MS = 2000;
 /** Who the link lets in: a lock refuses everyone new, so it outranks the password. */
 export type InviteAccess = 'open' | 'password' | 'locked';
 
-/** Read-only invite URL with a copy button ("Copied" for a moment after success). */
+/**
+ * Read-only invite URL with a copy button ("Copied" for a moment after success) and, where the
+ * browser has the Web Share API (phones mostly), a Share button that opens the system share
+ * sheet; if sharing fails for another reason than the user cancelling, it copies instead.
+ */
 @Component({
   selector: 'wp-invite-link',
   changeDetection: ChangeDetectionStrategy.OnPush,
@@ -36,6 +40,21 @@ export type InviteAccess = 'open' | 'password' | 'locked';
         <button type="button" class="btn btn-secondary copy-btn" data-testid="copy-invite" (click)="copy()">
           {{ copyState() === 'copied' ? 'Copied' : 'Copy' }}
         </button>
+        @if (canShare) {
+          <button type="button" class="btn btn-primary share-btn" data-testid="share-invite" (click)="share()">
+            <svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+              <path
+                d="M12 15V4m0 0L8 8m4-4 4 4M6 11H5v9h14v-9h-1"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="2"
+                stroke-linecap="round"
+                stroke-linejoin="round"
+              />
+            </svg>
+            Share
+          </button>
+        }
       </div>
       <p class="hint" aria-live="polite">
         @switch (copyState()) {
@@ -66,15 +85,34 @@ export type InviteAccess = 'open' | 'password' | 'locked';
     .copy-btn {
       min-width: 5.5rem;
     }
+    .share-btn svg {
+      width: 1.125rem;
+      height: 1.125rem;
+    }
+    /* Phones: the link itself wraps under, the buttons share the row. */
+    @media (max-width: 479.98px) {
+      .input-group:has(.share-btn) {
+        flex-wrap: wrap;
+      }
+      .input-group:has(.share-btn) .input {
+        flex-basis: 100%;
+      }
+      .input-group:has(.share-btn) .btn {
+        flex: 1;
+      }
+    }
   `,
 })
 export class InviteLinkComponent {
   readonly url = input.required<string>();
   readonly access = input<InviteAccess>('open');
+  /** The party's name, offered to the share sheet. */
+  readonly shareTitle = input('Watch party');
 
   protected readonly copyState = signal<'idle' | 'copied' | 'failed'>('idle');
   private readonly field = viewChild.required<ElementRef<HTMLInputElement>>('field');
   private readonly document = inject(DOCUMENT);
+  protected readonly canShare = typeof this.document.defaultView?.navigator.share === 'function';
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
@@ -86,6 +124,21 @@ export class InviteLinkComponent {
     this.copyState.set(ok ? 'copied' : 'failed');
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.copyState.set('idle'), COPIED_FOR_MS);
+  }
+
+  protected async share(): Promise<void> {
+    const navigator = this.document.defaultView?.navigator;
+    if (!navigator || typeof navigator.share !== 'function') {
+      await this.copy();
+      return;
+    }
+    try {
+      await navigator.share({ title: this.shareTitle(), text: `Join “${this.shareTitle()}” on watch-party`, url: this.url() });
+    } catch (error) {
+      // Closing the share sheet is a choice, not a failure.
+      if (error instanceof DOMException && error.name === 'AbortError') return;
+      await this.copy();
+    }
   }
 
   private async writeClipboard(text: string): Promise<boolean> {

@@ -22,10 +22,55 @@ export interface MenuItem {
 
 let nextMenuId = 0;
 
+/** Space kept between the menu and the trigger, and between the menu and the window's edges. */
+const GAP_PX = 4;
+const EDGE_PX = 8;
+
+export interface MenuBox {
+  top: number;
+  left: number;
+  width: number;
+  height: number;
+}
+
+export interface MenuPlacement {
+  top: number;
+  left: number;
+  /** The menu opens above the trigger. */
+  up: boolean;
+}
+
+/**
+ * Where a fixed-position menu goes: under the trigger, right edges aligned (so it grows
+ * inwards from a row's ⋮), flipped above when it does not fit below but fits better above,
+ * left-aligned when right-aligning would leave the window, and always kept inside it.
+ */
+export function placeMenu(
+  trigger: MenuBox,
+  menu: { width: number; height: number },
+  viewport: { width: number; height: number },
+  preferred: 'up' | 'down' = 'down',
+): MenuPlacement {
+  const below = viewport.height - (trigger.top + trigger.height) - GAP_PX - EDGE_PX;
+  const above = trigger.top - GAP_PX - EDGE_PX;
+  const up = preferred === 'up' ? !(menu.height > above && below > above) : menu.height > below && above > below;
+  const rawTop = up ? trigger.top - GAP_PX - menu.height : trigger.top + trigger.height + GAP_PX;
+  let left = trigger.left + trigger.width - menu.width;
+  if (left < EDGE_PX) left = trigger.left;
+  const maxLeft = viewport.width - EDGE_PX - menu.width;
+  const maxTop = viewport.height - EDGE_PX - menu.height;
+  return {
+    top: Math.round(Math.max(EDGE_PX, Math.min(rawTop, maxTop))),
+    left: Math.round(Math.max(EDGE_PX, Math.min(left, maxLeft))),
+    up,
+  };
+}
+
 /**
  * A button that opens a small menu (WAI-ARIA menu button pattern): arrows / Home / End move
- * between items, Escape closes and returns focus to the button, Tab or a click outside
- * closes. The trigger's visible content is projected.
+ * between items, Escape closes and returns focus to the button, Tab, a click outside, a resize
+ * or a scroll that moves the trigger closes. The menu is fixed-positioned against the trigger (`placeMenu`), so no
+ * scrolling panel clips it. The trigger's visible content is projected.
  */
 @Component({
   selector: 'wp-menu-button',
@@ -51,7 +96,6 @@ let nextMenuId = 0;
       <div
         #menu
         class="menu"
-        [class.menu-up]="placement() === 'up'"
         role="menu"
         tabindex="-1"
         [id]="menuId"
@@ -104,12 +148,29 @@ export class MenuButtonComponent {
       const host = this.trigger().nativeElement.parentElement;
       if (this.open() && host && !host.contains(event.target as Node)) this.open.set(false);
     };
+    // A fixed menu would stay put while its trigger scrolls away: close it instead. Other
+    // scrolls (the chat following new messages, the menu's own) leave it open.
+    const onScroll = (event: Event) => {
+      const target = event.target;
+      const moved = target === this.document || (target instanceof Node && target.contains(this.trigger().nativeElement));
+      if (this.open() && moved) this.close(false);
+    };
+    const onResize = () => this.close(false);
+    const view = this.document.defaultView;
     this.document.addEventListener('pointerdown', onPointerDown, true);
-    inject(DestroyRef).onDestroy(() => this.document.removeEventListener('pointerdown', onPointerDown, true));
-    // Move focus into the menu once it is rendered.
+    this.document.addEventListener('scroll', onScroll, true);
+    view?.addEventListener('resize', onResize);
+    inject(DestroyRef).onDestroy(() => {
+      this.document.removeEventListener('pointerdown', onPointerDown, true);
+      this.document.removeEventListener('scroll', onScroll, true);
+      view?.removeEventListener('resize', onResize);
+    });
+    // Place the menu against its trigger, then move focus into it, once it is rendered.
     afterRenderEffect(() => {
       const menu = this.menu();
-      if (menu && this.open()) this.focusItem(this.focusIndex);
+      if (!menu || !this.open()) return;
+      this.position(menu.nativeElement);
+      this.focusItem(this.focusIndex);
     });
   }
 
@@ -174,6 +235,21 @@ export class MenuButtonComponent {
   protected choose(item: MenuItem): void {
     this.close();
     this.selected.emit(item.value);
+  }
+
+  private position(menu: HTMLElement): void {
+    const view = this.document.defaultView;
+    if (!view) return;
+    const rect = this.trigger().nativeElement.getBoundingClientRect();
+    const place = placeMenu(
+      { top: rect.top, left: rect.left, width: rect.width, height: rect.height },
+      { width: menu.offsetWidth, height: menu.offsetHeight },
+      { width: view.innerWidth, height: view.innerHeight },
+      this.placement(),
+    );
+    menu.style.top = `${place.top}px`;
+    menu.style.left = `${place.left}px`;
+    menu.classList.toggle('menu-up', place.up);
   }
 
   private focusItem(index: number): void {

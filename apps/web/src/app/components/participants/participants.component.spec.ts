@@ -135,4 +135,57 @@ describe('ParticipantsComponent', () => {
     expect(el().querySelector('[data-testid="remove-confirm"]')).toBeNull();
     expect(actions).toEqual([]);
   });
+
+  it('badges "Finished" and "Can\'t play" (the reason as tooltip and for screen readers)', async () => {
+    await render(
+      [
+        P('me', 'Ann', { role: 'host' }),
+        P('e1', 'Eve', { status: 'ended' }),
+        P('x1', 'Xi', { status: 'error', error: 'This browser cannot play HEVC video' }),
+        P('x2', 'Yu', { status: 'error' }),
+        P('x3', 'Zo', { status: 'error', connected: false, error: 'gone' }),
+        P('b1', 'Bea', { status: 'buffering' }),
+      ],
+      false,
+    );
+    const status = (id: string) => rowOf(id).querySelector<HTMLElement>('[data-testid="participant-status"]') as HTMLElement;
+    const detail = (id: string) => rowOf(id).querySelector('[data-testid="participant-status-detail"]')?.textContent;
+
+    expect(status('e1').textContent).toBe('Finished');
+    expect(status('e1').classList).toContain('status-done');
+    expect(status('e1').getAttribute('title')).toBeNull();
+
+    expect(status('x1').textContent).toBe("Can't play");
+    expect(status('x1').classList).toContain('status-bad');
+    expect(status('x1').getAttribute('title')).toBe("Can't play: This browser cannot play HEVC video");
+    expect(detail('x1')).toBe("Can't play: This browser cannot play HEVC video");
+    expect(status('x2').getAttribute('title')).toBe("Can't play this video");
+
+    // Offline outranks a stale error.
+    expect(status('x3').textContent).toBe('Offline');
+    expect(status('x3').classList).toContain('status-off');
+    expect(detail('x3')).toBeUndefined();
+
+    expect(status('b1').classList).toContain('status-wait');
+    expect(status('me').classList).toContain('status-ok');
+    // No drift for someone who finished or can't play.
+    expect(rowOf('e1').querySelector('[data-testid="participant-drift"]')).toBeNull();
+    expect(rowOf('x1').querySelector('[data-testid="participant-drift"]')).toBeNull();
+  });
+
+  it('marks a stale list (connection down): no live count, statuses and drift unknown', async () => {
+    await render(people, false);
+    fixture.componentRef.setInput('stale', true);
+    await fixture.whenStable();
+    expect(el().querySelector('[data-testid="people-stale"]')?.textContent).toContain('Last known');
+    expect(el().textContent).not.toContain('online');
+    const statuses = [...el().querySelectorAll('[data-testid="participant-status"]')].map((s) => s.textContent);
+    expect(statuses).toEqual(['Unknown', 'Unknown', 'Unknown', 'Unknown']);
+    expect(el().querySelector('[data-testid="participant-drift"]')).toBeNull();
+
+    fixture.componentRef.setInput('stale', false);
+    await fixture.whenStable();
+    expect(el().querySelector('[data-testid="people-stale"]')).toBeNull();
+    expect(rowOf('c1').querySelector('[data-testid="participant-status"]')?.textContent).toBe('Buffering');
+  });
 });

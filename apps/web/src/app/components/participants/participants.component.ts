@@ -19,8 +19,8 @@ const STATUS_LABEL: Record<ParticipantStatus, string> = {
   buffering: 'Buffering',
   playing: 'Playing',
   paused: 'Paused',
-  ended: 'At the end',
-  error: 'Cannot play',
+  ended: 'Finished',
+  error: "Can't play",
 };
 
 const ROLE_ORDER: Record<Participant['role'], number> = { host: 0, controller: 1, viewer: 2 };
@@ -43,6 +43,8 @@ export class ParticipantsComponent {
   readonly youId = input<string | null>(null);
   /** True until the first snapshot: shows skeleton rows. */
   readonly loading = input(false);
+  /** The connection is down: the list is the last known state, not live (no count, statuses unknown). */
+  readonly stale = input(false);
   /** The viewer is the host: show a per-person actions menu. */
   readonly canManage = input(false);
   readonly action = output<ParticipantAction>();
@@ -71,6 +73,30 @@ export class ParticipantsComponent {
 
   protected statusLabel(participant: Participant): string {
     return participant.connected ? STATUS_LABEL[participant.status] : 'Offline';
+  }
+
+  /** The colour of the status badge: what needs attention stands out. */
+  protected statusTone(participant: Participant): 'off' | 'ok' | 'wait' | 'done' | 'bad' {
+    if (!participant.connected) return 'off';
+    switch (participant.status) {
+      case 'error':
+        return 'bad';
+      case 'buffering':
+        return 'wait';
+      case 'ended':
+        return 'done';
+      case 'ready':
+      case 'playing':
+      case 'paused':
+        return 'ok';
+    }
+  }
+
+  /** Why someone can't play (their player's reason), as the badge's tooltip and description. */
+  protected statusDetail(participant: Participant): string | null {
+    if (!participant.connected || participant.status !== 'error') return null;
+    const reason = participant.error?.trim();
+    return reason ? `Can't play: ${reason}` : "Can't play this video";
   }
 
   /** Drift only means something while connected and following a playing or paused group. */

@@ -16,6 +16,10 @@ export interface MediaLoaderEvents {
   failed(message: string): void;
 }
 
+/** HTMLMediaElement's MEDIA_ERR_SRC_NOT_SUPPORTED: the element could not use what it loaded. */
+const MEDIA_ERR_SRC_NOT_SUPPORTED = 4;
+export const NOT_PLAYABLE = "This video can't be played: the link is broken or the format isn't supported.";
+
 export function isHlsUrl(url: string): boolean {
   try {
     return /\.m3u8$/i.test(new URL(url, 'http://localhost').pathname);
@@ -27,12 +31,14 @@ export function isHlsUrl(url: string): boolean {
 /**
  * Puts a source into a <video>: hls.js for HLS (loaded on demand, so the first page load
  * does not pay for it), the element itself for mp4/webm, native HLS where MSE is missing
- * (iOS Safari). Retries hls.js network and media errors once before giving up.
+ * (iOS Safari). Retries hls.js media errors twice before giving up. The one place that decides
+ * a source failed (`failed`).
  */
 export class MediaLoader {
   private hls: Hls | null = null;
   private generation = 0;
   private mediaRecoveries = 0;
+  private stopListening: () => void = () => undefined;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -44,10 +50,26 @@ export class MediaLoader {
     const generation = ++this.generation;
     this.unload();
     if (!url) return;
-    if (!isHlsUrl(url)) {
-      this.video.src = url;
-      return;
-    }
+    if (isHlsUrl(url)) return this.loadHls(url, generation);
+    this.video.src = url;
+    // A link without `.m3u8` may still be HLS (the link check accepts it by its content type):
+    // when the element cannot play what it got, hls.js gets one try before we give up.
+    const onError = () => {
+      this.video.removeEventListener('error', onError);
+      if (generation !== this.generation) return;
+      if (this.video.error?.code === MEDIA_ERR_SRC_NOT_SUPPORTED) {
+        this.loadHls(url, generation, NOT_PLAYABLE).catch(() => this.events.failed(NOT_PLAYABLE));
+      } else {
+        this.events.failed(NOT_PLAYABLE);
+      }
+    };
+    this.video.addEventListener('error', onError);
+    this.stopListening = () => this.video.removeEventListener('error', onError);
+  }
+
+  /** `failure`: what to say when hls.js cannot play it either (instead of its own messages). */
+  private async loadHls(url: string, generation: number, failure?: string): Promise<void> {
+    if (failure !== undefined) this.unload();
     let HlsClass: typeof Hls;
     try {
       HlsClass = (await import('hls.js')).default;
@@ -57,7 +79,8 @@ export class MediaLoader {
     }
     if (generation !== this.generation) return;
     if (!HlsClass.isSupported()) {
-      if (this.video.canPlayType('application/vnd.apple.mpegurl')) this.video.src = url;
+      if (failure !== undefined) this.events.failed(failure);
+      else if (this.video.canPlayType('application/vnd.apple.mpegurl')) this.video.src = url;
       else this.events.failed("This browser can't play HLS streams.");
       return;
     }
@@ -75,6 +98,8 @@ export class MediaLoader {
       if (!data.fatal || hls !== this.hls) return;
       if (data.type === HlsClass.ErrorTypes.MEDIA_ERROR && this.mediaRecoveries++ < 2) {
         hls.recoverMediaError();
+      } else if (failure !== undefined) {
+        this.events.failed(failure);
       } else if (data.type === HlsClass.ErrorTypes.NETWORK_ERROR) {
         this.events.failed("Couldn't load the video. Check the link, or that the server allows this site (CORS).");
       } else {
@@ -100,6 +125,8 @@ export class MediaLoader {
   }
 
   private unload(): void {
+    this.stopListening();
+    this.stopListening = () => undefined;
     this.hls?.destroy();
     this.hls = null;
     if (this.video.hasAttribute('src')) {

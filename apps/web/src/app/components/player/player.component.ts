@@ -4,6 +4,7 @@ import {
   DOCUMENT,
   DestroyRef,
   type ElementRef,
+  Injector,
   afterNextRender,
   afterRenderEffect,
   computed,
@@ -17,6 +18,7 @@ import {
 } from '@angular/core';
 import type { Media, PlaybackControl, PlaybackState, Source } from '@watch-party/contracts';
 import { BrowserStorageService } from '../../services/browser-storage.service';
+import { FETCH } from '../../services/http';
 import { liveHlsUrl } from '../../services/live-api.service';
 import { playbackUrl } from '../../services/media-library.service';
 import { SyncEngineService } from '../../services/sync-engine.service';
@@ -24,11 +26,24 @@ import { formatRate, formatTime } from '../../util/format';
 import { MenuButtonComponent, type MenuItem } from '../menu/menu-button.component';
 import { ProgressBarComponent } from '../progress-bar/progress-bar.component';
 import { MediaLoader, type QualityLevel } from './media-loader';
+import {
+  CAPTIONS_KEY,
+  type CaptionTrack,
+  SubtitleRenderer,
+  captionTracksOf,
+  parsePreference,
+  preferenceFor,
+  preferredTrack,
+} from './subtitle-tracks';
 
 export const RATES = [0.5, 0.75, 1, 1.25, 1.5, 1.75, 2] as const;
 const SEEK_STEP_S = 5;
 const VOLUME_STEP = 0.1;
 const VOLUME_KEY = 'wp.volume';
+/** A subtitle file from a link that has not answered after this long counts as failed. */
+const SUBTITLE_FETCH_TIMEOUT_MS = 15_000;
+/** How long "couldn't load the subtitles" stays over the picture. */
+const SUBTITLE_ERROR_MS = 8_000;
 
 interface Range {
   start: number;
@@ -38,7 +53,7 @@ interface Range {
 /**
  * The synced player. The <video> only ever follows the server's state through the
  * SyncEngine; play/pause/seek/rate controls emit commands (`control`) and change nothing
- * locally. Volume, mute, quality and fullscreen are personal and act at once.
+ * locally. Volume, mute, quality, subtitles and fullscreen are personal and act at once.
  */
 @Component({
   selector: 'wp-player',
@@ -64,10 +79,14 @@ export class PlayerComponent {
   protected readonly engine = inject(SyncEngineService);
   private readonly document = inject(DOCUMENT);
   private readonly storage = inject(BrowserStorageService);
+  /** FETCH is resolved only when a link's subtitles are fetched (tests without fetch never need it). */
+  private readonly injector = inject(Injector);
   private readonly frame = viewChild.required<ElementRef<HTMLElement>>('frame');
   private readonly videoRef = viewChild<ElementRef<HTMLVideoElement>>('video');
   private readonly seekInput = viewChild<ElementRef<HTMLInputElement>>('seekInput');
   private loader: MediaLoader | null = null;
+  private subtitles: SubtitleRenderer | null = null;
+  private subtitleErrorTimer: ReturnType<typeof setTimeout> | undefined;
   private loadedKey: string | null = null;
 
   protected readonly time = signal(0);
@@ -83,6 +102,11 @@ export class PlayerComponent {
   protected readonly autoLevel = signal(true);
   /** Seek bar position while the user drags it (nothing is sent until release). */
   protected readonly scrub = signal<number | null>(null);
+  /** The key of the subtitle track this viewer picked (null: off). Never sent to the party. */
+  protected readonly captionKey = signal<string | null>(null);
+  /** The texts of the cues active at the synced position. */
+  protected readonly cueTexts = signal<string[]>([]);
+  protected readonly captionError = signal<string | null>(null);
 
   /** The library item of the current source, once its details are known. */
   protected readonly sourceMedia = computed(() => {
@@ -102,13 +126,38 @@ export class PlayerComponent {
     const media = this.sourceMedia();
     return media ? playbackUrl(media) : null;
   });
+  /** The subtitle tracks of the current source (they appear once the item's details list them). */
+  protected readonly captionTracks = computed(() => captionTracksOf(this.source(), this.sourceMedia()));
+  /** The picked track; the same key counts as the same track, so a details refresh changes nothing. */
+  protected readonly captionTrack = computed<CaptionTrack | null>(
+    () => this.captionTracks().find((t) => t.key === this.captionKey()) ?? null,
+    { equal: (a, b) => a?.key === b?.key },
+  );
+  protected readonly captionItems = computed<MenuItem[]>(() => [
+    { value: '', label: 'Off', checked: this.captionTrack() === null },
+    ...this.captionTracks().map((t) => ({ value: t.key, label: t.label, checked: t.key === this.captionTrack()?.key })),
+  ]);
+  protected readonly captionLabel = computed(() => {
+    const track = this.captionTrack();
+    return track ? `Subtitles: ${track.label}` : 'Subtitles: off';
+  });
+  /**
+   * A library item's real length: while it is still being transcoded the HLS stream only
+   * knows the seconds encoded so far (0:04, 0:14, ...), the server knows the whole.
+   */
+  protected readonly knownDuration = computed(() => {
+    const seconds = this.sourceMedia()?.durationSec;
+    return seconds !== null && seconds !== undefined && Number.isFinite(seconds) && seconds > 0 ? seconds : null;
+  });
+  /** What the time display and the seek bar scale use. */
+  protected readonly totalDuration = computed(() => this.knownDuration() ?? this.duration());
   /** A library item is the source but can't play yet (details loading, or transcoding). */
   protected readonly preparing = computed(() => !!this.source() && this.playUrl() === null);
   protected readonly preparingPct = computed(() => Math.round((this.sourceMedia()?.progress ?? 0) * 100));
 
   protected readonly playing = computed(() => this.state()?.playing ?? false);
   protected readonly rate = computed(() => this.state()?.rate ?? 1);
-  protected readonly seekable = computed(() => Number.isFinite(this.duration()) && this.duration() > 0);
+  protected readonly seekable = computed(() => Number.isFinite(this.totalDuration()) && this.totalDuration() > 0);
   /** Group paused: show exactly the group's position, not whatever the element says. */
   protected readonly shownTime = computed(() => {
     const scrub = this.scrub();
@@ -117,7 +166,7 @@ export class PlayerComponent {
     return state && !state.playing ? state.position : this.time();
   });
   protected readonly timeText = computed(() => formatTime(this.shownTime()));
-  protected readonly durationText = computed(() => (this.seekable() ? formatTime(this.duration()) : 'Live'));
+  protected readonly durationText = computed(() => (this.seekable() ? formatTime(this.totalDuration()) : 'Live'));
   protected readonly playedPct = computed(() => this.pct(this.shownTime()));
   protected readonly bufferedPct = computed(() =>
     this.buffered().map((r) => ({ left: this.pct(r.start), width: this.pct(r.end) - this.pct(r.start) })),
@@ -165,6 +214,34 @@ export class PlayerComponent {
       this.listen(video);
       this.engine.attach(video);
       this.loadSource(untracked(this.playUrl));
+      this.subtitles = new SubtitleRenderer(
+        video,
+        {
+          cues: (texts) => this.cueTexts.set(texts),
+          failed: (message) => this.showCaptionError(message),
+        },
+        (url) => this.fetchText(url),
+      );
+      void this.subtitles.show(untracked(this.captionTrack));
+    });
+
+    // New tracks (another source, or extraction finished): keep the pick if it is still there,
+    // else take the one matching what this browser chose before.
+    effect(() => {
+      const tracks = this.captionTracks();
+      untracked(() => {
+        const key = this.captionKey();
+        if (key !== null && tracks.some((t) => t.key === key)) return;
+        this.captionKey.set(preferredTrack(tracks, parsePreference(this.storage.read(CAPTIONS_KEY)))?.key ?? null);
+      });
+    });
+
+    effect(() => {
+      const track = this.captionTrack();
+      untracked(() => {
+        this.clearCaptionError();
+        void this.subtitles?.show(track);
+      });
     });
 
     // Everyone sees who cannot play the source: the engine reports status `error` with this text.
@@ -183,7 +260,7 @@ export class PlayerComponent {
     afterRenderEffect(() => {
       const input = this.seekInput()?.nativeElement;
       if (!input) return;
-      input.max = String(this.seekable() ? this.duration() : 0);
+      input.max = String(this.seekable() ? this.totalDuration() : 0);
       input.value = String(this.shownTime());
     });
 
@@ -203,6 +280,8 @@ export class PlayerComponent {
       this.document.removeEventListener('fullscreenchange', onFullscreen);
       this.engine.detach();
       this.loader?.destroy();
+      this.subtitles?.destroy();
+      clearTimeout(this.subtitleErrorTimer);
     });
   }
 
@@ -269,6 +348,26 @@ export class PlayerComponent {
     this.loader?.setLevel(index);
   }
 
+  /** Picks a subtitle track ('' for off) and remembers the choice for the next videos. */
+  protected setCaption(key: string): void {
+    const track = this.captionTracks().find((t) => t.key === key) ?? null;
+    this.captionKey.set(track?.key ?? null);
+    this.storage.write(CAPTIONS_KEY, JSON.stringify(preferenceFor(track)));
+  }
+
+  /** `c`: off, or back on with the remembered choice (else the first track). */
+  protected toggleCaptions(): boolean {
+    const tracks = this.captionTracks();
+    if (tracks.length === 0) return false;
+    if (this.captionTrack()) {
+      this.setCaption('');
+    } else {
+      const remembered = preferredTrack(tracks, { ...parsePreference(this.storage.read(CAPTIONS_KEY)), on: true });
+      this.setCaption((remembered ?? tracks[0]).key);
+    }
+    return true;
+  }
+
   protected async toggleFullscreen(): Promise<void> {
     try {
       if (this.document.fullscreenElement) await this.document.exitFullscreen();
@@ -278,7 +377,7 @@ export class PlayerComponent {
     }
   }
 
-  /** Player shortcuts: space/k play-pause, ←/→ ±5 s, ↑/↓ volume, f fullscreen, m mute. */
+  /** Player shortcuts: space/k play-pause, ←/→ ±5 s, ↑/↓ volume, f fullscreen, m mute, c subtitles. */
   protected onKey(event: KeyboardEvent): void {
     if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
     const target = event.target as HTMLElement;
@@ -309,6 +408,10 @@ export class PlayerComponent {
       case 'm':
       case 'M':
         this.toggleMute();
+        break;
+      case 'c':
+      case 'C':
+        if (!this.toggleCaptions()) return;
         break;
       default:
         return;
@@ -351,21 +454,33 @@ export class PlayerComponent {
       waiting: () => this.waiting.set(true),
       playing: () => this.waiting.set(false),
       canplay: () => this.waiting.set(false),
-      error: () => {
-        if (video.getAttribute('src') || video.currentSrc) {
-          this.error.set("This video can't be played: the link is broken or the format isn't supported.");
-        }
-      },
     };
     for (const [event, handler] of Object.entries(handlers)) video.addEventListener(event, handler);
   }
 
+  private async fetchText(url: string): Promise<string> {
+    const response = await this.injector.get(FETCH)(url, { signal: AbortSignal.timeout(SUBTITLE_FETCH_TIMEOUT_MS) });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return response.text();
+  }
+
+  private showCaptionError(message: string): void {
+    this.captionError.set(message);
+    clearTimeout(this.subtitleErrorTimer);
+    this.subtitleErrorTimer = setTimeout(() => this.captionError.set(null), SUBTITLE_ERROR_MS);
+  }
+
+  private clearCaptionError(): void {
+    clearTimeout(this.subtitleErrorTimer);
+    this.captionError.set(null);
+  }
+
   private clampTime(seconds: number): number {
-    const max = this.seekable() ? this.duration() : Number.POSITIVE_INFINITY;
+    const max = this.seekable() ? this.totalDuration() : Number.POSITIVE_INFINITY;
     return Math.max(0, Math.min(max, seconds));
   }
 
   private pct(seconds: number): number {
-    return this.seekable() ? Math.min(100, Math.max(0, (seconds / this.duration()) * 100)) : 0;
+    return this.seekable() ? Math.min(100, Math.max(0, (seconds / this.totalDuration()) * 100)) : 0;
   }
 }

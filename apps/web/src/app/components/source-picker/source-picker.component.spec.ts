@@ -1,11 +1,13 @@
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import type { Source } from '@watch-party/contracts';
 import { ApiService } from '../../services/api.service';
+import { LINK_PROBE, type LinkProber, type ProbeResult } from '../../services/link-probe';
 import { MEDIA_POLL_MS } from '../../services/media-library.service';
+import { SessionSocketService } from '../../services/session-socket.service';
 import { XHR_FACTORY } from '../../services/upload.service';
 import { FakeXhr } from '../../testing/fake-xhr';
 import { mediaItem } from '../../testing/media';
-import { SourcePickerComponent, type SourceSetResult } from './source-picker.component';
+import { SourcePickerComponent, type SourceSetResult, mediaMeta } from './source-picker.component';
 
 const READY = mediaItem({ id: 'ReadyItem_000001', title: 'Beach day' });
 const EARLY = mediaItem({ id: 'EarlyItem_000001', title: 'Concert', status: 'processing', progress: 0.5 });
@@ -17,6 +19,8 @@ describe('SourcePickerComponent', () => {
   let send: jest.Mock<Promise<SourceSetResult>, [Source]>;
   let api: { listMedia: jest.Mock; getMedia: jest.Mock; deleteMedia: jest.Mock };
   let xhrs: FakeXhr[];
+  let probe: jest.Mock<ReturnType<LinkProber>, [string]>;
+  let socket: { request: jest.Mock; onMediaProgress: () => () => void };
   const el = () => fixture.nativeElement as HTMLElement;
   const q = <T extends HTMLElement = HTMLElement>(id: string) => el().querySelector<T>(`[data-testid="${id}"]`);
   const all = (id: string) => [...el().querySelectorAll<HTMLElement>(`[data-testid="${id}"]`)];
@@ -37,11 +41,15 @@ describe('SourcePickerComponent', () => {
   beforeEach(async () => {
     send = jest.fn();
     xhrs = [];
+    probe = jest.fn().mockResolvedValue({ ok: true, kind: 'file', title: 'movie.mp4' });
+    socket = { request: jest.fn().mockResolvedValue({ ok: true, item: {} }), onMediaProgress: () => () => undefined };
     api = { listMedia: jest.fn().mockResolvedValue([]), getMedia: jest.fn(), deleteMedia: jest.fn() };
     TestBed.configureTestingModule({
       providers: [
         { provide: ApiService, useValue: api },
         { provide: MEDIA_POLL_MS, useValue: 60_000 },
+        { provide: LINK_PROBE, useValue: probe },
+        { provide: SessionSocketService, useValue: socket },
         {
           provide: XHR_FACTORY,
           useValue: () => {
@@ -69,10 +77,12 @@ describe('SourcePickerComponent', () => {
     expect(q('source-error')?.textContent?.length).toBeGreaterThan(0);
   });
 
-  it('sends a valid link as a url source and clears the field', async () => {
+  it('probes a valid link, then sends it as a url source and clears the field', async () => {
     send.mockResolvedValue({ ok: true });
     await submit('  https://cdn.example.com/show/master.M3U8  ');
+    expect(probe).toHaveBeenCalledWith('https://cdn.example.com/show/master.M3U8');
     expect(send).toHaveBeenCalledWith({ kind: 'url', url: 'https://cdn.example.com/show/master.M3U8' });
+    expect(socket.request).not.toHaveBeenCalled();
     expect((q<HTMLInputElement>('source-url') as HTMLInputElement).value).toBe('');
     expect(q('source-error')).toBeNull();
   });
@@ -81,6 +91,140 @@ describe('SourcePickerComponent', () => {
     send.mockResolvedValue({ ok: false, error: { code: 'FORBIDDEN', message: 'no' } });
     await submit('https://example.com/a.webm');
     expect(q('source-error')?.textContent).toContain('Only the host and controllers');
+  });
+
+  it('says "Checking the link…" while probing, then shows the refusal and sends nothing', async () => {
+    let finish: (result: ProbeResult) => void = () => undefined;
+    probe.mockReturnValue(new Promise<ProbeResult>((resolve) => (finish = resolve)));
+    await submit('https://example.com/page');
+    expect(q('source-checking')?.textContent).toContain('Checking the link');
+    expect(q<HTMLButtonElement>('source-submit')?.disabled).toBe(true);
+    finish({ ok: false, reason: 'not-video', message: "This link didn't load as a video: not a video (text/html)" });
+    await settle();
+    expect(q('source-checking')).toBeNull();
+    expect(q('source-error')?.textContent).toContain("didn't load as a video: not a video");
+    expect(send).not.toHaveBeenCalled();
+    expect(socket.request).not.toHaveBeenCalled();
+  });
+
+  it('sends the optional subtitle track with the link', async () => {
+    send.mockResolvedValue({ ok: true });
+    const sub = q<HTMLInputElement>('subtitle-url') as HTMLInputElement;
+    sub.value = 'https://example.com/movie.en.vtt';
+    sub.dispatchEvent(new Event('input'));
+    const label = q<HTMLInputElement>('subtitle-label') as HTMLInputElement;
+    label.value = ' English ';
+    label.dispatchEvent(new Event('input'));
+    await submit('https://example.com/movie.mp4');
+    expect(send).toHaveBeenCalledWith({
+      kind: 'url',
+      url: 'https://example.com/movie.mp4',
+      subtitles: [{ url: 'https://example.com/movie.en.vtt', label: 'English' }],
+    });
+  });
+
+  it('refuses a bad subtitle link before probing', async () => {
+    const sub = q<HTMLInputElement>('subtitle-url') as HTMLInputElement;
+    sub.value = 'ftp://example.com/a.vtt';
+    sub.dispatchEvent(new Event('input'));
+    await submit('https://example.com/movie.mp4');
+    expect(q('subtitle-error')?.textContent).toContain('must start with http');
+    expect(probe).not.toHaveBeenCalled();
+  });
+
+  describe('while something plays', () => {
+    beforeEach(async () => {
+      fixture.componentRef.setInput('hasSource', true);
+      await settle();
+    });
+
+    it('offers "Add to queue" (the default) or "Play now"', async () => {
+      expect(q('pick-choice')).not.toBeNull();
+      expect(q<HTMLInputElement>('choice-queue')?.checked).toBe(true);
+      expect(q('source-submit')?.textContent).toContain('Add to queue');
+      await submit('https://example.com/movie.mp4');
+      expect(socket.request).toHaveBeenCalledWith('queue:add', { source: { kind: 'url', url: 'https://example.com/movie.mp4' }, title: 'movie.mp4' });
+      expect(send).not.toHaveBeenCalled();
+      expect(q('source-note')?.textContent).toContain('Added “movie.mp4” to the queue');
+
+      send.mockResolvedValue({ ok: true });
+      q('choice-play')?.click();
+      await settle();
+      expect(q('source-submit')?.textContent).toContain('Play this');
+      await submit('https://example.com/other.mp4');
+      expect(send).toHaveBeenCalledWith({ kind: 'url', url: 'https://example.com/other.mp4' });
+    });
+
+    it('explains a full queue and a refusal to queue', async () => {
+      socket.request.mockResolvedValueOnce({ ok: false, error: { code: 'BAD_REQUEST', message: 'the queue is full (100 items)' } });
+      await submit('https://example.com/movie.mp4');
+      expect(q('source-error')?.textContent).toContain('The queue is full (100 items)');
+      socket.request.mockResolvedValueOnce({ ok: false, error: { code: 'FORBIDDEN', message: 'no' } });
+      await submit('https://example.com/movie.mp4');
+      expect(q('source-error')?.textContent).toContain('Only the host and controllers can add to the queue');
+    });
+
+    it('queues a library item by its title', async () => {
+      api.listMedia.mockResolvedValue([READY]);
+      q('source-tab-library')?.click();
+      await settle();
+      expect(q('library-pick')?.textContent).toContain('Queue');
+      q('library-pick')?.click();
+      await settle();
+      expect(socket.request).toHaveBeenCalledWith('queue:add', { source: { kind: 'media', mediaId: READY.id }, title: 'Beach day' });
+      expect(q('library-note')?.textContent).toContain('Added “Beach day” to the queue');
+    });
+  });
+
+  describe('in queue-only mode', () => {
+    beforeEach(async () => {
+      fixture.componentRef.setInput('mode', 'queue');
+      await settle();
+    });
+
+    it('only adds to the queue, with no choice, even when nothing plays', async () => {
+      expect(q('pick-choice')).toBeNull();
+      expect(el().querySelector('h2')?.textContent).toContain('Add to the queue');
+      await submit('https://example.com/movie.mp4');
+      expect(socket.request).toHaveBeenCalledWith('queue:add', expect.objectContaining({ title: 'movie.mp4' }));
+      expect(send).not.toHaveBeenCalled();
+    });
+
+    it('queues an item that is still transcoding', async () => {
+      api.listMedia.mockResolvedValue([WAITING]);
+      q('source-tab-library')?.click();
+      await settle();
+      (q('library-pending') as HTMLButtonElement).click();
+      await settle();
+      expect(socket.request).toHaveBeenCalledWith('queue:add', { source: { kind: 'media', mediaId: WAITING.id }, title: 'Long film' });
+    });
+
+    it('queues a fresh upload', async () => {
+      q('source-tab-upload')?.click();
+      await settle();
+      const input = q<HTMLInputElement>('upload-input') as HTMLInputElement;
+      Object.defineProperty(input, 'files', { configurable: true, value: [new File(['x'], 'mine.mp4', { type: 'video/mp4' })] });
+      input.dispatchEvent(new Event('change'));
+      await settle();
+      const uploaded = mediaItem({ id: 'Uploaded_0000002', title: 'mine', status: 'processing', progress: 0, hlsUrl: null });
+      xhrs[0].respond(201, uploaded);
+      await settle();
+      expect(socket.request).toHaveBeenCalledWith('queue:add', { source: { kind: 'media', mediaId: uploaded.id }, title: 'mine' });
+      expect(q('upload-source-note')?.textContent).toContain('is in the queue (still being prepared)');
+    });
+  });
+
+  it('tells two uploads with the same title apart (duration, size, upload time)', async () => {
+    const a = mediaItem({ id: 'ClipA_0000000001', title: 'clip', durationSec: 5, sizeBytes: 300_000, createdAt: '2026-11-27T06:10:00.000Z' });
+    const b = mediaItem({ id: 'ClipB_0000000001', title: 'clip', durationSec: 6, sizeBytes: 420_000, createdAt: '2026-11-27T07:45:00.000Z' });
+    expect(mediaMeta(a)).not.toBe(mediaMeta(b));
+    expect(mediaMeta(a)).toMatch(/^0:05 · 293 KB · .*2026, \d\d:\d\d$/);
+    api.listMedia.mockResolvedValue([a, b]);
+    q('source-tab-library')?.click();
+    await settle();
+    const metas = all('library-meta').map((m) => m.textContent?.trim());
+    expect(metas).toHaveLength(2);
+    expect(metas[0]).not.toBe(metas[1]);
   });
 
   it('arrow keys move between the tabs', async () => {

@@ -2,7 +2,7 @@ import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { Router, provideRouter } from '@angular/router';
 import type { JoinedSession, Media } from '@watch-party/contracts';
 import { ApiService } from '../../services/api.service';
-import { ApiRequestError, networkError } from '../../services/http';
+import { ApiRequestError, FETCH, networkError } from '../../services/http';
 import { LAST_NAME_KEY } from '../../services/identity-store.service';
 import { ADMIN_TOKEN_KEY, OWNER_KEYS_KEY } from '../../services/manage-keys.service';
 import { MEDIA_POLL_MS } from '../../services/media-library.service';
@@ -12,7 +12,7 @@ import { mediaItem } from '../../testing/media';
 import { sessionInfo } from '../../testing/session';
 import { OWNER_NOTE } from '../../components/media-upload/media-upload.component';
 import { FORGOTTEN_TOKEN_MESSAGE } from '../../components/admin-sign-in/admin-sign-in.component';
-import { LibraryPageComponent, mediaMeta, statusLabel } from './library-page.component';
+import { LibraryPageComponent, labelFromFileName, mediaMeta, statusLabel, subtitleSummary } from './library-page.component';
 
 const READY = mediaItem({ id: 'ReadyItem_000001', title: 'Beach day' });
 const PROCESSING = mediaItem({
@@ -76,6 +76,8 @@ describe('LibraryPageComponent', () => {
   };
   let xhrs: FakeXhr[];
   let navigate: jest.SpyInstance;
+  /** The subtitle routes go through fetch (multipart): each call waits for the test to answer it. */
+  let fetches: { url: string; init: RequestInit; answer(status: number, body?: unknown): void; fail(): void }[];
 
   const el = () => fixture.nativeElement as HTMLElement;
   const q = <T extends HTMLElement = HTMLElement>(selector: string) => el().querySelector<T>(selector);
@@ -103,6 +105,7 @@ describe('LibraryPageComponent', () => {
   beforeEach(() => {
     localStorage.clear();
     xhrs = [];
+    fetches = [];
     api = {
       listMedia: jest.fn().mockResolvedValue([]),
       getMedia: jest.fn(),
@@ -118,6 +121,21 @@ describe('LibraryPageComponent', () => {
         provideRouter([]),
         { provide: ApiService, useValue: api },
         { provide: MEDIA_POLL_MS, useValue: 5 },
+        {
+          provide: FETCH,
+          useValue: (url: string, init: RequestInit) =>
+            new Promise<Response>((resolve, reject) => {
+              fetches.push({
+                url,
+                init,
+                answer: (status, body) => {
+                  const text = body === undefined ? '' : JSON.stringify(body);
+                  resolve({ ok: status >= 200 && status < 300, status, statusText: '', text: () => Promise.resolve(text) } as Response);
+                },
+                fail: () => reject(new TypeError('Failed to fetch')),
+              });
+            }),
+        },
         {
           provide: XHR_FACTORY,
           useValue: () => {
@@ -719,6 +737,197 @@ describe('LibraryPageComponent', () => {
       await settle();
       expect(xhrs).toHaveLength(0);
       expect(q(tid('upload-error'))?.textContent).toContain('not a video we can play');
+    });
+  });
+  describe('subtitle tracks', () => {
+    const EN = { id: 'TrackEn_0000001', label: 'English', lang: 'en', url: `/api/media/${READY.id}/subtitles/TrackEn_0000001.vtt` };
+    const DIRECTOR = { id: 'TrackDir_000001', label: 'Director', lang: null, url: `/api/media/${READY.id}/subtitles/TrackDir_000001.vtt` };
+    const WITH_EN = { ...READY, subtitles: [EN] };
+
+    const panel = () => item(READY.id).querySelector<HTMLElement>(tid('subtitles-panel'));
+    const inPanel = <T extends HTMLElement = HTMLElement>(id: string) => panel()?.querySelector<T>(tid(id)) ?? null;
+    function chooseSubtitle(file: File): void {
+      const input = inPanel<HTMLInputElement>('subtitle-file') as HTMLInputElement;
+      Object.defineProperty(input, 'files', { configurable: true, value: [file] });
+      input.dispatchEvent(new Event('change'));
+    }
+    function type(id: string, value: string): void {
+      const input = inPanel<HTMLInputElement>(id) as HTMLInputElement;
+      input.value = value;
+      input.dispatchEvent(new Event('input'));
+    }
+    const srt = (name = 'film.en.srt') => new File(['1\n00:00:01,000 --> 00:00:02,000\nHi\n'], name, { type: 'application/x-subrip' });
+    async function openPanel(): Promise<void> {
+      await open();
+      item(READY.id).querySelector<HTMLElement>(tid('manage-subtitles'))?.click();
+      await settle();
+    }
+
+    it('formats the summary and a label from the file name', () => {
+      expect(subtitleSummary([EN, DIRECTOR])).toBe('English (en), Director');
+      expect(labelFromFileName('film.en.SRT')).toBe('film.en');
+      expect(labelFromFileName(`${'x'.repeat(50)}.vtt`)).toHaveLength(40);
+    });
+
+    it('everyone sees the tracks of an item; only a browser that may manage it gets the Subtitles panel', async () => {
+      api.listMedia.mockResolvedValue([WITH_EN, { ...OTHER, subtitles: [DIRECTOR] }]);
+      remember({ [READY.id]: OWNER_KEY });
+      await open();
+      expect(item(OTHER.id).querySelector(tid('subtitle-summary'))?.textContent).toContain('Subtitles: Director');
+      expect(item(OTHER.id).querySelector(tid('manage-subtitles'))).toBeNull();
+      const button = item(READY.id).querySelector<HTMLElement>(tid('manage-subtitles')) as HTMLElement;
+      expect(button.getAttribute('aria-expanded')).toBe('false');
+      button.click();
+      await settle();
+      expect(button.getAttribute('aria-expanded')).toBe('true');
+      expect(button.getAttribute('aria-controls')).toBe(panel()?.id);
+      const tracks = [...(panel()?.querySelectorAll(tid('subtitle-track')) ?? [])];
+      expect(tracks.map((t) => [t.querySelector('.subs-label')?.textContent, t.querySelector('.subs-lang-tag')?.textContent])).toEqual([['English', 'language en']]);
+      expect(document.activeElement).toBe(inPanel('subtitle-file'));
+      key(item(READY.id), 'Escape');
+      await settle();
+      expect(panel()).toBeNull();
+      expect(document.activeElement).toBe(button);
+    });
+
+    it('uploads a file with label and language and the owner key, busy meanwhile; the list refreshes', async () => {
+      api.listMedia.mockResolvedValue([READY]);
+      api.getMedia.mockResolvedValue({ ...READY, subtitles: [EN] });
+      remember({ [READY.id]: OWNER_KEY });
+      await openPanel();
+      expect(inPanel('subtitles-empty')).not.toBeNull();
+      chooseSubtitle(srt());
+      await settle();
+      expect(inPanel<HTMLInputElement>('subtitle-label')?.value).toBe('film.en');
+      type('subtitle-label', 'English');
+      type('subtitle-lang', 'en');
+      inPanel('subtitle-upload')?.click();
+      await settle();
+
+      expect(fetches).toHaveLength(1);
+      const [call] = fetches;
+      expect(call.url).toBe(`/api/media/${READY.id}/subtitles`);
+      expect(call.init.method).toBe('POST');
+      expect((call.init.headers as Record<string, string>)['Authorization']).toBe(`Bearer ${OWNER_KEY}`);
+      const form = call.init.body as FormData;
+      expect(form.get('label')).toBe('English');
+      expect(form.get('lang')).toBe('en');
+      expect((form.get('file') as File).name).toBe('film.en.srt');
+      expect(inPanel('subtitle-upload')?.textContent).toContain('Uploading…');
+      expect(inPanel<HTMLButtonElement>('subtitle-upload')?.disabled).toBe(true);
+      expect(panel()?.getAttribute('aria-busy')).toBe('true');
+
+      call.answer(201, EN);
+      await until(() => inPanel('subtitle-track') !== null);
+      expect(inPanel('subtitle-track')?.textContent).toContain('English');
+      expect(item(READY.id).querySelector(tid('subtitle-summary'))?.textContent).toContain('English (en)');
+      expect(api.getMedia).toHaveBeenCalledWith(READY.id);
+      expect(inPanel<HTMLInputElement>('subtitle-label')?.value).toBe('');
+      expect(inPanel('subtitle-upload')?.textContent).toContain('Add subtitles');
+      expect(q('[role="status"].visually-hidden')?.textContent).toContain('Added the subtitles “English”');
+    });
+
+    it('leaves the language out when empty', async () => {
+      api.listMedia.mockResolvedValue([READY]);
+      api.getMedia.mockResolvedValue(READY);
+      remember({ [READY.id]: OWNER_KEY });
+      await openPanel();
+      chooseSubtitle(srt('commentary.vtt'));
+      inPanel('subtitle-upload')?.click();
+      await settle();
+      const form = fetches[0].init.body as FormData;
+      expect(form.get('label')).toBe('commentary');
+      expect(form.has('lang')).toBe(false);
+    });
+
+    it('checks the form before sending anything', async () => {
+      api.listMedia.mockResolvedValue([READY]);
+      remember({ [READY.id]: OWNER_KEY });
+      await openPanel();
+      inPanel('subtitle-upload')?.click();
+      await settle();
+      expect(inPanel('subtitle-file-error')?.textContent).toContain('Choose an .srt or .vtt file');
+      expect(inPanel('subtitle-label-error')?.textContent).toContain('Enter a label');
+
+      chooseSubtitle(new File(['x'], 'notes.txt', { type: 'text/plain' }));
+      type('subtitle-lang', 'english!');
+      inPanel('subtitle-upload')?.click();
+      await settle();
+      expect(inPanel('subtitle-file-error')?.textContent).toContain('must be an .srt or .vtt file');
+      expect(inPanel('subtitle-lang-error')?.textContent).toContain('language tag such as en or pt-BR');
+      expect(inPanel('subtitle-file')?.getAttribute('aria-invalid')).toBe('true');
+      expect(fetches).toHaveLength(0);
+    });
+
+    it.each([
+      [413, 'the file is larger than the 2097152-byte limit', 'This subtitle file is too large (at most 2 MB)'],
+      [400, 'line 3: not a cue timing line', 'The subtitle file was refused: line 3: not a cue timing line.'],
+      [415, 'not UTF-8 text', 'This is not a subtitle file we can read (not UTF-8 text)'],
+      [409, 'at most 16 subtitle tracks', 'already has as many subtitle tracks'],
+      [401, 'adding subtitles needs the admin token', 'only the browser that uploaded it, or the admin, can'],
+    ])('explains a %i', async (status, message, text) => {
+      api.listMedia.mockResolvedValue([READY]);
+      remember({}, ADMIN_TOKEN);
+      localStorage.setItem(OWNER_KEYS_KEY, '{}');
+      await open();
+      // The admin manages every item; a 401 with the admin token forgets it (like rename).
+      item(READY.id).querySelector<HTMLElement>(tid('manage-subtitles'))?.click();
+      await settle();
+      chooseSubtitle(srt());
+      inPanel('subtitle-upload')?.click();
+      await settle();
+      fetches[0].answer(status, { statusCode: status, error: 'x', message });
+      await settle();
+      const shown = status === 401 ? q(tid('manage-error')) : inPanel('subtitle-error');
+      expect(shown?.textContent).toContain(status === 401 ? 'no longer accepts the admin token' : text);
+      if (status !== 401) {
+        expect(inPanel('subtitle-error')?.getAttribute('role')).toBe('alert');
+        expect(inPanel<HTMLButtonElement>('subtitle-upload')?.disabled).toBe(false);
+      }
+    });
+
+    it('explains a network error', async () => {
+      api.listMedia.mockResolvedValue([READY]);
+      remember({ [READY.id]: OWNER_KEY });
+      await openPanel();
+      chooseSubtitle(srt());
+      inPanel('subtitle-upload')?.click();
+      await settle();
+      fetches[0].fail();
+      await settle();
+      expect(inPanel('subtitle-error')?.textContent).toContain('server is unreachable');
+    });
+
+    it('deletes a track with the owner key, busy meanwhile', async () => {
+      api.listMedia.mockResolvedValue([{ ...READY, subtitles: [EN, DIRECTOR] }]);
+      api.getMedia.mockResolvedValue({ ...READY, subtitles: [DIRECTOR] });
+      remember({ [READY.id]: OWNER_KEY });
+      await openPanel();
+      const deletes = () => [...(panel()?.querySelectorAll<HTMLButtonElement>(tid('delete-subtitle')) ?? [])];
+      expect(deletes()[0].getAttribute('aria-label')).toBe('Delete the subtitles English');
+      deletes()[0].click();
+      await settle();
+      expect(fetches[0].url).toBe(`/api/media/${READY.id}/subtitles/${EN.id}`);
+      expect(fetches[0].init.method).toBe('DELETE');
+      expect((fetches[0].init.headers as Record<string, string>)['Authorization']).toBe(`Bearer ${OWNER_KEY}`);
+      expect(deletes()[0].textContent).toContain('Deleting…');
+      expect(deletes().every((b) => b.disabled)).toBe(true);
+      fetches[0].answer(204);
+      await until(() => deletes().length === 1);
+      expect(panel()?.textContent).toContain('Director');
+      expect(panel()?.textContent).not.toContain('English');
+    });
+
+    it('a refused delete says this browser may not manage the item', async () => {
+      api.listMedia.mockResolvedValue([WITH_EN]);
+      remember({ [READY.id]: OWNER_KEY });
+      await openPanel();
+      inPanel('delete-subtitle')?.click();
+      await settle();
+      fetches[0].answer(403, { statusCode: 403, error: 'Forbidden', message: 'wrong key' });
+      await settle();
+      expect(q(tid('manage-error'))?.textContent).toContain('did not accept the key saved for it');
+      expect(panel()).toBeNull();
     });
   });
 });

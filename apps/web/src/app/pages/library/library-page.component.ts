@@ -9,7 +9,14 @@ import {
   signal,
   viewChild,
 } from '@angular/core';
-import { displayName, renameMediaBodySchema, type Media } from '@watch-party/contracts';
+import {
+  SUBTITLE_LABEL_MAX,
+  displayName,
+  renameMediaBodySchema,
+  subtitleFieldsSchema,
+  type Media,
+  type SubtitleTrack,
+} from '@watch-party/contracts';
 import { AdminSignInComponent } from '../../components/admin-sign-in/admin-sign-in.component';
 import { FORM_FIELD } from '../../components/form-field/form-field.imports';
 import { MediaUploadComponent } from '../../components/media-upload/media-upload.component';
@@ -20,6 +27,12 @@ import { IdentityStoreService } from '../../services/identity-store.service';
 import { ManageKeysService } from '../../services/manage-keys.service';
 import { MediaLibraryService } from '../../services/media-library.service';
 import { PartyStarterService, startPartyErrorMessage } from '../../services/party-starter.service';
+import {
+  SUBTITLE_FILE_ACCEPT,
+  looksLikeSubtitleFile,
+  subtitleDeleteErrorMessage,
+  subtitleUploadErrorMessage,
+} from '../../services/subtitles-api.service';
 import { formatBytes, formatTime } from '../../util/format';
 
 /** "3:12 · 24.5 MB · 21 Nov" */
@@ -63,6 +76,16 @@ export function notAllowedMessage(credential: Credential): string {
     default:
       return `${base}: only the browser that uploaded it, or the admin, can rename or delete it.`;
   }
+}
+
+/** "English (en), Commentary": the tracks of an item, for everyone to see. */
+export function subtitleSummary(tracks: SubtitleTrack[]): string {
+  return tracks.map((t) => (t.lang ? `${t.label} (${t.lang})` : t.label)).join(', ');
+}
+
+/** A label from a file name: "film.en.srt" -> "film.en", at most SUBTITLE_LABEL_MAX characters. */
+export function labelFromFileName(name: string): string {
+  return name.replace(/\.(srt|vtt)$/i, '').trim().slice(0, SUBTITLE_LABEL_MAX);
 }
 
 function renameErrorMessage(error: unknown): string {
@@ -113,6 +136,16 @@ export class LibraryPageComponent {
   protected readonly manageError = signal<{ id: string; message: string } | null>(null);
   /** Shown above the list when an item turned out to be gone. */
   protected readonly goneNotice = signal<string | null>(null);
+  /** The item whose subtitles panel is open, and that panel's form. */
+  protected readonly subtitlesFor = signal<string | null>(null);
+  protected readonly subtitleFile = signal<File | null>(null);
+  protected readonly subtitleLabel = signal('');
+  protected readonly subtitleLang = signal('');
+  protected readonly subtitleFieldErrors = signal<{ file?: string; label?: string; lang?: string }>({});
+  /** The item a subtitle file is being uploaded to, and the track being deleted. */
+  protected readonly uploadingSubtitle = signal<string | null>(null);
+  protected readonly removingSubtitle = signal<string | null>(null);
+  protected readonly subtitleError = signal<{ id: string; message: string } | null>(null);
   /** Said to screen readers after a deletion (the item itself is gone). */
   protected readonly announcement = signal('');
 
@@ -123,6 +156,9 @@ export class LibraryPageComponent {
   protected readonly statusLabel = statusLabel;
   protected readonly formatTime = formatTime;
   protected readonly titleMax = TITLE_MAX_CHARS;
+  protected readonly subtitleAccept = SUBTITLE_FILE_ACCEPT;
+  protected readonly subtitleLabelMax = SUBTITLE_LABEL_MAX;
+  protected readonly subtitleSummary = subtitleSummary;
 
   private readonly adminSignIn = viewChild(AdminSignInComponent);
 
@@ -336,10 +372,138 @@ export class LibraryPageComponent {
     }
   }
 
-  /** Escape leaves an open rename or delete confirmation of that item. */
+  // ---- subtitles ----
+
+  protected toggleSubtitles(media: Media): void {
+    if (this.subtitlesFor() === media.id) {
+      this.closeSubtitles(media);
+      return;
+    }
+    this.goneNotice.set(null);
+    this.manageError.set(null);
+    this.confirmDelete.set(null);
+    this.renaming.set(null);
+    this.resetSubtitleForm();
+    this.subtitlesFor.set(media.id);
+    this.focusLater(`subtitle-file-${media.id}`);
+  }
+
+  protected closeSubtitles(media: Media): void {
+    if (this.subtitlesFor() !== media.id) return;
+    this.subtitlesFor.set(null);
+    this.resetSubtitleForm();
+    this.focusLater(`subtitles-${media.id}`);
+  }
+
+  protected pickSubtitleFile(files: FileList | null): void {
+    const file = files?.[0] ?? null;
+    this.subtitleFile.set(file);
+    this.subtitleError.set(null);
+    this.subtitleFieldErrors.update((errors) => ({ ...errors, file: undefined }));
+    // A label to start from: the file's name, unless one was typed.
+    if (file && this.subtitleLabel().trim() === '') {
+      this.subtitleLabel.set(labelFromFileName(file.name));
+      this.subtitleFieldErrors.update((errors) => ({ ...errors, label: undefined }));
+    }
+  }
+
+  protected editSubtitleLabel(value: string): void {
+    this.subtitleLabel.set(value);
+    this.subtitleFieldErrors.update((errors) => ({ ...errors, label: undefined }));
+  }
+
+  protected editSubtitleLang(value: string): void {
+    this.subtitleLang.set(value);
+    this.subtitleFieldErrors.update((errors) => ({ ...errors, lang: undefined }));
+  }
+
+  protected async uploadSubtitle(event: Event, media: Media): Promise<void> {
+    event.preventDefault();
+    if (this.uploadingSubtitle() !== null) return;
+    this.subtitleError.set(null);
+    const file = this.subtitleFile();
+    const lang = this.subtitleLang().trim();
+    const parsed = subtitleFieldsSchema.safeParse({ label: this.subtitleLabel(), lang: lang || undefined });
+    const errors: { file?: string; label?: string; lang?: string } = {};
+    if (!file) errors.file = 'Choose an .srt or .vtt file.';
+    else if (!looksLikeSubtitleFile(file)) errors.file = 'Subtitles must be an .srt or .vtt file.';
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const field = issue.path[0] === 'lang' ? 'lang' : 'label';
+        errors[field] ??=
+          field === 'lang'
+            ? 'Use a language tag such as en or pt-BR, or leave it empty.'
+            : this.subtitleLabel().trim() === ''
+              ? 'Enter a label, e.g. English.'
+              : `Use at most ${SUBTITLE_LABEL_MAX} characters.`;
+      }
+    }
+    this.subtitleFieldErrors.set(errors);
+    if (!file || !parsed.success || errors.file) {
+      const first = errors.file ? 'subtitle-file' : errors.label ? 'subtitle-label' : 'subtitle-lang';
+      this.focusLater(`${first}-${media.id}`);
+      return;
+    }
+    const credential = this.credentialKind(media);
+    this.uploadingSubtitle.set(media.id);
+    try {
+      const track = await this.library.addSubtitle(media.id, file, parsed.data);
+      this.resetSubtitleForm();
+      this.announcement.set(`Added the subtitles “${track.label}” to “${media.title}”.`);
+      this.focusLater(`subtitle-file-${media.id}`);
+    } catch (error) {
+      if (isApiRequestError(error) && error.statusCode === 404) {
+        this.subtitlesFor.set(null);
+        this.goneNotice.set(`“${media.title}” is no longer in the library.`);
+        this.document.getElementById('library-heading')?.focus();
+      } else if (isNotAllowed(error) && credential !== 'none') {
+        this.subtitlesFor.set(null);
+        this.refused(media, credential);
+      } else {
+        this.subtitleError.set({ id: media.id, message: subtitleUploadErrorMessage(error) });
+      }
+    } finally {
+      this.uploadingSubtitle.set(null);
+    }
+  }
+
+  protected async removeSubtitle(media: Media, track: SubtitleTrack): Promise<void> {
+    if (this.removingSubtitle() !== null) return;
+    this.subtitleError.set(null);
+    const credential = this.credentialKind(media);
+    this.removingSubtitle.set(track.id);
+    try {
+      await this.library.removeSubtitle(media.id, track.id);
+      this.announcement.set(`Deleted the subtitles “${track.label}”.`);
+      this.focusLater(`subtitle-file-${media.id}`);
+    } catch (error) {
+      if (isNotAllowed(error)) {
+        this.subtitlesFor.set(null);
+        this.refused(media, credential);
+      } else {
+        this.subtitleError.set({ id: media.id, message: subtitleDeleteErrorMessage(error) });
+      }
+    } finally {
+      this.removingSubtitle.set(null);
+    }
+  }
+
+  private resetSubtitleForm(): void {
+    const id = this.subtitlesFor();
+    const input = id ? this.document.getElementById(`subtitle-file-${id}`) : null;
+    if (input instanceof HTMLInputElement) input.value = '';
+    this.subtitleFile.set(null);
+    this.subtitleLabel.set('');
+    this.subtitleLang.set('');
+    this.subtitleFieldErrors.set({});
+    this.subtitleError.set(null);
+  }
+
+  /** Escape leaves an open rename, delete confirmation or subtitles panel of that item. */
   protected onItemEscape(media: Media): void {
     if (this.renaming() === media.id) this.cancelRename(media);
     else if (this.confirmDelete() === media.id) this.keep(media);
+    else if (this.subtitlesFor() === media.id && this.uploadingSubtitle() === null) this.closeSubtitles(media);
   }
 
   // ---- credentials ----

@@ -8,7 +8,7 @@ import { SOCKET_FACTORY } from '../../services/session-socket.service';
 import { FakeSocket, handshakeError, snapshotFor } from '../../testing/fake-socket';
 import { mediaItem } from '../../testing/media';
 import { sessionInfo } from '../../testing/session';
-import { WatchPageComponent, controlHint, joinNames } from './watch-page.component';
+import { THEATER_KEY, WatchPageComponent, controlHint, isTextField, joinNames } from './watch-page.component';
 
 const ID = 'SessIonId_1234567';
 const SESSION = sessionInfo({ id: ID, hasPassword: true });
@@ -324,5 +324,123 @@ describe('WatchPageComponent', () => {
     } finally {
       delete (window as { matchMedia?: unknown }).matchMedia;
     }
+  });
+
+  it('phones: header, player, invite, then the picker, the queue and settings, then people and chat; wide: name and invite atop the side column', async () => {
+    const listeners: ((e: { matches: boolean }) => void)[] = [];
+    window.matchMedia = jest.fn().mockReturnValue({
+      matches: true,
+      addEventListener: (_: string, l: (e: { matches: boolean }) => void) => listeners.push(l),
+      removeEventListener: jest.fn(),
+    });
+    try {
+      await enterRoom();
+      const order = () =>
+        [...el().querySelectorAll('.watch-layout > *')].map((n) => [...n.classList].find((c) => c.startsWith('watch-'))).filter(Boolean);
+      expect(order()).toEqual(['watch-header', 'watch-main', 'watch-invite', 'watch-tools', 'watch-queue', 'watch-settings', 'watch-col']);
+      expect(q('.watch-invite [data-testid="invite-link"]')).not.toBeNull();
+      expect(q('[data-testid="theater-toggle"]')).toBeNull();
+
+      listeners.forEach((l) => l({ matches: false }));
+      await settle();
+      expect(order()).toEqual(['watch-main', 'watch-tools', 'watch-queue', 'watch-settings', 'watch-col']);
+      const side = [...(q('.watch-col') as HTMLElement).querySelectorAll('.watch-header, .side-invite, #panel-chat')].map(
+        (n) => [...n.classList].find((c) => c.startsWith('watch-') || c.startsWith('side-')) ?? n.id,
+      );
+      expect(side).toEqual(['watch-header', 'side-invite', 'side-chat']);
+      expect(el().querySelectorAll('[data-testid="invite-link"]')).toHaveLength(1);
+      expect(el().querySelectorAll('[data-testid="party-name"]')).toHaveLength(1);
+    } finally {
+      delete (window as { matchMedia?: unknown }).matchMedia;
+    }
+  });
+
+  describe('theater mode', () => {
+    const layout = () => q('.watch-layout') as HTMLElement;
+    const toggle = () => q('[data-testid="theater-toggle"]') as HTMLButtonElement;
+    const press = (target: EventTarget, key = 't', init: KeyboardEventInit = {}) => {
+      const event = new KeyboardEvent('keydown', { key, bubbles: true, cancelable: true, ...init });
+      target.dispatchEvent(event);
+      return event;
+    };
+
+    it('the header button toggles it, says so (aria-pressed) and is remembered by this browser', async () => {
+      await enterRoom();
+      expect(layout().classList.contains('theater')).toBe(false);
+      expect(toggle().getAttribute('aria-pressed')).toBe('false');
+      // People and chat side by side outside theater mode.
+      expect(q('[data-testid="tab-chat"]')).toBeNull();
+
+      toggle().click();
+      await settle();
+      expect(layout().classList.contains('theater')).toBe(true);
+      expect(toggle().getAttribute('aria-pressed')).toBe('true');
+      expect(toggle().textContent?.trim()).toBe('Default view');
+      expect(localStorage.getItem(THEATER_KEY)).toBe('1');
+      // Chat stays beside the picture; people go into a tab.
+      expect(q('[data-testid="tab-chat"]')?.getAttribute('aria-selected')).toBe('true');
+      expect(q('#panel-people')?.hidden).toBe(true);
+      expect(q('#panel-chat')?.hidden).toBe(false);
+
+      // The next party page this browser opens starts in theater mode.
+      fixture.destroy();
+      await open();
+      await settle();
+      expect(layout().classList.contains('theater')).toBe(true);
+
+      toggle().click();
+      await settle();
+      expect(layout().classList.contains('theater')).toBe(false);
+      expect(localStorage.getItem(THEATER_KEY)).toBeNull();
+      expect(q('#panel-people')?.hidden).toBe(false);
+    });
+
+    it('"t" toggles it, except while typing or with a modifier', async () => {
+      await enterRoom();
+      const event = press(document.body);
+      await settle();
+      expect(event.defaultPrevented).toBe(true);
+      expect(layout().classList.contains('theater')).toBe(true);
+
+      const chatInput = q('wp-party-chat textarea, wp-party-chat input') as HTMLElement;
+      expect(chatInput).not.toBeNull();
+      press(chatInput);
+      press(document.body, 't', { ctrlKey: true });
+      press(document.body, 'x');
+      await settle();
+      expect(layout().classList.contains('theater')).toBe(true);
+
+      press(document.body, 'T');
+      await settle();
+      expect(layout().classList.contains('theater')).toBe(false);
+    });
+
+    it('does nothing outside the room (join card)', async () => {
+      api.getSession.mockResolvedValue(SESSION);
+      await open();
+      press(document.body);
+      await settle();
+      expect(localStorage.getItem(THEATER_KEY)).toBeNull();
+    });
+  });
+
+  it('isTextField: text inputs, text areas, selects and editable content take typing; buttons and checkboxes do not', () => {
+    const input = (type?: string) => {
+      const el = document.createElement('input');
+      if (type) el.type = type;
+      return el;
+    };
+    expect(isTextField(input())).toBe(true);
+    expect(isTextField(input('search'))).toBe(true);
+    expect(isTextField(document.createElement('textarea'))).toBe(true);
+    expect(isTextField(document.createElement('select'))).toBe(true);
+    expect(isTextField(input('checkbox'))).toBe(false);
+    expect(isTextField(input('range'))).toBe(false);
+    expect(isTextField(document.createElement('button'))).toBe(false);
+    expect(isTextField(document.body)).toBe(false);
+    expect(isTextField(null)).toBe(false);
+    const editable = document.createElement('div');
+    Object.defineProperty(editable, 'isContentEditable', { value: true });
+    expect(isTextField(editable)).toBe(true);
   });
 });

@@ -9,6 +9,7 @@ import {
   signal,
   untracked,
 } from '@angular/core';
+import { NgTemplateOutlet } from '@angular/common';
 import { Title } from '@angular/platform-browser';
 import { RouterLink } from '@angular/router';
 import {
@@ -30,8 +31,14 @@ import {
   ParticipantsComponent,
 } from '../../components/participants/participants.component';
 import { PlayerComponent } from '../../components/player/player.component';
+import { PartyNoticesComponent } from '../../components/party-notices/party-notices.component';
+import { ReactionBurstComponent } from '../../components/reactions/reaction-burst.component';
+import { ReactionsBarComponent } from '../../components/reactions/reactions-bar.component';
+import { EndCardComponent } from '../../components/queue/end-card.component';
+import { QueuePanelComponent } from '../../components/queue/queue-panel.component';
 import { SourcePickerComponent, type SourceSetter } from '../../components/source-picker/source-picker.component';
 import { ApiService } from '../../services/api.service';
+import { BrowserStorageService } from '../../services/browser-storage.service';
 import { CurrentMediaService } from '../../services/current-media.service';
 import { isApiRequestError } from '../../services/http';
 import { SyncEngineService } from '../../services/sync-engine.service';
@@ -40,6 +47,19 @@ import { PARTY_PAGE_PROVIDERS, PartyPage } from '../party-page';
 /** Below this width the side panels become tabs ("People | Chat"). */
 const NARROW_QUERY = '(max-width: 959.98px)';
 const ACTION_ERROR_MS = 5000;
+/** Theater mode is remembered per browser, for every party. */
+export const THEATER_KEY = 'wp.theater';
+
+/** Inputs that take typed text: a `t` typed there is text, not the theater shortcut. */
+const NON_TEXT_INPUTS = new Set(['button', 'checkbox', 'color', 'file', 'image', 'radio', 'range', 'reset', 'submit']);
+
+/** True when `target` takes typed characters (text inputs, text areas, selects, editable content). */
+export function isTextField(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  if (target.isContentEditable) return true;
+  if (target instanceof HTMLInputElement) return !NON_TEXT_INPUTS.has(target.type);
+  return target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
+}
 
 export type SideTab = 'people' | 'chat';
 const SIDE_TABS: readonly SideTab[] = ['people', 'chat'];
@@ -74,6 +94,7 @@ export type WatchView = 'loading' | 'not-found' | 'unreachable' | 'error' | 'joi
   selector: 'wp-watch-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
   imports: [
+    NgTemplateOutlet,
     RouterLink,
     HostSettingsComponent,
     InviteLinkComponent,
@@ -82,6 +103,11 @@ export type WatchView = 'loading' | 'not-found' | 'unreachable' | 'error' | 'joi
     PartyChatComponent,
     ParticipantsComponent,
     PlayerComponent,
+    ReactionBurstComponent,
+    ReactionsBarComponent,
+    PartyNoticesComponent,
+    EndCardComponent,
+    QueuePanelComponent,
     SourcePickerComponent,
     UnreachablePageComponent,
   ],
@@ -93,6 +119,7 @@ export class WatchPageComponent extends PartyPage<SessionInfo> {
   private readonly api = inject(ApiService);
   private readonly document = inject(DOCUMENT);
   private readonly title = inject(Title);
+  private readonly storage = inject(BrowserStorageService);
   protected readonly engine = inject(SyncEngineService);
   protected readonly currentMedia = inject(CurrentMediaService);
 
@@ -157,7 +184,11 @@ export class WatchPageComponent extends PartyPage<SessionInfo> {
   protected readonly narrow = signal(false);
   protected readonly sideTabs = SIDE_TABS;
   protected readonly tab = signal<SideTab>('chat');
-  protected readonly chatVisible = computed(() => !this.narrow() || this.tab() === 'chat');
+  /** Theater mode (wide screens): the picture as large as the window, chat beside it, people in a tab. */
+  protected readonly theater = signal(this.storage.read(THEATER_KEY) === '1');
+  /** People and chat share one column as tabs: on phones, and in theater mode. */
+  protected readonly tabbed = computed(() => this.narrow() || this.theater());
+  protected readonly chatVisible = computed(() => !this.tabbed() || this.tab() === 'chat');
   /** Id of the newest message the user has had on screen; undefined before the first snapshot. */
   private readonly seenChatId = signal<string | null | undefined>(undefined);
   protected readonly unread = computed(() => {
@@ -198,7 +229,12 @@ export class WatchPageComponent extends PartyPage<SessionInfo> {
       media.addEventListener('change', onChange);
       inject(DestroyRef).onDestroy(() => media.removeEventListener('change', onChange));
     }
-    inject(DestroyRef).onDestroy(() => clearTimeout(this.actionErrorTimer));
+    const onKey = (event: KeyboardEvent) => this.onPageKey(event);
+    this.document.addEventListener('keydown', onKey);
+    inject(DestroyRef).onDestroy(() => {
+      this.document.removeEventListener('keydown', onKey);
+      clearTimeout(this.actionErrorTimer);
+    });
   }
 
   protected async onControl(control: PlaybackControl): Promise<void> {
@@ -222,6 +258,22 @@ export class WatchPageComponent extends PartyPage<SessionInfo> {
     } finally {
       this.settingsBusy.set(false);
     }
+  }
+
+  protected toggleTheater(): void {
+    const on = !this.theater();
+    this.theater.set(on);
+    if (on) this.storage.write(THEATER_KEY, '1');
+    else this.storage.remove(THEATER_KEY);
+  }
+
+  /** `t` toggles theater mode in the room, unless it is typed into a field or used with a modifier. */
+  private onPageKey(event: KeyboardEvent): void {
+    if (event.key !== 't' && event.key !== 'T') return;
+    if (event.defaultPrevented || event.repeat || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (isTextField(event.target) || this.view() !== 'room' || this.narrow()) return;
+    event.preventDefault();
+    this.toggleTheater();
   }
 
   protected selectTab(tab: SideTab): void {
