@@ -37,8 +37,8 @@ describe('party queue across two replicas (Redis)', () => {
     const queueAfter = nextEvent(bo.socket, 'queue:update', (q) => q.length === 1);
     const position = 0.1;
     await Promise.all([
-      request(h.socket, 'participant:status', { status: 'ended', position }),
-      request(bo.socket, 'participant:status', { status: 'ended', position }),
+      request(h.socket, 'participant:status', { status: 'ended', position, rev: playing.state.rev }),
+      request(bo.socket, 'participant:status', { status: 'ended', position, rev: playing.state.rev }),
     ]);
     expect(await queueAfter).toEqual([added[1]]);
     await new Promise((r) => setTimeout(r, SETTLE_MS));

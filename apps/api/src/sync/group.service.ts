@@ -139,7 +139,7 @@ export class GroupService {
       await this.announceParticipants(ctx.sessionId);
       await this.supervisor.onStatus(ctx.sessionId, ctx.participantId, report.status);
       if (report.status === 'ended' && before.status !== 'ended') {
-        await this.queue.onEnded(ctx.sessionId, ctx.participantId, report.position);
+        await this.queue.onEnded(ctx.sessionId, ctx.participantId, report.position, report.rev);
       }
     } else if (before.driftMs !== driftMs) {
       this.announceSoon(ctx.sessionId, DRIFT_BROADCAST_MS);

@@ -122,6 +122,22 @@ describe('QueueService', () => {
     expect((await queue()).map((i) => i.title)).toEqual(['https://cdn.example.test/after.mp4']);
   });
 
+  it('a late "ended" about the item that just finished never skips the next one (reports name the rev they follow)', async () => {
+    await a.send(host, 'role:set', { participantId: bo.data.participantId, role: 'controller' });
+    await add(bo, b, { source: url('next') });
+    await add(bo, b, { source: url('after') });
+    const played = await a.send(host, 'playback:control', { action: 'play', position: 0 });
+    const rev = (played as { state: { rev: number } }).state.rev;
+    await kit.clock.advance(3000); // a 3 s clip
+    await a.send(host, 'participant:status', { status: 'ended', position: 3, rev });
+    expect(sourceStates(a, b)).toHaveLength(1);
+    // Bo's copy ended a moment later; the report is about the clip, not the item now playing from 0.
+    await kit.clock.advance(200);
+    await b.send(bo, 'participant:status', { status: 'ended', position: 3.1, rev });
+    expect(sourceStates(a, b)).toHaveLength(1);
+    expect((await queue()).map((i) => i.title)).toEqual(['https://cdn.example.test/after.mp4']);
+  });
+
   it(`ignores an "ended" report more than ${ENDED_REPORT_TOLERANCE_S} s away from the group's position, and one from a viewer`, async () => {
     await add(bo, b, { source: url('next') });
     await a.send(host, 'playback:control', { action: 'play', position: 0 });

@@ -112,11 +112,17 @@ export class QueueService implements OnModuleDestroy {
   }
 
   /** A participant reported that the source ended for them at `position`. */
-  async onEnded(sessionId: string, participantId: string, position: number): Promise<void> {
+  /**
+   * A controller's copy ran out. Only a report about the state the group is in moves the queue
+   * on: `rev` (when the client names it) must be the current one, and the position must be near
+   * the group's — a late report about the item that just finished must not skip the next one.
+   */
+  async onEnded(sessionId: string, participantId: string, position: number, rev?: number): Promise<void> {
     const actor = await loadActor(this.sessions, { sessionId, participantId, name: '' });
     if (!canControl(actor)) return;
     const state = await this.sessions.getState(sessionId);
     if (!state?.playing) return;
+    if (rev !== undefined && rev !== state.rev) return;
     if (Math.abs(positionAt(state, this.clock.now()) - position) > ENDED_REPORT_TOLERANCE_S) return;
     const duration = await this.durationOf(actor.session.source);
     await this.advance(sessionId, null, state.rev, duration ?? position);

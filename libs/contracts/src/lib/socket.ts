@@ -115,6 +115,11 @@ export const participantStatusPayloadSchema = z.strictObject({
   position,
   driftMs: z.number().finite().min(-1e9).max(1e9).optional(),
   error: z.string().max(MAX_STATUS_ERROR, { error: `must be at most ${MAX_STATUS_ERROR} characters` }).optional(),
+  /**
+   * The playback `rev` this report is about (added to the contract): an "ended" for an older rev
+   * is news about a source or state the group has already left, and moves nothing on.
+   */
+  rev: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
 });
 
 /** Longest chat clientId (the sender's own id for a message, so a retry is not a second message). */

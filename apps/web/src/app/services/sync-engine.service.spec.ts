@@ -228,7 +228,7 @@ describe('SyncEngineService', () => {
     video.ended = true;
     await advance(1100);
     expect(engine.status()).toBe('ended');
-    expect(reports().at(-1)).toMatchObject({ status: 'ended' });
+    expect(reports().at(-1)).toMatchObject({ status: 'ended', rev: 1 });
     video.ended = false;
 
     engine.mediaError.set('x'.repeat(300));

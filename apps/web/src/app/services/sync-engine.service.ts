@@ -385,6 +385,8 @@ export class SyncEngineService {
     const error = status === 'error' ? this.mediaError()?.slice(0, MAX_STATUS_ERROR) : undefined;
     void this.socket.request('participant:status', {
       status,
+      // The state this report is about: an "ended" for a state the group has left moves nothing.
+      ...(state ? { rev: state.rev } : {}),
       ...(error ? { error } : {}),
       position: Number.isFinite(position) ? position : 0,
       ...(drift !== null && Number.isFinite(drift) ? { driftMs: Math.round(drift * 10) / 10 } : {}),
