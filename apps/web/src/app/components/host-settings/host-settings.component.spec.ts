@@ -43,6 +43,20 @@ describe('HostSettingsComponent', () => {
     expect(changes.at(-1)).toEqual({ locked: false });
   });
 
+  it('"Who can add to the queue" goes out as { queuePolicy } and follows the party', async () => {
+    await render(SESSION);
+    const radio = (value: string) =>
+      (fixture.nativeElement as HTMLElement).querySelector<HTMLInputElement>(`[data-testid="queue-policy-${value}"]`) as HTMLInputElement;
+    expect(radio('everyone').checked).toBe(true);
+    expect(radio('controllers').closest('fieldset')?.textContent).toContain('Who can add to the queue');
+    radio('controllers').click();
+    expect(changes).toEqual([{ queuePolicy: 'controllers' }]);
+    fixture.componentRef.setInput('session', { ...SESSION, queuePolicy: 'controllers' });
+    await fixture.whenStable();
+    expect(radio('controllers').checked).toBe(true);
+    expect(radio('everyone').checked).toBe(false);
+  });
+
   it('cannot be toggled while a change is on its way', async () => {
     await render(SESSION);
     fixture.componentRef.setInput('busy', true);

@@ -1,9 +1,14 @@
 import { ChangeDetectionStrategy, Component, input, output } from '@angular/core';
-import type { ControlPolicy, SessionInfo, SessionSettings } from '@watch-party/contracts';
+import type { ControlPolicy, QueuePolicy, SessionInfo, SessionSettings } from '@watch-party/contracts';
 
 const POLICIES: readonly { value: ControlPolicy; label: string }[] = [
   { value: 'host', label: 'You and the controllers you choose' },
   { value: 'everyone', label: 'Everyone' },
+];
+
+const QUEUE_POLICIES: readonly { value: QueuePolicy; label: string }[] = [
+  { value: 'everyone', label: 'Everyone' },
+  { value: 'controllers', label: 'Only those who control playback' },
 ];
 
 /** The host's party settings; reflects `session:update`, changes go out as `session:settings`. */
@@ -27,6 +32,23 @@ const POLICIES: readonly { value: ControlPolicy; label: string }[] = [
               [checked]="session().controlPolicy === policy.value"
               [disabled]="busy()"
               (change)="changed.emit({ controlPolicy: policy.value })"
+            />
+            <span>{{ policy.label }}</span>
+          </label>
+        }
+      </fieldset>
+      <fieldset class="settings-group">
+        <legend class="label">Who can add to the queue</legend>
+        @for (policy of queuePolicies; track policy.value) {
+          <label class="choice">
+            <input
+              type="radio"
+              name="queuePolicy"
+              [value]="policy.value"
+              [attr.data-testid]="'queue-policy-' + policy.value"
+              [checked]="session().queuePolicy === policy.value"
+              [disabled]="busy()"
+              (change)="changed.emit({ queuePolicy: policy.value })"
             />
             <span>{{ policy.label }}</span>
           </label>
@@ -90,4 +112,5 @@ export class HostSettingsComponent {
   readonly changed = output<SessionSettings>();
 
   protected readonly policies = POLICIES;
+  protected readonly queuePolicies = QUEUE_POLICIES;
 }
