@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, sep } from 'node:path';
@@ -16,9 +16,10 @@ const SOURCE_ARGS = [
   '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k',
 ];
 
-function ffmpeg(args: string[]): Promise<void> {
+/** Runs ffmpeg with `args` (quiet, overwriting); rejects with its stderr when it fails. */
+export function runFfmpeg(args: string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.env['FFMPEG_PATH'] ?? 'ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...SOURCE_ARGS, ...args], {
+    const child = spawn(process.env['FFMPEG_PATH'] ?? 'ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', ...args], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -27,6 +28,8 @@ function ffmpeg(args: string[]): Promise<void> {
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}: ${stderr}`))));
   });
 }
+
+const ffmpeg = (args: string[]) => runFfmpeg([...SOURCE_ARGS, ...args]);
 
 /**
  * A 60 s 640x360 H.264/AAC test clip as fMP4 HLS (`hls/index.m3u8`, 2 s segments) and as a
@@ -54,24 +57,51 @@ export async function ensureClip(): Promise<string> {
   return dir;
 }
 
-/** An 8 s 640x360 H.264/AAC mp4, small enough to upload and transcode in a few seconds. */
-export function makeShortClip(path: string): Promise<void> {
-  const args = [
-    '-hide_banner', '-loglevel', 'error', '-y',
+/** A `seconds` long (8 by default) 640x360 H.264/AAC mp4, small enough to upload and transcode in a few seconds. */
+export function makeShortClip(path: string, seconds = 8): Promise<void> {
+  return runFfmpeg([
     '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
     '-f', 'lavfi', '-i', 'sine=frequency=440',
-    '-t', '8',
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30', '-pix_fmt', 'yuv420p',
+    '-t', String(seconds),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30', '-pix_fmt', 'yuv420p', '-g', '30',
     '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart',
     path,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env['FFMPEG_PATH'] ?? 'ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}: ${stderr}`))));
-  });
+  ]);
+}
+
+/** The parts of a library item these tests read. */
+export interface MediaInfo {
+  id: string;
+  title: string;
+  status: string;
+  durationSec: number | null;
+  hlsUrl: string | null;
+  subtitles: { id: string; label: string; lang: string | null; url: string }[];
+}
+
+/**
+ * Uploads `path` through REST as `name` and resolves with the item once `done` holds (ready, by
+ * default), polling at most `timeoutMs`; rejects when transcoding fails or time runs out.
+ */
+export async function uploadMedia(
+  server: string,
+  path: string,
+  name: string,
+  { type = 'video/mp4', done = (m: MediaInfo) => m.status === 'ready', timeoutMs = 60_000 }: { type?: string; done?: (m: MediaInfo) => boolean; timeoutMs?: number } = {},
+): Promise<MediaInfo> {
+  const form = new FormData();
+  form.append('file', new Blob([readFileSync(path)], { type }), name);
+  const res = await fetch(`${server}/api/media`, { method: 'POST', body: form });
+  if (res.status !== 201) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
+  let media = (await res.json()) as MediaInfo;
+  const deadline = Date.now() + timeoutMs;
+  while (!done(media)) {
+    if (media.status === 'failed') throw new Error(`transcoding ${name} failed`);
+    if (Date.now() > deadline) throw new Error(`${name} not done after ${timeoutMs} ms: ${JSON.stringify(media)}`);
+    await new Promise((r) => setTimeout(r, 100));
+    media = (await (await fetch(`${server}/api/media/${media.id}`)).json()) as MediaInfo;
+  }
+  return media;
 }
 
 const TYPES: Record<string, string> = {

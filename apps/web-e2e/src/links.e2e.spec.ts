@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { type BuiltServer, startBuiltServer } from './built-server';
 import { launchChromium } from './chromium';
-import { makeShortClip } from './clip';
+import { makeShortClip, uploadMedia } from './clip';
 import { type Member, createParty, openAs, waitForMedia } from './party';
 
 const tid = (id: string) => `[data-testid="${id}"]`;
@@ -43,11 +43,7 @@ describe('links are checked in the browser before the party is sent to them', ()
     [server, browser] = await Promise.all([startBuiltServer(), launchChromium(), makeShortClip(clipPath)]).then(
       ([s, b]) => [s, b] as const,
     );
-    const form = new FormData();
-    form.append('file', new Blob([readFileSync(clipPath)], { type: 'video/mp4' }), 'movie.mp4');
-    const res = await fetch(`${server.url}/api/media`, { method: 'POST', body: form });
-    if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
-    const media = (await res.json()) as { id: string };
+    const media = await uploadMedia(server.url, clipPath, 'movie.mp4', { done: () => true });
     // The app's own original-file route: no extension in the path.
     fileUrl = `${server.url}/api/media/${media.id}/file`;
     host = await openAs(browser, server.url, await createParty(server.url, 'Ann'));

@@ -1,56 +1,13 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { type BuiltServer, startBuiltServer } from './built-server';
+import { type MediaInfo, makeShortClip, uploadMedia } from './clip';
 import { launchChromium } from './chromium';
 import { type Member, createParty, joinParty, openAs, percentile, round, waitForMedia } from './party';
 
 const tid = (id: string) => `[data-testid="${id}"]`;
-
-/** A short 640x360 H.264/AAC mp4 of `seconds`. */
-function makeClip(path: string, seconds: number): Promise<void> {
-  const args = [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440',
-    '-t', String(seconds),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30', '-pix_fmt', 'yuv420p', '-g', '30',
-    '-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart',
-    path,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env['FFMPEG_PATH'] ?? 'ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`ffmpeg exited with ${code}: ${stderr}`))));
-  });
-}
-
-interface MediaInfo {
-  id: string;
-  title: string;
-  status: string;
-  durationSec: number | null;
-}
-
-/** Uploads through REST and waits (at most 60 s) for the item to be ready. */
-async function upload(server: string, path: string, name: string): Promise<MediaInfo> {
-  const form = new FormData();
-  form.append('file', new Blob([readFileSync(path)], { type: 'video/mp4' }), name);
-  const res = await fetch(`${server}/api/media`, { method: 'POST', body: form });
-  if (res.status !== 201) throw new Error(`upload ${name}: ${res.status} ${await res.text()}`);
-  let media = (await res.json()) as MediaInfo;
-  for (let i = 0; i < 600 && media.status !== 'ready'; i++) {
-    if (media.status === 'failed') throw new Error(`transcoding ${name} failed`);
-    await new Promise((r) => setTimeout(r, 100));
-    media = (await (await fetch(`${server}/api/media/${media.id}`)).json()) as MediaInfo;
-  }
-  if (media.status !== 'ready') throw new Error(`${name} was not ready after 60 s`);
-  return media;
-}
 
 type SwitchWatch = { __switchAt?: number; __inBAt?: number; __errs?: { t: number; err: number }[] };
 
@@ -110,14 +67,14 @@ describe('the shared queue in three browsers', () => {
     const [started, launched] = await Promise.all([
       startBuiltServer(),
       launchChromium(),
-      makeClip(join(workDir, 'alpha.mp4'), 6),
-      makeClip(join(workDir, 'bravo.mp4'), 9),
+      makeShortClip(join(workDir, 'alpha.mp4'), 6),
+      makeShortClip(join(workDir, 'bravo.mp4'), 9),
     ]);
     server = started;
     browser = launched;
     [alpha, bravo] = await Promise.all([
-      upload(server.url, join(workDir, 'alpha.mp4'), 'alpha.mp4'),
-      upload(server.url, join(workDir, 'bravo.mp4'), 'bravo.mp4'),
+      uploadMedia(server.url, join(workDir, 'alpha.mp4'), 'alpha.mp4'),
+      uploadMedia(server.url, join(workDir, 'bravo.mp4'), 'bravo.mp4'),
     ]);
     const party = await createParty(server.url, 'Ann');
     const [bo, cy] = await Promise.all([joinParty(server.url, party.sessionId, 'Bo'), joinParty(server.url, party.sessionId, 'Cy')]);

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { type BuiltServer, startBuiltServer } from './built-server';
 import { launchChromium } from './chromium';
-import { type ClipServer, serveDir } from './clip';
+import { type ClipServer, type MediaInfo, runFfmpeg, serveDir, uploadMedia } from './clip';
 import { type Member, createParty, joinParty, openAs, waitForMedia } from './party';
 
 const HELLO = 'Hello from the party';
@@ -19,12 +18,11 @@ const LINK_SRT = `1\n00:00:01,000 --> 00:00:04,000\n${LINK_CUE}\n`;
 const EDGE_S = 0.35;
 
 /** An 8 s H.264 MKV with a SubRip stream titled "English" (language eng), like a typical download. */
-function makeSubtitledMkv(dir: string): Promise<string> {
+async function makeSubtitledMkv(dir: string): Promise<string> {
   const srt = join(dir, 'cues.srt');
   const out = join(dir, 'subtitled.mkv');
   writeFileSync(srt, SRT);
-  const args = [
-    '-hide_banner', '-loglevel', 'error', '-y',
+  await runFfmpeg([
     '-f', 'lavfi', '-i', 'testsrc2=size=320x180:rate=30',
     '-i', srt,
     '-map', '0:v', '-map', '1',
@@ -32,38 +30,8 @@ function makeSubtitledMkv(dir: string): Promise<string> {
     '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '32', '-pix_fmt', 'yuv420p',
     '-c:s', 'srt', '-metadata:s:s:0', 'language=eng', '-metadata:s:s:0', 'title=English',
     out,
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.env['FFMPEG_PATH'] ?? 'ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`ffmpeg exited with ${code}: ${stderr}`))));
-  });
-}
-
-interface MediaInfo {
-  id: string;
-  status: string;
-  durationSec: number | null;
-  hlsUrl: string | null;
-  subtitles: { id: string; label: string; lang: string | null; url: string }[];
-}
-
-/** Uploads through REST; resolves once it is ready and lists the extracted track (at most 60 s). */
-async function uploadAndWait(server: string, path: string): Promise<MediaInfo> {
-  const form = new FormData();
-  form.append('file', new Blob([readFileSync(path)], { type: 'video/x-matroska' }), 'subtitled.mkv');
-  const res = await fetch(`${server}/api/media`, { method: 'POST', body: form });
-  if (res.status !== 201) throw new Error(`upload: ${res.status} ${await res.text()}`);
-  let media = (await res.json()) as MediaInfo;
-  for (let i = 0; i < 600 && !(media.status === 'ready' && media.subtitles.length > 0); i++) {
-    if (media.status === 'failed') throw new Error('transcoding failed');
-    await new Promise((r) => setTimeout(r, 100));
-    media = (await (await fetch(`${server}/api/media/${media.id}`)).json()) as MediaInfo;
-  }
-  if (media.status !== 'ready' || media.subtitles.length === 0) throw new Error(`not ready with subtitles after 60 s: ${JSON.stringify(media)}`);
-  return media;
+  ]);
+  return out;
 }
 
 /** What is on screen and where the element is, read in one task of the page. */
@@ -134,7 +102,10 @@ describe('subtitles in real browsers', () => {
     writeFileSync(join(workDir, 'link.srt'), LINK_SRT);
     let clipPath: string;
     [server, browser, clipPath, links] = await Promise.all([startBuiltServer(), launchChromium(), makeSubtitledMkv(workDir), serveDir(workDir)]);
-    media = await uploadAndWait(server.url, clipPath);
+    media = await uploadMedia(server.url, clipPath, 'subtitled.mkv', {
+      type: 'video/x-matroska',
+      done: (m) => m.status === 'ready' && m.subtitles.length > 0,
+    });
     const party = await createParty(server.url, 'Ann', { source: { kind: 'media', mediaId: media.id } });
     const bo = await joinParty(server.url, party.sessionId, 'Bo');
     [host, guest] = await Promise.all([openAs(browser, server.url, party), openAs(browser, server.url, bo, { width: 390, height: 844 })]);
