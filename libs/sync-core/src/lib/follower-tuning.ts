@@ -45,6 +45,47 @@ export const MOVE_EPSILON_S = 1e-4;
 /** While the group is paused, a paused player this close to the group position is "there". */
 export const PAUSED_TOLERANCE_S = 0.005;
 
+/*
+ * Engines other than Chromium (issue 15). Firefox's currentTime reads jitter ±10-30 ms around
+ * a smooth clock; WebKit freezes reads 100-500 ms after every rate write and drops rate writes
+ * made during or ~300 ms after a seek. The follower learns which of these it faces from what
+ * it reads; nothing here sniffs the user agent.
+ */
+/** Median |jump| (ms) between consecutive reads, beyond the rates' own motion, that makes reads "noisy" (Chromium: 0). */
+export const NOISY_READ_MS = 2;
+/** Consecutive-read jumps kept to estimate the read noise (a rolling window). */
+export const READ_NOISE_SAMPLES = 31;
+/** Jumps needed before the noise estimate is trusted (a few quick steps of a real error must not pass for noise). */
+export const READ_NOISE_MIN_SAMPLES = 8;
+/** Noisy reads are averaged over this long (reset at each discontinuity): ~30 reads cut ±20 ms to ~±3 ms. */
+export const FILTER_WINDOW_MS = 1500;
+/** Reads needed in the window before a noisy player's position is acted on. */
+export const FILTER_MIN_SAMPLES = 5;
+/** Noisy players start steering above this many standard errors of the filtered position. */
+export const NOISY_START_SIGMAS = 2.5;
+/** ...and stop below this many. */
+export const NOISY_STOP_SIGMAS = 1;
+/** Shortest gap between two steering writes on a noisy player: at most 2 writes a second, no wobble. */
+export const NOISY_RATE_WRITE_INTERVAL_MS = 500;
+/** Smallest steering change (relative) worth a write on a noisy player. */
+export const NOISY_RATE_WRITE_MIN_STEP = 0.002;
+/** The effective speed is measured from this long after a rate write (Chromium applies it ~85 ms late). */
+export const RATE_VERIFY_SETTLE_MS = 200;
+/** Span of reads the speed is measured over: clean reads / noisy reads. */
+export const RATE_VERIFY_SPAN_MS = 500;
+export const RATE_VERIFY_SPAN_NOISY_MS = 1500;
+/** Relative speed error that proves a rate write was dropped: clean / noisy reads (~5 standard errors). */
+export const RATE_VERIFY_TOLERANCE = 0.004;
+export const RATE_VERIFY_TOLERANCE_NOISY = 0.03;
+/** Reads that stop moving this soon after one of our rate writes are a freeze caused by it. */
+export const FREEZE_AFTER_WRITE_MS = 600;
+/** Freezes after rate writes before steering is given up for seek-only correction. */
+export const FREEZES_TO_STOP_STEERING = 2;
+/** A seek-only player is resynced when this far off... */
+export const SEEK_ONLY_BAND_S = 0.015;
+/** ...on this many ticks in a row (a single odd read is not worth a pause). */
+export const SEEK_ONLY_CONFIRM_TICKS = 3;
+
 export interface FollowerTuning {
   resyncErrorS: number;
   seekMarginMs: number;
@@ -56,6 +97,12 @@ export interface FollowerTuning {
   steerStartS: number;
   steerStopS: number;
   rateHoldAfterSeekMs: number;
+  /** Dead band of a player that cannot be steered (seek-only correction). */
+  seekOnlyBandS: number;
+  /** Averaging window of noisy reads. */
+  filterWindowMs: number;
+  /** Shortest gap between steering writes on a noisy player. */
+  noisyRateWriteIntervalMs: number;
 }
 
 export const DEFAULT_FOLLOWER_TUNING: Readonly<FollowerTuning> = {
@@ -69,4 +116,7 @@ export const DEFAULT_FOLLOWER_TUNING: Readonly<FollowerTuning> = {
   steerStartS: STEER_START_S,
   steerStopS: STEER_STOP_S,
   rateHoldAfterSeekMs: RATE_HOLD_AFTER_SEEK_MS,
+  seekOnlyBandS: SEEK_ONLY_BAND_S,
+  filterWindowMs: FILTER_WINDOW_MS,
+  noisyRateWriteIntervalMs: NOISY_RATE_WRITE_INTERVAL_MS,
 };

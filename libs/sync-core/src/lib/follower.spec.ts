@@ -8,6 +8,7 @@ import {
   PLAY_LATENCY_MAX_STEP_MS,
   PLAY_START_TIMEOUT_MS,
   RATE_HOLD_AFTER_SEEK_MS,
+  READ_NOISE_MIN_SAMPLES,
   SEEK_DEADLINE_GUARD_MS,
   SEEK_MARGIN_MS,
   STEER_GAIN,
@@ -74,9 +75,12 @@ function settled(
 }
 
 describe('FollowerController: resync', () => {
-  it('starts with a paused seek ahead and a timed play()', () => {
+  it('starts with a paused seek ahead and a timed play(), the rate set one tick before', () => {
     const c = new FollowerController();
-    expect(c.tick({ ...base, groupRate: 1.5 })).toEqual({
+    // Never a rate write and a seek in the same tick (WebKit may land the seek at double).
+    expect(c.tick({ ...base, groupRate: 1.5 })).toEqual({ kind: 'rate', rate: 1.5 });
+    expect(c.phase).toBe('resync');
+    expect(c.tick({ ...base, groupRate: 1.5, playbackRate: 1.5 })).toEqual({
       kind: 'seek',
       position: 10 + (MARGIN_MS / 1000) * 1.5,
       rate: 1.5,
@@ -308,6 +312,110 @@ describe('FollowerController properties', () => {
         });
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('FollowerController: engines that are not Chromium (learned, not sniffed)', () => {
+  it('sets the rate a tick before a paused-group seek, never with it', () => {
+    const c = new FollowerController();
+    const paused: FollowerInput = {
+      ...base,
+      groupPlaying: false,
+      groupRate: 2,
+      expectedPosition: 42,
+    };
+    expect(c.tick(paused)).toEqual({ kind: 'rate', rate: 2 });
+    expect(c.tick({ ...paused, playbackRate: 2, nowMs: 1050 })).toEqual({
+      kind: 'seek',
+      position: 42,
+      rate: 2,
+      playAtLocalMs: null,
+    });
+  });
+
+  it('filters noisy reads (±20 ms): learns the noise, stays put when on time, steers on a real 30 ms', () => {
+    const { c, at } = settled();
+    const noisy = (ms: number, ahead: number, i: number): FollowerInput =>
+      at(ms, ahead + (i % 2 === 0 ? 0.02 : -0.02) * (i % 3 === 0 ? 0.5 : 1));
+    let now = 3000;
+    // Until READ_NOISE_MIN_SAMPLES jumps are seen it cannot tell noise from error (learned once).
+    for (let i = 0; i < READ_NOISE_MIN_SAMPLES + 1; i++, now += 50) c.tick(noisy(now, 0, i));
+    expect(c.readNoiseMs).toBeGreaterThan(10);
+    let writes = 0;
+    for (let i = 0; i < 100; i++, now += 50)
+      if (c.tick({ ...noisy(now, 0, i), playbackRate: 1 }).kind !== 'none') writes++;
+    // The old law wrote the rate on most of these 100 ticks (its 5 ms dead band sits under the noise).
+    expect(writes).toBeLessThanOrEqual(1);
+    const actions: FollowerAction[] = [];
+    for (let i = 0; i < 40; i++, now += 50) actions.push(c.tick(noisy(now, 0.03, i)));
+    const rates = actions.flatMap((a) => (a.kind === 'rate' ? [a.rate] : []));
+    expect(rates.length).toBeGreaterThan(0);
+    expect(rates[0]).toBeLessThan(1); // ahead: slow down
+    expect(rates.length).toBeLessThanOrEqual(40 / 10); // at most one write per 500 ms
+  });
+
+  it('retries a rate write the clock ignores once, then resyncs (rate first, seek next tick)', () => {
+    const { c, at } = settled();
+    const steer = c.tick(at(3000, 0.02));
+    expectRate(steer, 1 - STEER_GAIN * 0.02);
+    const written = steer.kind === 'rate' ? steer.rate : 1;
+    // The element reads the new rate back but its clock keeps running at 1.0: error stays 20 ms.
+    const ignored = (ms: number): FollowerInput => ({ ...at(ms, 0.02), playbackRate: written });
+    const seen: Array<{ at: number; a: FollowerAction }> = [];
+    for (let ms = 3050; ms <= 6000 && seen.length < 2; ms += 50) {
+      const a = c.tick(ignored(ms));
+      if (a.kind !== 'none') seen.push({ at: ms, a });
+    }
+    expect(seen.map((s) => s.a)).toEqual([
+      { kind: 'rate', rate: written },
+      { kind: 'rate', rate: 1 },
+    ]);
+    expect(c.droppedRateWrites).toBe(2);
+    expect(c.phase).toBe('resync');
+    expect(c.tick({ ...at(seen[1].at + 50, 0.02), playbackRate: 1 }).kind).toBe('seek');
+  });
+
+  it('waits out reads frozen by its rate writes; after two such freezes, corrects by seeking only', () => {
+    const { c, at } = settled();
+    let now = 3000;
+    const freezeAfterWrite = (ahead: number): void => {
+      const a = c.tick(at(now, ahead));
+      expect(a.kind).toBe('rate');
+      const rate = a.kind === 'rate' ? a.rate : 1;
+      const frozenAt = at(now, ahead).currentTime;
+      // Reads stay put for 300 ms while the media plays on: no decision on them.
+      for (let i = 0; i < 6; i++) {
+        now += 50;
+        expect(c.tick({ ...at(now, ahead), currentTime: frozenAt, playbackRate: rate })).toEqual({
+          kind: 'none',
+        });
+      }
+      now += 50;
+      return void c.tick({ ...at(now, 0), playbackRate: rate });
+    };
+    freezeAfterWrite(0.02);
+    expect(c.strategy).toBe('steer');
+    now += 1000;
+    freezeAfterWrite(-0.02);
+    expect(c.strategy).toBe('seek-only');
+    // Back to the group rate (once), then no steering inside the wider band...
+    now += 50;
+    expect(c.tick({ ...at(now, 0.01), playbackRate: 1.03 })).toEqual({ kind: 'rate', rate: 1 });
+    for (let i = 0; i < 10; i++) expect(c.tick(at((now += 50), 0.012))).toEqual({ kind: 'none' });
+    // ...and a timed seek once it is off for three ticks in a row.
+    expect(c.tick(at((now += 50), 0.02)).kind).toBe('none');
+    expect(c.tick(at((now += 50), 0.02)).kind).toBe('none');
+    expect(c.tick(at((now += 50), 0.02)).kind).toBe('seek');
+  });
+
+  it('prefers a fresh requestVideoFrameCallback frame time to currentTime, ignores a stale one', () => {
+    const { c, at } = settled();
+    const input = at(3000, 0.02); // currentTime says 20 ms ahead...
+    const frame = { mediaTime: input.expectedPosition - 0.01, atMs: 2990 }; // ...the frame says on time
+    expect(c.tick({ ...input, presentedFrame: frame })).toEqual({ kind: 'none' });
+    expect(c.tick({ ...at(3050, 0.02), presentedFrame: { ...frame, atMs: 2000 } }).kind).toBe(
+      'rate',
     );
   });
 });

@@ -11,14 +11,42 @@
  *   almost all the time.
  * - Group paused: pause, and seek to exactly the group position when off.
  *
+ * Other engines (issue 15), learned from what the player does, never from the user agent:
+ * - Noisy reads (Firefox: ±10-30 ms): the error is taken from the mean of the last ~1 s of
+ *   reads projected to now along the rates read back (reset at every discontinuity), the dead
+ *   band widens to a few standard errors of that mean, and steering writes at most ~2/s.
+ * - Dropped rate writes (WebKit, during or right after a seek): the effective speed
+ *   (Δposition/Δt) is measured; when it disagrees with playbackRate the write is retried
+ *   once, then the follower falls back to a timed seek.
+ * - Reads that freeze after rate writes (WebKit: 100-500 ms): decisions wait for the clock to
+ *   move again; after FREEZES_TO_STOP_STEERING such freezes steering is dropped for
+ *   seek-only correction with a wider dead band (SEEK_ONLY_BAND_S).
+ * - Never a rate write and a currentTime write in the same tick: a resync whose rate differs
+ *   from playbackRate first returns the `rate` action, and the `seek` one tick later.
+ *
  * Pure: no timers, no clock, no DOM. The caller feeds one FollowerInput per tick (~50 ms)
  * and applies the returned action. `video.preservesPitch = false` is the caller's job
  * (with pitch preservation every rate switch costs 20-25 ms and the loop never settles).
  */
 import {
   DEFAULT_FOLLOWER_TUNING,
+  FILTER_MIN_SAMPLES,
+  FREEZE_AFTER_WRITE_MS,
+  FREEZES_TO_STOP_STEERING,
   type FollowerTuning,
   MOVE_EPSILON_S,
+  NOISY_RATE_WRITE_MIN_STEP,
+  NOISY_READ_MS,
+  NOISY_START_SIGMAS,
+  NOISY_STOP_SIGMAS,
+  RATE_VERIFY_SETTLE_MS,
+  RATE_VERIFY_SPAN_MS,
+  RATE_VERIFY_SPAN_NOISY_MS,
+  RATE_VERIFY_TOLERANCE,
+  RATE_VERIFY_TOLERANCE_NOISY,
+  READ_NOISE_MIN_SAMPLES,
+  READ_NOISE_SAMPLES,
+  SEEK_ONLY_CONFIRM_TICKS,
   PAUSED_TOLERANCE_S,
   PLAY_LATENCY_GAIN,
   PLAY_LATENCY_MAX_MS,
@@ -49,6 +77,12 @@ export interface FollowerInput {
   playbackRate: number;
   /** Local monotonic time, e.g. performance.now(). */
   nowMs: number;
+  /**
+   * Optional, more precise than currentTime where the engine has it: the `mediaTime` of the
+   * last frame presented (requestVideoFrameCallback) and the local time it was presented at
+   * (its `presentationTime`, on the same clock as nowMs). Used while younger than 250 ms.
+   */
+  presentedFrame?: { mediaTime: number; atMs: number };
 }
 
 /**
@@ -58,18 +92,38 @@ export interface FollowerInput {
 export type FollowerAction =
   /** Nothing to change. */
   | { kind: 'none' }
-  /** Set video.playbackRate = rate. */
+  /**
+   * Set video.playbackRate = rate, even when it reads that value already (a retry after a
+   * write the element dropped).
+   */
   | { kind: 'rate'; rate: number }
   /** Call video.pause(); the position is already right. */
   | { kind: 'pause' }
   /**
-   * Call video.pause() if playing, set video.playbackRate = rate, set video.currentTime =
-   * position. If playAtLocalMs is a number, call video.play() at that local time (a timer);
-   * if null, stay paused.
+   * Call video.pause() if playing, set video.currentTime = position. `rate` is always the
+   * value video.playbackRate read on this tick (the follower asked for it a tick earlier):
+   * write playbackRate only if it differs, never in the same tick as currentTime (WebKit may
+   * land such a seek at double its target). If playAtLocalMs is a number, call video.play()
+   * at that local time (a timer); if null, stay paused.
    */
   | { kind: 'seek'; position: number; rate: number; playAtLocalMs: number | null };
 
 export type FollowerPhase = 'idle' | 'resync' | 'steady' | 'paused';
+
+/** How the follower corrects small errors on this player, as learned so far. */
+export type FollowerStrategy = 'steer' | 'seek-only';
+
+/** One read in steady play: local time, position read, read − model (see Observer). */
+interface Read {
+  t: number;
+  ct: number;
+  resid: number;
+}
+
+/** Frame-time reads older than this are not used (the page may be hidden). */
+const FRAME_MAX_AGE_MS = 250;
+/** Reads kept for the speed measurement. */
+const READ_HISTORY_MS = 3000;
 
 interface ResyncPlan {
   issuedAtMs: number;
@@ -86,6 +140,27 @@ const finite = (a: FollowerAction): boolean =>
     : a.kind !== 'seek' || [a.position, a.rate, a.playAtLocalMs ?? 0].every(Number.isFinite);
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Least-squares slope of ct over t (s per ms), or null for fewer than 3 reads. */
+function slope(reads: readonly Read[]): number | null {
+  if (reads.length < 3) return null;
+  const n = reads.length;
+  const mt = reads.reduce((a, r) => a + r.t, 0) / n;
+  const mc = reads.reduce((a, r) => a + r.ct, 0) / n;
+  let num = 0;
+  let den = 0;
+  for (const r of reads) {
+    num += (r.t - mt) * (r.ct - mc);
+    den += (r.t - mt) ** 2;
+  }
+  return den > 0 ? num / den : null;
+}
+
 export class FollowerController {
   private readonly tuning: FollowerTuning;
   private latencyMs: number;
@@ -101,6 +176,30 @@ export class FollowerController {
   private pausedSettled: number | null = null;
   private residualMs: number | null = null;
   private latencySamples = 0;
+
+  // ---- what the player's reads look like (learned, kept across resyncs) ----
+  /** |jump| of consecutive reads beyond the model (ms), a rolling window. */
+  private readonly jumps: number[] = [];
+  private strategyNow: FollowerStrategy = 'steer';
+  private freezes = 0;
+  private droppedWrites = 0;
+
+  // ---- the current steady stretch (reset at every discontinuity) ----
+  /** Model position: integrates the rate read back since the stretch began. */
+  private model: { pos: number; atMs: number; rate: number } | null = null;
+  private reads: Read[] = [];
+  /** Last value read, frozen or not (a frozen read equals it exactly). */
+  private lastRead: number | null = null;
+  /** Our last rate write in steady play, and whether it has been retried. */
+  private lastWriteMs = Number.NEGATIVE_INFINITY;
+  private retried = false;
+  /** Reads after this time measure the effective speed. */
+  private verifyFromMs = Number.NEGATIVE_INFINITY;
+  private frozenSinceMs: number | null = null;
+  private freezeCounted = false;
+  private offTicks = 0;
+  /** A noisy player's play latency is learned from the filtered error, not the first read. */
+  private pendingLatency: { g: number; early: boolean } | null = null;
 
   constructor(tuning: Partial<FollowerTuning> = {}) {
     this.tuning = { ...DEFAULT_FOLLOWER_TUNING, ...tuning };
@@ -132,6 +231,21 @@ export class FollowerController {
     return this.residualMs;
   }
 
+  /** Steering, or seek-only correction once rate writes proved to freeze the clock. */
+  get strategy(): FollowerStrategy {
+    return this.strategyNow;
+  }
+
+  /** Typical |jump| (ms) between consecutive reads beyond the rate's motion (0: exact reads). */
+  get readNoiseMs(): number {
+    return this.jumps.length >= READ_NOISE_MIN_SAMPLES ? median(this.jumps) : 0;
+  }
+
+  /** Rate writes the element proved to have dropped (effective speed ≠ playbackRate). */
+  get droppedRateWrites(): number {
+    return this.droppedWrites;
+  }
+
   /** Forget the player's state (new media element or source); learned latencies stay. */
   reset(): void {
     this.phaseNow = 'idle';
@@ -139,6 +253,18 @@ export class FollowerController {
     this.last = null;
     this.steering = false;
     this.pausedTarget = null;
+    this.restartStretch(Number.NEGATIVE_INFINITY);
+  }
+
+  /** A discontinuity (seek, pause, resync, freeze): the reads before it say nothing now. */
+  private restartStretch(nowMs: number): void {
+    this.model = null;
+    this.reads = [];
+    this.lastRead = null;
+    this.frozenSinceMs = null;
+    this.retried = false;
+    this.offTicks = 0;
+    this.verifyFromMs = nowMs + RATE_VERIFY_SETTLE_MS;
   }
 
   tick(input: FollowerInput): FollowerAction {
@@ -154,7 +280,18 @@ export class FollowerController {
       return NONE;
     if (g <= 0) return NONE;
     const expected = Math.max(0, expectedPosition);
-    const ct = Math.max(0, currentTime); // some players report -0 or tiny negatives after load
+    const frame = input.presentedFrame;
+    const fresh =
+      frame !== undefined &&
+      !input.paused &&
+      Number.isFinite(frame.mediaTime) &&
+      Number.isFinite(frame.atMs) &&
+      nowMs - frame.atMs >= 0 &&
+      nowMs - frame.atMs < FRAME_MAX_AGE_MS;
+    const read = fresh
+      ? frame.mediaTime + ((nowMs - frame.atMs) / 1000) * playbackRate
+      : currentTime;
+    const ct = Math.max(0, read); // some players report -0 or tiny negatives after load
     const changed =
       this.last === null ||
       this.last.rev !== rev ||
@@ -165,11 +302,11 @@ export class FollowerController {
     if (!input.groupPlaying) return this.followPause(input, expected, ct, changed);
     this.pausedTarget = null;
     if (changed || this.phaseNow === 'idle' || this.phaseNow === 'paused') {
-      return this.resync(nowMs, expected, g);
+      return this.resync(input, expected);
     }
     const err = ct - expected;
     if (this.phaseNow === 'resync') return this.followResync(input, err, ct, expected);
-    return this.steer(input, err, expected);
+    return this.steer(input, err, ct, expected);
   }
 
   private followPause(
@@ -178,9 +315,11 @@ export class FollowerController {
     ct: number,
     changed: boolean,
   ): FollowerAction {
+    if (this.phaseNow !== 'paused') this.restartStretch(input.nowMs);
     this.phaseNow = 'paused';
     this.plan = null;
     this.steering = false;
+    this.pendingLatency = null;
     if (input.seeking) return input.paused ? NONE : { kind: 'pause' };
     if (changed) this.pausedTarget = null;
     if (this.pausedTarget !== null) {
@@ -191,6 +330,8 @@ export class FollowerController {
     const alreadySought =
       this.pausedTarget !== null && Math.abs(this.pausedTarget - expected) <= PAUSED_TOLERANCE_S;
     if (off && !alreadySought) {
+      // Never a rate write and a seek in one tick: the rate now, the seek on the next tick.
+      if (input.playbackRate !== input.groupRate) return { kind: 'rate', rate: input.groupRate };
       this.pausedTarget = expected;
       this.pausedSettled = null;
       return { kind: 'seek', position: expected, rate: input.groupRate, playAtLocalMs: null };
@@ -198,7 +339,17 @@ export class FollowerController {
     return input.paused ? NONE : { kind: 'pause' };
   }
 
-  private resync(nowMs: number, expected: number, g: number): FollowerAction {
+  private resync(input: FollowerInput, expected: number): FollowerAction {
+    const { nowMs, groupRate: g } = input;
+    this.restartStretch(nowMs);
+    this.pendingLatency = null;
+    if (input.playbackRate !== g) {
+      // The rate first; the seek on the next tick (plan === null re-plans it).
+      this.phaseNow = 'resync';
+      this.steering = false;
+      this.plan = null;
+      return { kind: 'rate', rate: g };
+    }
     const marginMs = Math.max(
       this.tuning.seekMarginMs,
       this.seekMs + this.latencyMs + SEEK_DEADLINE_GUARD_MS,
@@ -220,12 +371,12 @@ export class FollowerController {
   ): FollowerAction {
     const plan = this.plan;
     const { nowMs, groupRate: g } = input;
-    if (plan === null) return this.resync(nowMs, expected, g);
+    if (plan === null) return this.resync(input, expected);
     if (input.seeking) {
       if (nowMs < plan.playAtMs - SEEK_DEADLINE_GUARD_MS) return NONE;
       // The seek will not finish before play(): learn that seeks are slower, plan again.
       this.seekMs = Math.max(this.seekMs, nowMs - plan.issuedAtMs + SEEK_DEADLINE_GUARD_MS);
-      return this.resync(nowMs, expected, g);
+      return this.resync(input, expected);
     }
     if (plan.seekDoneAtMs === null) {
       plan.seekDoneAtMs = nowMs;
@@ -237,48 +388,190 @@ export class FollowerController {
     const moved = !input.paused && ct > plan.seekedPosition + MOVE_EPSILON_S;
     if (!moved) {
       const late = nowMs > plan.playAtMs + this.latencyMs + PLAY_START_TIMEOUT_MS;
-      return late ? this.resync(nowMs, expected, g) : NONE;
+      return late ? this.resync(input, expected) : NONE;
     }
     // The clock runs: what is left is how wrong L was (ahead → L too large).
-    this.residualMs = err * 1000;
-    if (plan.seekDoneAtMs <= plan.playAtMs && nowMs >= plan.playAtMs) {
-      const stepMs = clamp((-err / g) * 1000, -PLAY_LATENCY_MAX_STEP_MS, PLAY_LATENCY_MAX_STEP_MS);
-      const gain = Math.max(PLAY_LATENCY_GAIN, 1 / (this.latencySamples + 1));
-      this.latencySamples++;
-      this.latencyMs = clamp(
-        this.latencyMs + gain * stepMs,
-        PLAY_LATENCY_MIN_MS,
-        PLAY_LATENCY_MAX_MS,
-      );
-    }
+    const onTime = plan.seekDoneAtMs <= plan.playAtMs && nowMs >= plan.playAtMs;
     this.phaseNow = 'steady';
     this.holdUntilMs = plan.issuedAtMs + this.tuning.rateHoldAfterSeekMs;
     this.plan = null;
-    return this.steer(input, err, expected);
+    this.restartStretch(nowMs);
+    if (this.noisy()) {
+      // One read is ±20 ms off: learn L from the filtered error a few reads later.
+      this.pendingLatency = { g, early: onTime };
+    } else {
+      this.learnLatency(err, g, onTime);
+    }
+    return this.steer(input, err, ct, expected);
   }
 
-  private steer(input: FollowerInput, err: number, expected: number): FollowerAction {
+  private learnLatency(err: number, g: number, onTime: boolean): void {
+    this.residualMs = err * 1000;
+    if (!onTime) return;
+    const stepMs = clamp((-err / g) * 1000, -PLAY_LATENCY_MAX_STEP_MS, PLAY_LATENCY_MAX_STEP_MS);
+    const gain = Math.max(PLAY_LATENCY_GAIN, 1 / (this.latencySamples + 1));
+    this.latencySamples++;
+    this.latencyMs = clamp(
+      this.latencyMs + gain * stepMs,
+      PLAY_LATENCY_MIN_MS,
+      PLAY_LATENCY_MAX_MS,
+    );
+  }
+
+  private noisy(): boolean {
+    return this.readNoiseMs > NOISY_READ_MS;
+  }
+
+  /**
+   * Records one steady read. Returns false when the read is frozen (equal to the previous one
+   * while playing), which says nothing about the clock.
+   */
+  private observe(nowMs: number, ct: number, rate: number): boolean {
+    const frozen = this.lastRead !== null && ct === this.lastRead;
+    this.lastRead = ct;
+    if (frozen) {
+      this.frozenSinceMs ??= nowMs;
+      return false;
+    }
+    if (this.frozenSinceMs !== null) {
+      // The clock moves again: measure the speed only from here on.
+      this.frozenSinceMs = null;
+      this.verifyFromMs = Math.max(this.verifyFromMs, nowMs);
+    }
+    const m = this.model;
+    if (m === null) {
+      this.model = { pos: ct, atMs: nowMs, rate };
+    } else {
+      m.pos += ((nowMs - m.atMs) / 1000) * m.rate;
+      m.atMs = nowMs;
+      m.rate = rate;
+    }
+    const model = this.model?.pos ?? ct;
+    const resid = ct - model;
+    const prev = this.reads[this.reads.length - 1];
+    if (prev !== undefined) {
+      this.jumps.push(Math.abs(resid - prev.resid) * 1000);
+      if (this.jumps.length > READ_NOISE_SAMPLES) this.jumps.shift();
+    }
+    this.reads.push({ t: nowMs, ct, resid });
+    while (this.reads.length > 0 && this.reads[0].t < nowMs - READ_HISTORY_MS) this.reads.shift();
+    return true;
+  }
+
+  /** Position now from the reads of the last window: mean residual + model. */
+  private filtered(nowMs: number): { pos: number; sigmaS: number } | null {
+    const from = nowMs - this.tuning.filterWindowMs;
+    const win = this.reads.filter((r) => r.t >= from);
+    if (win.length < FILTER_MIN_SAMPLES || this.model === null) return null;
+    const mean = win.reduce((a, r) => a + r.resid, 0) / win.length;
+    return { pos: this.model.pos + mean, sigmaS: this.readNoiseMs / 1000 / Math.sqrt(win.length) };
+  }
+
+  /** Effective speed vs playbackRate: 'ok', 'unknown' (not enough reads) or 'wrong'. */
+  private verifySpeed(
+    nowMs: number,
+    playbackRate: number,
+    noisy: boolean,
+  ): 'ok' | 'unknown' | 'wrong' {
+    const reads = this.reads.filter((r) => r.t >= this.verifyFromMs);
+    const span = reads.length > 0 ? nowMs - reads[0].t : 0;
+    if (span < (noisy ? RATE_VERIFY_SPAN_NOISY_MS : RATE_VERIFY_SPAN_MS)) return 'unknown';
+    const speed = slope(reads);
+    if (speed === null) return 'unknown';
+    const tol = noisy ? RATE_VERIFY_TOLERANCE_NOISY : RATE_VERIFY_TOLERANCE;
+    return Math.abs(speed * 1000 - playbackRate) > tol * playbackRate ? 'wrong' : 'ok';
+  }
+
+  private rateWrite(nowMs: number, rate: number): FollowerAction {
+    this.lastWriteMs = nowMs;
+    this.freezeCounted = false;
+    this.verifyFromMs = nowMs + RATE_VERIFY_SETTLE_MS;
+    return { kind: 'rate', rate };
+  }
+
+  private steer(
+    input: FollowerInput,
+    rawErr: number,
+    ct: number,
+    expected: number,
+  ): FollowerAction {
     const { nowMs, groupRate: g, playbackRate } = input;
     const t = this.tuning;
-    if (input.paused || Math.abs(err) > t.resyncErrorS) return this.resync(nowMs, expected, g);
+    if (input.paused) return this.resync(input, expected);
     if (input.seeking) {
       // Someone else seeks: the clock stays frozen until up to 225 ms after; don't steer on that.
       this.holdUntilMs = nowMs + t.rateHoldAfterSeekMs;
+      this.restartStretch(nowMs);
       return NONE;
     }
+    if (!this.observe(nowMs, ct, playbackRate)) {
+      const sinceWrite = nowMs - this.lastWriteMs;
+      if (sinceWrite <= FREEZE_AFTER_WRITE_MS) {
+        // Our rate write froze the reads (WebKit): they say nothing until the clock moves,
+        // not even a huge error (at 4x a 300 ms freeze reads 1.2 s behind).
+        if (!this.freezeCounted) {
+          this.freezeCounted = true;
+          if (++this.freezes >= FREEZES_TO_STOP_STEERING) this.strategyNow = 'seek-only';
+        }
+        return NONE;
+      }
+      if (this.freezeCounted && sinceWrite <= 2 * FREEZE_AFTER_WRITE_MS) return NONE;
+    }
+    if (Math.abs(rawErr) > t.resyncErrorS) return this.resync(input, expected);
+    const noisy = this.noisy();
+    let err = rawErr;
+    let sigmaS = 0;
+    if (noisy) {
+      const f = this.filtered(nowMs);
+      if (f === null) return NONE; // too few reads yet to tell the error from the noise
+      err = f.pos - expected;
+      sigmaS = f.sigmaS;
+      if (this.pendingLatency !== null) {
+        this.learnLatency(err, this.pendingLatency.g, this.pendingLatency.early);
+        this.pendingLatency = null;
+      }
+    }
+    switch (this.verifySpeed(nowMs, playbackRate, noisy)) {
+      case 'wrong':
+        // The element reads back a rate its clock does not run at: a dropped write.
+        this.droppedWrites++;
+        if (this.retried || !(playbackRate > 0)) return this.resync(input, expected);
+        this.retried = true;
+        return this.rateWrite(nowMs, playbackRate);
+      case 'ok':
+        this.retried = false;
+        break;
+      case 'unknown':
+        break;
+    }
+    if (this.strategyNow === 'seek-only') return this.seekOnly(input, err, expected);
     let target = g;
     if (nowMs >= this.holdUntilMs) {
       const abs = Math.abs(err);
-      if (!this.steering && abs > t.steerStartS) this.steering = true;
-      else if (this.steering && abs < t.steerStopS) this.steering = false;
+      const start = Math.max(t.steerStartS, NOISY_START_SIGMAS * sigmaS);
+      const stop = Math.max(t.steerStopS, NOISY_STOP_SIGMAS * sigmaS);
+      if (!this.steering && abs > start) this.steering = true;
+      else if (this.steering && abs < stop) this.steering = false;
       if (this.steering) {
         const dev = t.maxRateDeviation;
         const k = Math.min(t.steerGain, t.maxLoopGain / g);
         target = clamp(g * (1 - k * err), g * (1 - dev), g * (1 + dev));
       }
     }
+    if (noisy && nowMs - this.lastWriteMs < t.noisyRateWriteIntervalMs) return NONE;
+    const minStep = noisy ? NOISY_RATE_WRITE_MIN_STEP : RATE_WRITE_MIN_STEP;
     const needsWrite =
-      target === g ? playbackRate !== g : Math.abs(target - playbackRate) > g * RATE_WRITE_MIN_STEP;
-    return needsWrite ? { kind: 'rate', rate: target } : NONE;
+      target === g ? playbackRate !== g : Math.abs(target - playbackRate) > g * minStep;
+    return needsWrite ? this.rateWrite(nowMs, target) : NONE;
+  }
+
+  /** A player whose rate writes freeze its clock: rate = group rate, a timed seek when off. */
+  private seekOnly(input: FollowerInput, err: number, expected: number): FollowerAction {
+    this.steering = false;
+    if (input.playbackRate !== input.groupRate) return this.rateWrite(input.nowMs, input.groupRate);
+    // A timed play() lands within ~±12 ms of wall time: g times that on the media clock.
+    const off = Math.abs(err) > this.tuning.seekOnlyBandS * Math.max(1, input.groupRate);
+    this.offTicks = off ? this.offTicks + 1 : 0;
+    return this.offTicks >= SEEK_ONLY_CONFIRM_TICKS ? this.resync(input, expected) : NONE;
   }
 }

@@ -59,6 +59,8 @@ export interface SyncDebugHandle {
   readonly phase: FollowerPhase;
   readonly status: ParticipantStatus;
   readonly needsGesture: boolean;
+  /** How many times the follower has written `playbackRate` (steering and seeks): tests count wobble. */
+  readonly rateWrites: number;
   /** Sends a raw client event (the server still checks everything). */
   emit<E extends ClientEvent>(event: E, payload: EventPayload<E>): Promise<EventAck<E>>;
   /** Closes the transport like a network drop; socket.io reconnects on its own. */
@@ -93,6 +95,8 @@ export class SyncEngineService {
   private tickTimer: ReturnType<typeof setInterval> | undefined;
   private pingTimer: ReturnType<typeof setTimeout> | undefined;
   private playTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Debug counter only (`__wpSync.rateWrites`): nothing reads it to decide. */
+  private rateWrites = 0;
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
   private pingsSent = 0;
   private pingEpoch = 0;
@@ -284,13 +288,19 @@ export class SyncEngineService {
     switch (action.kind) {
       case 'rate':
         video.playbackRate = action.rate;
+        this.rateWrites++;
         return;
       case 'pause':
         video.pause();
         return;
       case 'seek': {
         if (!video.paused) video.pause();
-        video.playbackRate = action.rate;
+        // The follower sets a new rate one tick before it seeks (WebKit may land a seek issued
+        // right after a rate write at the wrong place); write it here only if it still differs.
+        if (video.playbackRate !== action.rate) {
+          video.playbackRate = action.rate;
+          this.rateWrites++;
+        }
         video.currentTime = action.position;
         const playAt = action.playAtLocalMs;
         if (playAt !== null) {
@@ -415,6 +425,7 @@ export class SyncEngineService {
       phase: () => this.follower.phase,
       status: () => this.status(),
       needsGesture: () => this.needsGesture(),
+      rateWrites: () => this.rateWrites,
     };
     return Object.defineProperties(
       {

@@ -124,11 +124,13 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
       if (known === null || (clock !== null && !clock.hasEstimate)) continue;
       const serverNow = clock ? clock.serverNow(now) : now;
       const truth = timeline.filter((e) => e.atMs <= now).pop() ?? timeline[0];
+      // The error is what the viewer sees: the true media time, not a (noisy) read of it.
+      const shown = player.truePosition(now);
       const currentTime = player.currentTime(now);
       const command = timeline.indexOf(truth) - 1;
       ticks.push({
         nowMs: now,
-        errorMs: (currentTime - positionAt(truth.state, serverAt(now))) * 1000,
+        errorMs: (shown - positionAt(truth.state, serverAt(now))) * 1000,
         groupPlaying: truth.state.playing,
         command,
         sinceCommandMs: now - truth.atMs,
@@ -152,6 +154,9 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
       if (action.kind === 'pause') player.pause(now);
       if (action.kind === 'seek') {
         player.pause(now);
+        // The caller's contract: write the rate only when it differs (the follower sets it a
+        // tick before it seeks, so this does not happen: WebKit may double a seek issued
+        // right after a rate write).
         if (player.playbackRate !== action.rate) player.setPlaybackRate(now, action.rate);
         player.seek(now, action.position);
         if (action.playAtLocalMs !== null)

@@ -1,5 +1,10 @@
 import { createRng, fixedDelay, sampleDelay } from './prng';
-import { CHROMIUM_PLAY_LATENCY, SimulatedPlayer } from './simulated-player';
+import {
+  CHROMIUM_PLAY_LATENCY,
+  FIREFOX_LIKE,
+  SimulatedPlayer,
+  WEBKIT_LIKE,
+} from './simulated-player';
 
 const fixed = () =>
   new SimulatedPlayer({
@@ -69,5 +74,77 @@ describe('SimulatedPlayer (measured Chromium behaviour)', () => {
     const sorted = [...a].sort((x, y) => x - y);
     expect(sorted[250]).toBeGreaterThan(82);
     expect(sorted[250]).toBeLessThan(88);
+  });
+});
+
+/** Chromium timings without jitter, plus one engine's quirks. */
+const quirky = (quirks: object, seed = 1) =>
+  new SimulatedPlayer({
+    rng: createRng(seed),
+    playLatency: fixedDelay(85),
+    seekedDelay: fixedDelay(77),
+    seekResume: fixedDelay(150),
+    rateLatency: fixedDelay(85),
+    ...quirks,
+  });
+
+describe('SimulatedPlayer quirks (issue 15 measurements)', () => {
+  it('Firefox-like: reads jitter ±10-30 ms around a smooth true clock; paused reads are exact', () => {
+    const p = quirky(FIREFOX_LIKE);
+    expect(p.currentTime(0)).toBe(0);
+    p.play(0);
+    const offsets = Array.from({ length: 200 }, (_, i) => {
+      const t = 1000 + i * 100;
+      return (p.currentTime(t) - p.truePosition(t)) * 1000;
+    });
+    expect(Math.max(...offsets.map(Math.abs))).toBeLessThanOrEqual(25);
+    const jumps = offsets.slice(1).map((o, i) => Math.abs(o - offsets[i]));
+    const sortedJumps = [...jumps].sort((a, b) => a - b);
+    expect(sortedJumps[jumps.length >> 1]).toBeGreaterThan(8); // typical jump 10-30 ms
+    expect(p.truePosition(20_900)).toBeCloseTo(20.815, 9); // smooth underneath
+    p.pause(21_000);
+    expect(p.currentTime(21_100)).toBe(p.truePosition(21_100));
+  });
+
+  it('WebKit-like: a rate write freezes reads 100-500 ms while the media plays on, then they jump', () => {
+    const p = quirky(WEBKIT_LIKE);
+    p.play(0);
+    p.setPlaybackRate(1085, 1.05); // clock moves from 85 ms: at 1085 it is at 1.000
+    expect(p.currentTime(1135)).toBe(1);
+    expect(p.currentTime(1185)).toBe(1);
+    expect(p.truePosition(1185)).toBeGreaterThan(1.09);
+    expect(p.currentTime(1700)).toBe(p.truePosition(1700));
+    expect(p.quirkCounts.frozen).toBe(1);
+  });
+
+  it('WebKit-like: rate writes during or within 300 ms after a seek are dropped, read back all the same', () => {
+    const p = quirky(WEBKIT_LIKE);
+    p.play(0);
+    p.seek(1000, 10); // seeked at 1077, resumes at 1150
+    p.setPlaybackRate(1050, 2); // during the seek
+    expect(p.playbackRate).toBe(2);
+    p.setPlaybackRate(1300, 2); // 223 ms after seeked
+    expect(p.currentTime(2300)).toBeCloseTo(11.15, 9); // still 1.0x
+    expect(p.quirkCounts.dropped).toBe(2);
+    p.setPlaybackRate(2300, 2); // long after: taken
+    expect(p.truePosition(3385)).toBeCloseTo(11.15 + 0.085 + 2, 9);
+  });
+
+  it('WebKit-like: a seek in the same instant as a rate write may land at double its target', () => {
+    let doubled = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const p = quirky(WEBKIT_LIKE, seed);
+      p.setPlaybackRate(1000, 1.5);
+      p.seek(1000, 14);
+      const landed = p.truePosition(1000);
+      expect([14, 28]).toContain(landed);
+      if (landed === 28) doubled++;
+      const q = quirky(WEBKIT_LIKE, seed);
+      q.setPlaybackRate(1000, 1.5);
+      q.seek(1050, 14); // a tick later: never doubled
+      expect(q.truePosition(1050)).toBe(14);
+    }
+    expect(doubled).toBeGreaterThan(5);
+    expect(doubled).toBeLessThan(35);
   });
 });

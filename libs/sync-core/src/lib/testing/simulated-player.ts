@@ -4,7 +4,10 @@ import { type DelayRange, type Rng, sampleDelay } from './prng';
  * A <video> element that behaves like the measured Chromium: play() moves
  * the clock ~85 ms later, a seek while playing resumes ~150 ms after it was issued, a paused
  * seek reports `seeking` for ~77 ms, and playbackRate writes take effect ~85 ms later.
- * Time is explicit: every call takes the local time in ms, which must never go backwards.
+ * The optional quirks model the other engines measured in issue 15 (FIREFOX_LIKE,
+ * WEBKIT_LIKE below); with none set, no extra random draw is made, so Chromium runs are
+ * unchanged. Time is explicit: every call takes the local time in ms, which must never go
+ * backwards.
  */
 export interface SimulatedPlayerOptions {
   rng: Rng;
@@ -17,16 +20,66 @@ export interface SimulatedPlayerOptions {
   /** playbackRate write → the clock runs at the new rate. Measured ~85 ms. */
   rateLatency?: DelayRange;
   initialTime?: number;
+  /**
+   * Firefox: each `currentTime` read while the clock runs is off the true (smooth) media time
+   * by this many ms, with a random sign: reads jump ±10-30 ms between 100 ms samples.
+   */
+  readNoise?: DelayRange;
+  /**
+   * WebKit: every playbackRate write that takes effect freezes `currentTime` reads at their
+   * value for this long while the media keeps playing underneath (then the read jumps).
+   */
+  rateWriteFreeze?: DelayRange;
+  /**
+   * WebKit: a playbackRate write issued while seeking or less than this many ms after the
+   * seek finished is silently dropped (`playbackRate` reads the new value, the clock keeps
+   * the old one).
+   */
+  rateDropAfterSeekMs?: number;
+  /**
+   * WebKit: probability that a seek issued at the same instant as a playbackRate write lands
+   * at twice its target (seen: 28.0 s for 14.0 s after back-to-back writes).
+   */
+  seekAfterRateDoubles?: number;
 }
+
+/** The quirks a SimulatedPlayer can add to the Chromium behaviour. */
+type Quirks = Pick<
+  SimulatedPlayerOptions,
+  'readNoise' | 'rateWriteFreeze' | 'rateDropAfterSeekMs' | 'seekAfterRateDoubles'
+>;
 
 export const CHROMIUM_PLAY_LATENCY: DelayRange = { min: 73, typical: 86, max: 96 };
 export const CHROMIUM_SEEKED_DELAY: DelayRange = { min: 24, typical: 77, max: 174 };
 export const CHROMIUM_SEEK_RESUME: DelayRange = { min: 111, typical: 150, max: 225 };
 export const CHROMIUM_RATE_LATENCY: DelayRange = { min: 75, typical: 85, max: 95 };
 
+/** Firefox ESR as measured: reads jitter ±10-30 ms between samples; otherwise Chromium-like. */
+export const FIREFOX_LIKE: Omit<SimulatedPlayerOptions, 'rng'> = {
+  readNoise: { min: 0, typical: 12, max: 25 },
+};
+
+/**
+ * WebKitGTK as measured: rate writes freeze reads 100-500 ms, are dropped during and ~300 ms
+ * after a seek, and a seek right after a rate write may land at double its target.
+ */
+export const WEBKIT_LIKE: Omit<SimulatedPlayerOptions, 'rng'> = {
+  rateWriteFreeze: { min: 100, typical: 250, max: 500 },
+  rateDropAfterSeekMs: 300,
+  seekAfterRateDoubles: 0.5,
+};
+
 export class SimulatedPlayer {
   private readonly rng: Rng;
-  private readonly opts: Required<Omit<SimulatedPlayerOptions, 'rng' | 'initialTime'>>;
+  private readonly opts: Required<
+    Omit<SimulatedPlayerOptions, 'rng' | 'initialTime' | keyof Quirks>
+  >;
+  private readonly quirks: Quirks;
+  /** Read value held by a WebKit rate-write freeze, and until when. */
+  private frozen: { value: number; untilMs: number } | null = null;
+  /** When the last seek finished (for dropped rate writes). */
+  private lastSeekDoneMs = Number.NEGATIVE_INFINITY;
+  private lastRateWriteMs = Number.NaN;
   private clockMs = 0;
   private pos: number;
   private running = false;
@@ -38,6 +91,8 @@ export class SimulatedPlayer {
   private pendingRates: Array<{ atMs: number; rate: number }> = [];
   /** Counts of calls, for assertions about how busy the controller keeps the element. */
   readonly calls = { play: 0, pause: 0, seek: 0, rate: 0 };
+  /** Quirks that fired: rate writes dropped, reads frozen, seeks landed at double. */
+  readonly quirkCounts = { dropped: 0, frozen: 0, doubled: 0 };
 
   constructor(options: SimulatedPlayerOptions) {
     this.rng = options.rng;
@@ -47,10 +102,30 @@ export class SimulatedPlayer {
       seekResume: options.seekResume ?? CHROMIUM_SEEK_RESUME,
       rateLatency: options.rateLatency ?? CHROMIUM_RATE_LATENCY,
     };
+    this.quirks = {
+      readNoise: options.readNoise,
+      rateWriteFreeze: options.rateWriteFreeze,
+      rateDropAfterSeekMs: options.rateDropAfterSeekMs,
+      seekAfterRateDoubles: options.seekAfterRateDoubles,
+    };
     this.pos = Math.max(0, options.initialTime ?? 0);
   }
 
+  /** What a script reads from `currentTime` (with the engine's read quirks). */
   currentTime(nowMs: number): number {
+    this.advance(nowMs);
+    if (this.frozen !== null) {
+      if (nowMs < this.frozen.untilMs) return this.frozen.value;
+      this.frozen = null;
+    }
+    const noise = this.quirks.readNoise;
+    if (noise === undefined || !this.running) return this.pos;
+    const sign = this.rng.next() < 0.5 ? -1 : 1;
+    return Math.max(0, this.pos + (sign * sampleDelay(this.rng, noise)) / 1000);
+  }
+
+  /** The true media time (tests only: what the viewer sees and hears). */
+  truePosition(nowMs: number): number {
     this.advance(nowMs);
     return this.pos;
   }
@@ -91,12 +166,20 @@ export class SimulatedPlayer {
     this.isPaused = true;
     this.running = false;
     this.startAtMs = null;
+    this.frozen = null;
   }
 
   seek(nowMs: number, position: number): void {
     this.advance(nowMs);
     this.calls.seek++;
-    this.pos = Math.max(0, position);
+    this.frozen = null;
+    const doubles = this.quirks.seekAfterRateDoubles;
+    let target = position;
+    if (doubles !== undefined && nowMs === this.lastRateWriteMs && this.rng.next() < doubles) {
+      this.quirkCounts.doubled++;
+      target = position * 2;
+    }
+    this.pos = Math.max(0, target);
     const doneAt = nowMs + sampleDelay(this.rng, this.opts.seekedDelay);
     this.seekDoneAtMs = doneAt;
     if (!this.isPaused) {
@@ -109,6 +192,22 @@ export class SimulatedPlayer {
     this.advance(nowMs);
     this.calls.rate++;
     this.nominalRate = rate;
+    this.lastRateWriteMs = nowMs;
+    const dropAfter = this.quirks.rateDropAfterSeekMs;
+    if (
+      dropAfter !== undefined &&
+      (this.seekDoneAtMs !== null || nowMs < this.lastSeekDoneMs + dropAfter)
+    ) {
+      this.quirkCounts.dropped++;
+      return;
+    }
+    const freeze = this.quirks.rateWriteFreeze;
+    if (freeze !== undefined && this.running) {
+      this.quirkCounts.frozen++;
+      const held = this.frozen !== null && nowMs < this.frozen.untilMs;
+      const value = held && this.frozen !== null ? this.frozen.value : this.pos;
+      this.frozen = { value, untilMs: nowMs + sampleDelay(this.rng, freeze) };
+    }
     const last = this.pendingRates[this.pendingRates.length - 1]?.atMs ?? nowMs;
     // Writes apply in order even when their latencies jitter.
     this.pendingRates.push({
@@ -128,7 +227,10 @@ export class SimulatedPlayer {
       );
       if (next > nowMs) break;
       this.runUntil(next);
-      if (this.seekDoneAtMs !== null && this.seekDoneAtMs <= next) this.seekDoneAtMs = null;
+      if (this.seekDoneAtMs !== null && this.seekDoneAtMs <= next) {
+        this.lastSeekDoneMs = this.seekDoneAtMs;
+        this.seekDoneAtMs = null;
+      }
       if (this.startAtMs !== null && this.startAtMs <= next) {
         if (this.seekDoneAtMs === null) {
           this.startAtMs = null;

@@ -1,0 +1,204 @@
+import {
+  convergenceMs,
+  type FollowerSimulationOptions,
+  type GroupCommand,
+  percentile,
+  type SimulationResult,
+  simulateFollower,
+} from './testing/follower-harness';
+import { FIREFOX_LIKE, WEBKIT_LIKE } from './testing/simulated-player';
+
+/**
+ * The same follower against the three engines measured in issue 15: Chromium-like (the
+ * default player), Firefox-like (reads jitter ±10-30 ms around a smooth clock) and
+ * WebKit-like (rate writes freeze reads 100-500 ms and are dropped during and ~300 ms after
+ * a seek; a seek right after a rate write may land at double). Errors are the true media
+ * time against the true group position. Goals (issue 15): steady |error| p95 < 10 ms in
+ * Chromium, < 20 ms in Firefox and WebKit, at most ~2 rate writes a second in steady state.
+ */
+const SEEDS = Array.from({ length: 40 }, (_, i) => i + 1);
+const LIMIT_MS = 10;
+/** "Steady": from this long after a command until the next one, group playing. */
+const STEADY_AFTER_MS = 1000;
+/** Rate writes are counted in steady state from this long after a command (no resync in it). */
+const WRITES_AFTER_MS = 3000;
+
+const PROFILES = [
+  { name: 'chromium', player: {}, p95Ms: 10 },
+  { name: 'firefox', player: FIREFOX_LIKE, p95Ms: 20 },
+  { name: 'webkit', player: WEBKIT_LIKE, p95Ms: 20 },
+] as const;
+
+const MAIN: GroupCommand[] = [
+  { atMs: 500, action: 'play' },
+  { atMs: 6000, action: 'seek', position: 25.5 },
+  { atMs: 12000, action: 'rate', rate: 1.5 },
+  { atMs: 18000, action: 'pause' },
+  { atMs: 20000, action: 'play' },
+];
+
+/**
+ * More rates. At 4x a timed play() that lands ±12 ms off in wall time is ±48 ms of media,
+ * and a seek-only player pays each resync's pause four times over: the issue's bounds are
+ * for 1-1.5x, so at 4x only the write rate is asserted (the errors are printed).
+ */
+const EXTRA: Array<[string, GroupCommand[], number, boolean]> = [
+  [
+    '0.5x, then a seek back',
+    [
+      { atMs: 500, action: 'play' },
+      { atMs: 6000, action: 'rate', rate: 0.5 },
+      { atMs: 12000, action: 'seek', position: 2 },
+    ],
+    18000,
+    true,
+  ],
+  [
+    '4x start, seek (errors printed only)',
+    [
+      { atMs: 200, action: 'rate', rate: 4 },
+      { atMs: 500, action: 'play' },
+      { atMs: 6000, action: 'seek', position: 600 },
+    ],
+    12000,
+    false,
+  ],
+];
+
+interface EngineStats {
+  p50: number;
+  p95: number;
+  max: number;
+  convergeP50: number;
+  convergeMax: number;
+  /** Every rate write, resyncs included, per minute of simulation. */
+  writesPerMin: number;
+  /** Rate writes per minute of steady play (>= 3 s after a command, group playing). */
+  steadyWritesPerMin: number;
+}
+
+function run(
+  commands: GroupCommand[],
+  durationMs: number,
+  extra: Partial<FollowerSimulationOptions>,
+): { runs: SimulationResult[]; stats: EngineStats } {
+  const commandAt = (nowMs: number): number =>
+    commands.filter((c) => c.atMs <= nowMs).pop()?.atMs ?? Number.NEGATIVE_INFINITY;
+  let steadyWrites = 0;
+  const runs = SEEDS.map((seed) =>
+    simulateFollower({
+      seed,
+      durationMs,
+      commands,
+      ...extra,
+      onTick: (input, action) => {
+        if (
+          action.kind === 'rate' &&
+          input.groupPlaying &&
+          input.nowMs - commandAt(input.nowMs) >= WRITES_AFTER_MS
+        )
+          steadyWrites++;
+      },
+    }),
+  );
+  const abs = runs.flatMap((r) =>
+    r.ticks
+      .filter((t) => t.command >= 0 && t.groupPlaying && t.sinceCommandMs >= STEADY_AFTER_MS)
+      .map((t) => Math.abs(t.errorMs)),
+  );
+  const steadyMs = runs.reduce(
+    (n, r) =>
+      n +
+      r.ticks.filter((t) => t.groupPlaying && t.command >= 0 && t.sinceCommandMs >= WRITES_AFTER_MS)
+        .length *
+        50,
+    0,
+  );
+  const playing = commands.flatMap((c, i) =>
+    runs[0].ticks.find((t) => t.command === i && t.sinceCommandMs > 500)?.groupPlaying ? [i] : [],
+  );
+  const conv = runs.flatMap((r) => playing.map((i) => convergenceMs(r.ticks, i, LIMIT_MS)));
+  return {
+    runs,
+    stats: {
+      p50: percentile(abs, 50),
+      p95: percentile(abs, 95),
+      max: Math.max(...abs),
+      convergeP50: percentile(conv, 50),
+      convergeMax: Math.max(...conv),
+      writesPerMin:
+        runs.reduce((n, r) => n + r.player.calls.rate, 0) / runs.length / (durationMs / 60_000),
+      steadyWritesPerMin: steadyMs > 0 ? steadyWrites / (steadyMs / 60_000) : 0,
+    },
+  };
+}
+
+const report = (name: string, s: EngineStats): void =>
+  console.log(
+    `${name}: steady |error| p50 ${s.p50.toFixed(2)} / p95 ${s.p95.toFixed(2)} / max ${s.max.toFixed(2)} ms; ` +
+      `within ${LIMIT_MS} ms after p50 ${s.convergeP50.toFixed(0)} / max ${s.convergeMax.toFixed(0)} ms; ` +
+      `${s.writesPerMin.toFixed(1)} rate writes/min in all, ${s.steadyWritesPerMin.toFixed(1)}/min in steady play`,
+  );
+
+/** The main scenario's runs per engine, shared by the accuracy and the learning checks. */
+const mainRuns = new Map<string, ReturnType<typeof run>>();
+const runMain = (
+  name: string,
+  player: FollowerSimulationOptions['player'],
+): ReturnType<typeof run> => {
+  const cached = mainRuns.get(name);
+  if (cached !== undefined) return cached;
+  const result = run(MAIN, 26000, { player });
+  mainRuns.set(name, result);
+  return result;
+};
+
+describe('one follower, three engines (simulated)', () => {
+  describe.each(PROFILES)('$name-like player', ({ name, player, p95Ms }) => {
+    it(`play, +20 s seek, 1.5x, pause, resume: p95 < ${p95Ms} ms, <= 2 rate writes/s`, () => {
+      const { runs, stats } = runMain(name, player);
+      report(`${name}: start, +20 s seek, 1.5x, pause, resume`, stats);
+      expect(stats.p95).toBeLessThan(p95Ms);
+      expect(stats.steadyWritesPerMin).toBeLessThanOrEqual(120);
+      for (const r of runs) {
+        // No seek ever follows a rate write in the same tick, so none lands at double.
+        expect(r.player.quirkCounts.doubled).toBe(0);
+        // Paused: exactly on the group position, in every engine.
+        for (const t of r.ticks)
+          if (!t.groupPlaying && t.command >= 0 && t.sinceCommandMs >= STEADY_AFTER_MS)
+            expect(Math.abs(t.errorMs)).toBeLessThan(1e-6);
+      }
+    });
+
+    it.each(EXTRA)('%s', (scenario, commands, durationMs, p95Asserted) => {
+      const { stats } = run(commands, durationMs, { player });
+      report(`${name}: ${scenario}`, stats);
+      if (p95Asserted) expect(stats.p95).toBeLessThan(p95Ms);
+      expect(stats.steadyWritesPerMin).toBeLessThanOrEqual(120);
+    });
+  });
+
+  it('learns each engine from what it reads: exact reads steer, noisy reads are filtered, freezing rate writes go seek-only', () => {
+    const learned = PROFILES.map(({ name, player }) => {
+      const { runs } = runMain(name, player);
+      const steer = runs.filter((r) => r.controller.strategy === 'steer').length;
+      const noise = percentile(
+        runs.map((r) => r.controller.readNoiseMs),
+        50,
+      );
+      console.log(
+        `${name}: ${steer}/${runs.length} runs steer, read noise p50 ${noise.toFixed(1)} ms, ` +
+          `${runs.reduce((n, r) => n + r.controller.droppedRateWrites, 0)} dropped rate writes seen, ` +
+          `${runs.reduce((n, r) => n + r.player.quirkCounts.dropped, 0)} made`,
+      );
+      return { name, steer, noise, runs };
+    });
+    const [chromium, firefox, webkit] = learned;
+    expect(chromium.steer).toBe(SEEDS.length);
+    expect(chromium.noise).toBe(0);
+    expect(firefox.steer).toBe(SEEDS.length);
+    expect(firefox.noise).toBeGreaterThan(5);
+    expect(webkit.noise).toBe(0);
+    expect(webkit.steer).toBeLessThan(SEEDS.length / 4);
+  });
+});
