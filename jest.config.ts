@@ -10,6 +10,14 @@ const SYSTEM_DEPENDENCIES: [command: string, args: string[], aptPackage: string]
   ['chromium', ['--version'], 'chromium'],
   ['nginx', ['-v'], 'nginx-light'],
   ['docker-compose', ['version'], 'docker-compose'],
+  // The three-engine browser tests: Firefox ESR, WebKitGTK's driver under a virtual X display,
+  // and the GStreamer plugins WebKitGTK plays media with.
+  ['firefox-esr', ['--version'], 'firefox-esr'],
+  ['WebKitWebDriver', ['--help'], 'webkit2gtk-driver'],
+  ['Xvfb', ['-help'], 'xvfb'],
+  ['sh', ['-c', 'ls /usr/lib/*/gstreamer-1.0/libgstisomp4.so'], 'gstreamer1.0-plugins-good'],
+  ['sh', ['-c', 'ls /usr/lib/*/gstreamer-1.0/libgstvideoparsersbad.so'], 'gstreamer1.0-plugins-bad'],
+  ['sh', ['-c', 'ls /usr/lib/*/gstreamer-1.0/libgstlibav.so'], 'gstreamer1.0-libav'],
 ];
 
 function checkSystemDependencies() {
@@ -20,7 +28,7 @@ function checkSystemDependencies() {
   if (missing.length > 0) {
     const packages = [...new Set(missing.map(([, , pkg]) => pkg))].join(' ');
     throw new Error(
-      `Missing system dependencies: ${missing.map(([cmd]) => cmd).join(', ')}.\n` +
+      `Missing system dependencies: ${[...new Set(missing.map(([cmd, , pkg]) => (cmd === 'sh' ? pkg : cmd)))].join(', ')}.\n` +
         `Install them with: sudo apt-get install -y ${packages}`,
     );
   }

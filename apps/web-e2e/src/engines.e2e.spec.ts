@@ -1,0 +1,181 @@
+import { type BuiltServer, startBuiltServer } from './built-server';
+import { type ClipServer, ensureClip, serveDir } from './clip';
+import { ENGINES, type EngineBrowser, type EngineName, type EnginePage, launchEngine } from './engines';
+import { percentile, round } from './party';
+
+/**
+ * The same party in every engine people watch in (Chromium, Firefox ESR, WebKitGTK), driven as
+ * a user drives it, then the follower's accuracy: |currentTime − expected| sampled in the page
+ * every 100 ms from SETTLE_MS after each command, for WINDOW_MS. Only Chromium's numbers are
+ * bounded today (issue 15: the Firefox and WebKit followers come in a later increment); the
+ * others are printed.
+ */
+const SETTLE_MS = 3000;
+const WINDOW_MS = 5000;
+/** A window must hold most of its 100 ms samples (a page too busy to sample measures nothing). */
+const MIN_SAMPLES = (WINDOW_MS / 100) * 0.8;
+/** Chromium's steady |error| p95 bound (issue 15, kept). */
+const CHROMIUM_P95_MS = 10;
+
+interface Measured {
+  errs: number[];
+  /** playbackRate writes by the follower during the window. */
+  writes: number;
+  ms: number;
+}
+type Phase = 'play' | 'seek 30 s' | 'rate 1.5';
+
+const results = new Map<EngineName, Partial<Record<Phase, Measured>>>();
+
+/** Samples the follower in its own page, from `fromMs` after the last command for `forMs`. */
+function measure(page: EnginePage, fromMs: number, forMs: number): Promise<Measured> {
+  return page.evaluate(
+    async ({ fromMs, forMs }) => {
+      const sync = window.__wpSync;
+      if (!sync) throw new Error('no window.__wpSync (debug flag off?)');
+      const writes = () => (sync as unknown as { rateWrites?: number }).rateWrites ?? Number.NaN;
+      const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      const sinceCommand = () => performance.now() + sync.offsetMs - (sync.state?.at ?? Number.NEGATIVE_INFINITY);
+      while (sinceCommand() < fromMs) await wait(20);
+      const errs: number[] = [];
+      const w0 = writes();
+      const t0 = performance.now();
+      while (performance.now() - t0 < forMs) {
+        const s = sync.sample();
+        errs.push(Math.abs(s.current - s.expected) * 1000);
+        await wait(100);
+      }
+      return { errs, writes: writes() - w0, ms: performance.now() - t0 };
+    },
+    { fromMs, forMs },
+  );
+}
+
+const count = (page: EnginePage, selector: string) => page.evaluate((s) => document.querySelectorAll(s).length, selector);
+
+afterAll(() => {
+  const lines = [`follower |currentTime − expected| every 100 ms, ${SETTLE_MS / 1000}-${(SETTLE_MS + WINDOW_MS) / 1000} s after each command (HLS fMP4 640x360, host + guest, one machine):`];
+  lines.push(`  ${'engine'.padEnd(9)} ${'phase'.padEnd(10)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'n'.padStart(4)} ${'rate writes/min'.padStart(16)}`);
+  for (const [engine, phases] of results) {
+    for (const [phase, w] of Object.entries(phases)) {
+      const perMin = (w.writes / w.ms) * 60_000;
+      lines.push(
+        `  ${engine.padEnd(9)} ${phase.padEnd(10)} ${String(round(percentile(w.errs, 50), 2)).padStart(8)} ${String(round(percentile(w.errs, 95), 2)).padStart(8)} ${String(round(Math.max(...w.errs), 1)).padStart(8)} ${String(w.errs.length).padStart(4)} ${String(round(perMin, 0)).padStart(16)}`,
+      );
+    }
+  }
+  console.log(lines.join('\n'));
+});
+
+let server: BuiltServer;
+let clip: ClipServer;
+
+beforeAll(async () => {
+  const [dir, started] = await Promise.all([ensureClip(), startBuiltServer()]);
+  server = started;
+  clip = await serveDir(dir);
+}, 60_000);
+
+afterAll(async () => {
+  await clip?.close();
+  await server?.close();
+});
+
+describe.each(ENGINES)('the party in %s', (engine) => {
+  let browser: EngineBrowser | undefined;
+  let host: EnginePage;
+  let guest: EnginePage;
+  const phases: Partial<Record<Phase, Measured>> = {};
+  results.set(engine, phases);
+
+  beforeAll(async () => {
+    browser = await launchEngine(engine);
+    host = await browser.newPage({ debug: true });
+    guest = await browser.newPage({ debug: true });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  }, 30_000);
+
+  it('host creates on the home page, guest joins through the join card, a link is picked, both play, chat reaches the other', async () => {
+    await host.goto(server.url);
+    await host.fill('input[name="hostName"]', 'Ann');
+    await host.fill('input[name="partyName"]', `Film club ${engine}`);
+    await host.click('[data-testid="create-party"]');
+    await host.waitFor(() => document.querySelector<HTMLInputElement>('[data-testid="invite-link"]')?.value, null);
+    const invite = await host.evaluate(() => document.querySelector<HTMLInputElement>('[data-testid="invite-link"]')?.value ?? '', null);
+    expect(invite).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/watch\/[A-Za-z0-9_-]+$/);
+
+    await guest.goto(invite);
+    await guest.fill('input[name="name"]', 'Bo');
+    await guest.click('[data-testid="join-submit"]');
+    for (const page of [host, guest]) {
+      await page.waitFor(() => document.querySelectorAll('[data-testid="participant"]').length === 2, null);
+    }
+    expect(await count(guest, '[data-testid="join-submit"]')).toBe(0);
+
+    await host.fill('[data-testid="source-url"]', clip.url('hls/index.m3u8'));
+    await host.click('[data-testid="source-submit"]');
+    for (const page of [host, guest]) {
+      await page.waitFor(() => (document.querySelector('video')?.readyState ?? 0) >= 1, null);
+    }
+
+    await host.click('[data-testid="play-pause"]');
+    for (const page of [host, guest]) {
+      // Playing for real: the group says so and the element's clock moves.
+      await page.waitFor(() => {
+        const video = document.querySelector('video');
+        return window.__wpSync?.state?.playing === true && video !== null && !video.paused && video.currentTime > 0.5;
+      }, null);
+    }
+
+    const text = `hello from ${engine}`;
+    await guest.fill('[data-testid="chat-input"]', text);
+    await guest.click('[data-testid="chat-send"]');
+    await host.waitFor(
+      (t) => [...document.querySelectorAll('[data-testid="chat-message"] .msg-text')].some((e) => e.textContent === t),
+      text,
+    );
+  }, 60_000);
+
+  it('the guest follows after play', async () => {
+    phases.play = await measure(guest, SETTLE_MS, WINDOW_MS);
+    expect(phases.play.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
+    if (engine === 'chromium') expect(percentile(phases.play.errs, 95)).toBeLessThan(CHROMIUM_P95_MS);
+  }, 60_000);
+
+  it('the guest follows a seek to 30 s through the seek bar', async () => {
+    const rev = await guest.evaluate(() => window.__wpSync?.state?.rev ?? -1, null);
+    // As a drag does: input events while moving, a change on release.
+    await host.evaluate((s) => {
+      const input = document.querySelector<HTMLInputElement>('[data-testid="seek"]');
+      if (!input) throw new Error('no seek bar');
+      input.value = String(s);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    }, 30);
+    await guest.waitFor((r) => (window.__wpSync?.state?.rev ?? -1) > r && Math.abs((window.__wpSync?.state?.position ?? 0) - 30) < 0.5, rev);
+    const seek = await measure(guest, SETTLE_MS, WINDOW_MS);
+    phases['seek 30 s'] = seek;
+    expect(seek.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
+    if (engine === 'chromium') expect(percentile(seek.errs, 95)).toBeLessThan(CHROMIUM_P95_MS);
+  }, 60_000);
+
+  it('the guest follows rate 1.5 picked in the menu', async () => {
+    await host.click('[data-testid="rate"]');
+    await host.click('[role="menuitemradio"][data-value="1.5"]');
+    await guest.waitFor(() => window.__wpSync?.state?.rate === 1.5 && window.__wpSync.state.playing, null);
+    const fast = await measure(guest, SETTLE_MS, WINDOW_MS);
+    phases['rate 1.5'] = fast;
+    expect(fast.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
+  }, 60_000);
+
+  it('neither page logged a problem (errors, rejections, CSP violations, console errors)', async () => {
+    const problems = { host: await host.problems(), guest: await guest.problems() };
+    expect(problems).toEqual({ host: [], guest: [] });
+    // And the log does record in this engine: an empty list is not a blind one.
+    await guest.evaluate((text) => console.error(text), 'probe from the test');
+    expect(await guest.problems()).toContain('console.error: probe from the test');
+  });
+});
