@@ -16,7 +16,8 @@ export interface BuiltServer {
   close(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port that was free on 127.0.0.1 a moment ago. */
+export function freePort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
     s.on('error', rej);

@@ -1,22 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { type BuiltServer, startBuiltServer } from './built-server';
+import { type BuiltServer, freePort, startBuiltServer } from './built-server';
 import { launchChromium } from './chromium';
 import { enableDebugHandles, percentile, round } from './party';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 interface Created {
   show: { id: string; sessionId: string };

@@ -1,26 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { type BuiltServer, startBuiltServer } from './built-server';
+import { type BuiltServer, freePort, startBuiltServer } from './built-server';
 import { launchChromium } from './chromium';
 import { type ClipServer, makeShortClip, serveDir } from './clip';
 import { type Member, createParty, joinParty, openAs, waitForMedia } from './party';
 
 const tid = (id: string) => `[data-testid="${id}"]`;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
