@@ -2,7 +2,6 @@ import {
   ChangeDetectionStrategy,
   Component,
   DOCUMENT,
-  DestroyRef,
   type ElementRef,
   afterRenderEffect,
   computed,
@@ -16,6 +15,7 @@ import {
 import { type AckErrorCode, type ChatMessage, chatSendSchema } from '@watch-party/contracts';
 import { formatClock } from '../../util/format';
 import { randomId } from '../../util/random-id';
+import { transientMessage } from '../../util/transient-message';
 
 export const CHAT_MAX_LENGTH = 500;
 /** Closer than this to the bottom counts as "reading the newest": new messages scroll in. */
@@ -66,7 +66,7 @@ export class ChatComponent {
   protected readonly maxLength = CHAT_MAX_LENGTH;
   protected readonly text = signal('');
   protected readonly sending = signal(false);
-  protected readonly error = signal<string | null>(null);
+  protected readonly error = transientMessage(CHAT_ERROR_VISIBLE_MS);
   /** Messages that arrived while the reader was scrolled up. */
   protected readonly unseen = signal(0);
   protected readonly remaining = computed(() => CHAT_MAX_LENGTH - this.text().length);
@@ -95,11 +95,9 @@ export class ChatComponent {
   });
   /** Offline -> online transitions seen (a send that fails across one is tried once more). */
   private reconnects = 0;
-  private errorTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly crypto = inject(DOCUMENT).defaultView?.crypto ?? null;
 
   constructor() {
-    inject(DestroyRef).onDestroy(() => clearTimeout(this.errorTimer));
     let wasOnline = true;
     effect(() => {
       const online = this.online();
@@ -151,7 +149,7 @@ export class ChatComponent {
 
   protected edit(value: string): void {
     this.text.set(value);
-    if (this.error()) this.showError(null);
+    if (this.error()) this.error.show(null);
   }
 
   protected async submit(event: Event): Promise<void> {
@@ -170,7 +168,7 @@ export class ChatComponent {
         : { text, clientId: randomId(this.crypto), state: 'sending', retryOnReconnect: false, before: new Set(this.messages().map((m) => m.id)) };
     if (!this.online()) {
       this.outbox.set({ ...outbox, state: 'waiting', retryOnReconnect: true });
-      this.showError(null);
+      this.error.show(null);
       return;
     }
     await this.deliver(outbox, true);
@@ -204,7 +202,7 @@ export class ChatComponent {
           this.text.set('');
           this.field().nativeElement.value = ''; // the binding may not have seen the typed text yet
         }
-        this.showError(null);
+        this.error.show(null);
         this.jumpToNewest();
       } else {
         // Local failures (offline, no answer in time) say INTERNAL; so may the server, rarely:
@@ -213,7 +211,7 @@ export class ChatComponent {
         this.outbox.set({ ...sending, state: retryOnReconnect && !this.online() ? 'waiting' : 'failed', retryOnReconnect });
         // The connection came back while this send was still waiting for its answer.
         again = retryOnReconnect && this.online() && this.reconnects !== reconnects;
-        this.showError(
+        this.error.show(
           result.error.code === 'RATE_LIMITED'
             ? "You're sending messages too fast. Wait a moment and try again."
             : result.error.message,
@@ -225,11 +223,5 @@ export class ChatComponent {
     }
     const failed = this.outbox();
     if (again && failed) await this.deliver(failed, false);
-  }
-
-  private showError(message: string | null): void {
-    clearTimeout(this.errorTimer);
-    this.error.set(message);
-    if (message !== null) this.errorTimer = setTimeout(() => this.error.set(null), CHAT_ERROR_VISIBLE_MS);
   }
 }

@@ -1,7 +1,8 @@
-import { ChangeDetectionStrategy, Component, DestroyRef, computed, effect, inject, signal, untracked } from '@angular/core';
+import { ChangeDetectionStrategy, Component, computed, effect, inject, signal, untracked } from '@angular/core';
 import type { Source } from '@watch-party/contracts';
 import { CurrentMediaService } from '../../services/current-media.service';
 import { SessionSocketService } from '../../services/session-socket.service';
+import { transientMessage } from '../../util/transient-message';
 import { cantPlaySummary, fallbackTitle, hostNotice, reasonText, sameSource } from './party-notices';
 
 /** How long "Bo is now the host" stays. */
@@ -74,7 +75,7 @@ export class PartyNoticesComponent {
   private readonly currentMedia = inject(CurrentMediaService, { optional: true });
 
   /** "Bo is now the host" while it is news. */
-  protected readonly hostChange = signal<string | null>(null);
+  protected readonly hostChange = transientMessage(HOST_NOTICE_MS);
   /** The others who report that the current source does not play for them. */
   protected readonly failing = computed(() => {
     const youId = this.socket.you()?.id;
@@ -97,12 +98,10 @@ export class PartyNoticesComponent {
   /** The source before the current one, as seen on this page (none after a fresh load). */
   protected readonly previous = signal<KnownSource | null>(null);
   protected readonly goingBack = signal(false);
-  protected readonly goBackError = signal<string | null>(null);
+  protected readonly goBackError = transientMessage(GO_BACK_ERROR_MS);
 
   private lastHostId: string | null = null;
   private current: KnownSource | null = null;
-  private hostTimer: ReturnType<typeof setTimeout> | undefined;
-  private errorTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
     effect(() => {
@@ -113,7 +112,7 @@ export class PartyNoticesComponent {
         if (!host || host.id === this.lastHostId) return;
         const before = this.lastHostId;
         this.lastHostId = host.id;
-        if (before !== null) this.showHostChange(hostNotice(host, this.socket.you()?.id ?? null));
+        if (before !== null) this.hostChange.show(hostNotice(host, this.socket.you()?.id ?? null));
       });
     });
     effect(() => {
@@ -131,18 +130,14 @@ export class PartyNoticesComponent {
       const media = this.currentMedia?.media() ?? null;
       untracked(() => this.trackSource(source, media?.id ?? null, media?.title ?? null));
     });
-    inject(DestroyRef).onDestroy(() => {
-      clearTimeout(this.hostTimer);
-      clearTimeout(this.errorTimer);
-    });
   }
 
   protected async goBack(source: Source): Promise<void> {
     this.goingBack.set(true);
-    this.showGoBackError(null);
+    this.goBackError.show(null);
     try {
       const ack = await this.socket.request('source:set', { source });
-      if (!ack.ok) this.showGoBackError(`Couldn't go back: ${ack.error.message}`);
+      if (!ack.ok) this.goBackError.show(`Couldn't go back: ${ack.error.message}`);
     } finally {
       this.goingBack.set(false);
     }
@@ -161,17 +156,5 @@ export class PartyNoticesComponent {
     }
     const title = (source.kind === 'media' && mediaId === source.mediaId && mediaTitle) || fallbackTitle(source);
     this.current = { source, title };
-  }
-
-  private showHostChange(message: string): void {
-    this.hostChange.set(message);
-    clearTimeout(this.hostTimer);
-    this.hostTimer = setTimeout(() => this.hostChange.set(null), HOST_NOTICE_MS);
-  }
-
-  private showGoBackError(message: string | null): void {
-    clearTimeout(this.errorTimer);
-    this.goBackError.set(message);
-    if (message !== null) this.errorTimer = setTimeout(() => this.goBackError.set(null), GO_BACK_ERROR_MS);
   }
 }

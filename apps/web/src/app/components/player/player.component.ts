@@ -25,6 +25,7 @@ import { SyncEngineService } from '../../services/sync-engine.service';
 import { formatRate, formatTime } from '../../util/format';
 import { MenuButtonComponent, type MenuItem } from '../menu/menu-button.component';
 import { ProgressBarComponent } from '../progress-bar/progress-bar.component';
+import { transientMessage } from '../../util/transient-message';
 import { MediaLoader, type QualityLevel } from './media-loader';
 import {
   CAPTIONS_KEY,
@@ -86,7 +87,6 @@ export class PlayerComponent {
   private readonly seekInput = viewChild<ElementRef<HTMLInputElement>>('seekInput');
   private loader: MediaLoader | null = null;
   private subtitles: SubtitleRenderer | null = null;
-  private subtitleErrorTimer: ReturnType<typeof setTimeout> | undefined;
   private loadedKey: string | null = null;
 
   protected readonly time = signal(0);
@@ -106,7 +106,7 @@ export class PlayerComponent {
   protected readonly captionKey = signal<string | null>(null);
   /** The texts of the cues active at the synced position. */
   protected readonly cueTexts = signal<string[]>([]);
-  protected readonly captionError = signal<string | null>(null);
+  protected readonly captionError = transientMessage(SUBTITLE_ERROR_MS);
 
   /** The library item of the current source, once its details are known. */
   protected readonly sourceMedia = computed(() => {
@@ -218,7 +218,7 @@ export class PlayerComponent {
         video,
         {
           cues: (texts) => this.cueTexts.set(texts),
-          failed: (message) => this.showCaptionError(message),
+          failed: (message) => this.captionError.show(message),
         },
         (url) => this.fetchText(url),
       );
@@ -239,7 +239,7 @@ export class PlayerComponent {
     effect(() => {
       const track = this.captionTrack();
       untracked(() => {
-        this.clearCaptionError();
+        this.captionError.show(null);
         void this.subtitles?.show(track);
       });
     });
@@ -281,7 +281,6 @@ export class PlayerComponent {
       this.engine.detach();
       this.loader?.destroy();
       this.subtitles?.destroy();
-      clearTimeout(this.subtitleErrorTimer);
     });
   }
 
@@ -462,17 +461,6 @@ export class PlayerComponent {
     const response = await this.injector.get(FETCH)(url, { signal: AbortSignal.timeout(SUBTITLE_FETCH_TIMEOUT_MS) });
     if (!response.ok) throw new Error(`HTTP ${response.status}`);
     return response.text();
-  }
-
-  private showCaptionError(message: string): void {
-    this.captionError.set(message);
-    clearTimeout(this.subtitleErrorTimer);
-    this.subtitleErrorTimer = setTimeout(() => this.captionError.set(null), SUBTITLE_ERROR_MS);
-  }
-
-  private clearCaptionError(): void {
-    clearTimeout(this.subtitleErrorTimer);
-    this.captionError.set(null);
   }
 
   private clampTime(seconds: number): number {

@@ -2,7 +2,6 @@ import {
   ChangeDetectionStrategy,
   Component,
   DOCUMENT,
-  DestroyRef,
   Injector,
   afterNextRender,
   computed,
@@ -11,6 +10,7 @@ import {
 } from '@angular/core';
 import { type AckError, LIMITS, type QueueItem } from '@watch-party/contracts';
 import { SessionSocketService } from '../../services/session-socket.service';
+import { transientMessage } from '../../util/transient-message';
 import { SourcePickerComponent } from '../source-picker/source-picker.component';
 
 /** Queue errors clear themselves after this long. */
@@ -70,14 +70,9 @@ export class QueuePanelComponent {
   protected readonly adding = signal(false);
   /** The item a command is in flight for ('next' for "Play next now"). */
   protected readonly busy = signal<string | null>(null);
-  protected readonly error = signal<string | null>(null);
+  protected readonly error = transientMessage(QUEUE_ERROR_MS);
   protected readonly dragging = signal<string | null>(null);
   protected readonly dropIndex = signal<number | null>(null);
-  private errorTimer: ReturnType<typeof setTimeout> | undefined;
-
-  constructor() {
-    inject(DestroyRef).onDestroy(() => clearTimeout(this.errorTimer));
-  }
 
   protected addedBy(item: QueueItem): string {
     if (item.addedBy === this.youId()) return 'you';
@@ -168,8 +163,7 @@ export class QueuePanelComponent {
     this.busy.set(key);
     try {
       const ack = await request();
-      if (!ack.ok) this.showError(queueErrorMessage(ack.error));
-      else this.error.set(null);
+      this.error.show(ack.ok ? null : queueErrorMessage(ack.error));
       return ack.ok;
     } finally {
       this.busy.set(null);
@@ -186,11 +180,5 @@ export class QueuePanelComponent {
       },
       { injector: this.injector },
     );
-  }
-
-  private showError(message: string): void {
-    this.error.set(message);
-    clearTimeout(this.errorTimer);
-    this.errorTimer = setTimeout(() => this.error.set(null), QUEUE_ERROR_MS);
   }
 }

@@ -42,6 +42,7 @@ import { BrowserStorageService } from '../../services/browser-storage.service';
 import { CurrentMediaService } from '../../services/current-media.service';
 import { isApiRequestError } from '../../services/http';
 import { SyncEngineService } from '../../services/sync-engine.service';
+import { transientMessage } from '../../util/transient-message';
 import { PARTY_PAGE_PROVIDERS, PartyPage } from '../party-page';
 
 /** Below this width the side panels become tabs ("People | Chat"). */
@@ -177,7 +178,7 @@ export class WatchPageComponent extends PartyPage<SessionInfo> {
     return `${host ? `${host.name} (host)` : 'The host'} or a controller will pick something to watch.`;
   });
 
-  protected readonly actionError = signal<string | null>(null);
+  protected readonly actionError = transientMessage(ACTION_ERROR_MS);
   protected readonly settingsBusy = signal(false);
 
   // ---- side panels: tabs on narrow screens, both visible on wide ones ----
@@ -205,8 +206,6 @@ export class WatchPageComponent extends PartyPage<SessionInfo> {
     return ack.ok ? { ok: true } : ack;
   };
 
-  private actionErrorTimer: ReturnType<typeof setTimeout> | undefined;
-
   constructor() {
     super();
     effect(() => {
@@ -231,15 +230,12 @@ export class WatchPageComponent extends PartyPage<SessionInfo> {
     }
     const onKey = (event: KeyboardEvent) => this.onPageKey(event);
     this.document.addEventListener('keydown', onKey);
-    inject(DestroyRef).onDestroy(() => {
-      this.document.removeEventListener('keydown', onKey);
-      clearTimeout(this.actionErrorTimer);
-    });
+    inject(DestroyRef).onDestroy(() => this.document.removeEventListener('keydown', onKey));
   }
 
   protected async onControl(control: PlaybackControl): Promise<void> {
     const ack = await this.socket.request('playback:control', control);
-    if (!ack.ok) this.showActionError(actionErrorMessage(ack.error));
+    if (!ack.ok) this.actionError.show(actionErrorMessage(ack.error));
   }
 
   protected async onParticipantAction(action: ParticipantAction): Promise<void> {
@@ -247,14 +243,14 @@ export class WatchPageComponent extends PartyPage<SessionInfo> {
       action.kind === 'kick'
         ? await this.socket.request('participant:kick', action.ban ? { participantId: action.participantId, ban: true } : { participantId: action.participantId })
         : await this.socket.request('role:set', { participantId: action.participantId, role: action.role });
-    if (!ack.ok) this.showActionError(ack.error.message);
+    if (!ack.ok) this.actionError.show(ack.error.message);
   }
 
   protected async onSettings(settings: SessionSettings): Promise<void> {
     this.settingsBusy.set(true);
     try {
       const ack = await this.socket.request('session:settings', settings);
-      if (!ack.ok) this.showActionError(ack.error.message);
+      if (!ack.ok) this.actionError.show(ack.error.message);
     } finally {
       this.settingsBusy.set(false);
     }
@@ -287,12 +283,6 @@ export class WatchPageComponent extends PartyPage<SessionInfo> {
     const next: SideTab = this.tab() === 'chat' ? 'people' : 'chat';
     this.tab.set(next);
     this.document.getElementById(`tab-${next}`)?.focus();
-  }
-
-  private showActionError(message: string): void {
-    this.actionError.set(message);
-    clearTimeout(this.actionErrorTimer);
-    this.actionErrorTimer = setTimeout(() => this.actionError.set(null), ACTION_ERROR_MS);
   }
 
   protected reconnect(): void {
