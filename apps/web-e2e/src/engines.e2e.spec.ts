@@ -6,19 +6,25 @@ import { percentile, round } from './party';
 /**
  * The same party in every engine people watch in (Chromium, Firefox ESR, WebKitGTK), driven as
  * a user drives it, then the follower's accuracy: |currentTime − expected| sampled in the page
- * every 100 ms from SETTLE_MS after each command, for WINDOW_MS. Only Chromium's numbers are
- * bounded today (issue 15: the Firefox and WebKit followers come in a later increment); the
- * others are printed.
+ * every 100 ms from SETTLE_MS after each command, for WINDOW_MS. Chromium's and Firefox's
+ * figures are bounded (P95_BOUND_MS); WebKit's are printed.
  */
 const SETTLE_MS = 3000;
 const WINDOW_MS = 5000;
 /** A window must hold most of its 100 ms samples (a page too busy to sample measures nothing). */
 const MIN_SAMPLES = (WINDOW_MS / 100) * 0.8;
-/** Chromium's steady |error| p95 bound (issue 15, kept). */
-const CHROMIUM_P95_MS = 10;
+/**
+ * Steady |element clock − expected| p95 bounds (issue 15): Chromium 10 ms (kept), Firefox
+ * 20 ms. WebKit's figures are printed only: its follower does not meet 20 ms yet (every rate
+ * write stalls its clock; see the issue notes).
+ */
+const P95_BOUND_MS: Partial<Record<EngineName, number>> = { chromium: 10, firefox: 20 };
 
 interface Measured {
+  /** |element clock − expected| (ms), one per 100 ms: the value read, fresh when it changed. */
   errs: number[];
+  /** |currentTime − expected| (ms) read at the same moments, steps and all. */
+  raw: number[];
   /** playbackRate writes by the follower during the window. */
   writes: number;
   ms: number;
@@ -27,25 +33,58 @@ type Phase = 'play' | 'seek 30 s' | 'rate 1.5';
 
 const results = new Map<EngineName, Partial<Record<Phase, Measured>>>();
 
-/** Samples the follower in its own page, from `fromMs` after the last command for `forMs`. */
+/**
+ * Samples the follower in its own page, from `fromMs` after the last command for `forMs`.
+ * Firefox updates currentTime in ~40 ms steps (a read is 0-40 ms behind its clock), so a raw
+ * read measures the step, not the sync. The page looks at currentTime every ~1-5 ms, notes
+ * when it changes (the midpoint of the last look at a held value and the first at the new)
+ * and compares the new value with the group position at that moment: the element's clock,
+ * measured independently of the app's own step detection. For engines whose value changes at
+ * every look (Chromium, WebKit) both figures are the same read.
+ */
 function measure(page: EnginePage, fromMs: number, forMs: number): Promise<Measured> {
   return page.evaluate(
     async ({ fromMs, forMs }) => {
       const sync = window.__wpSync;
-      if (!sync) throw new Error('no window.__wpSync (debug flag off?)');
-      const writes = () => (sync as unknown as { rateWrites?: number }).rateWrites ?? Number.NaN;
+      const video = document.querySelector('video');
+      if (!sync || !video) throw new Error('no window.__wpSync (debug flag off?) or no <video>');
+      const writes = () => sync.rateWrites;
       const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
       const sinceCommand = () => performance.now() + sync.offsetMs - (sync.state?.at ?? Number.NEGATIVE_INFINITY);
       while (sinceCommand() < fromMs) await wait(20);
       const errs: number[] = [];
+      const raw: number[] = [];
       const w0 = writes();
       const t0 = performance.now();
-      while (performance.now() - t0 < forMs) {
-        const s = sync.sample();
-        errs.push(Math.abs(s.current - s.expected) * 1000);
-        await wait(100);
+      let value = Number.NaN;
+      let lastLook = Number.NaN;
+      let held = 0;
+      let freshErr = Number.NaN;
+      let nextSample = t0;
+      for (;;) {
+        const now = performance.now();
+        if (now - t0 >= forMs) break;
+        const current = video.currentTime;
+        const expected = sync.expectedPosition();
+        const rate = sync.state?.rate ?? 1;
+        if (current !== value) {
+          // A value held over several looks changed between the last two; one that changes at
+          // every look (a continuous clock) is fresh now.
+          const changedAt = held > 1 ? (lastLook + now) / 2 : now;
+          freshErr = (current - (expected - ((now - changedAt) / 1000) * rate)) * 1000;
+          value = current;
+          held = 0;
+        }
+        held++;
+        lastLook = now;
+        if (now >= nextSample) {
+          errs.push(Math.abs(freshErr));
+          raw.push(Math.abs(current - expected) * 1000);
+          nextSample += 100;
+        }
+        await wait(1);
       }
-      return { errs, writes: writes() - w0, ms: performance.now() - t0 };
+      return { errs, raw, writes: writes() - w0, ms: performance.now() - t0 };
     },
     { fromMs, forMs },
   );
@@ -54,13 +93,17 @@ function measure(page: EnginePage, fromMs: number, forMs: number): Promise<Measu
 const count = (page: EnginePage, selector: string) => page.evaluate((s) => document.querySelectorAll(s).length, selector);
 
 afterAll(() => {
-  const lines = [`follower |currentTime − expected| every 100 ms, ${SETTLE_MS / 1000}-${(SETTLE_MS + WINDOW_MS) / 1000} s after each command (HLS fMP4 640x360, host + guest, one machine):`];
-  lines.push(`  ${'engine'.padEnd(9)} ${'phase'.padEnd(10)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'n'.padStart(4)} ${'rate writes/min'.padStart(16)}`);
+  const lines = [
+    `follower |element clock − expected| every 100 ms, ${SETTLE_MS / 1000}-${(SETTLE_MS + WINDOW_MS) / 1000} s after each command (HLS fMP4 640x360, host + guest, one machine);`,
+    '  raw = |currentTime − expected| at the same moments (Firefox reads step every ~40 ms):',
+  ];
+  const cell = (x: number, w = 8) => String(round(x, 2)).padStart(w);
+  lines.push(`  ${'engine'.padEnd(9)} ${'phase'.padEnd(10)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'raw p50'.padStart(8)} ${'raw p95'.padStart(8)} ${'n'.padStart(4)} ${'rate writes/min'.padStart(16)}`);
   for (const [engine, phases] of results) {
     for (const [phase, w] of Object.entries(phases)) {
       const perMin = (w.writes / w.ms) * 60_000;
       lines.push(
-        `  ${engine.padEnd(9)} ${phase.padEnd(10)} ${String(round(percentile(w.errs, 50), 2)).padStart(8)} ${String(round(percentile(w.errs, 95), 2)).padStart(8)} ${String(round(Math.max(...w.errs), 1)).padStart(8)} ${String(w.errs.length).padStart(4)} ${String(round(perMin, 0)).padStart(16)}`,
+        `  ${engine.padEnd(9)} ${phase.padEnd(10)} ${cell(percentile(w.errs, 50))} ${cell(percentile(w.errs, 95))} ${cell(Math.max(...w.errs))} ${cell(percentile(w.raw, 50))} ${cell(percentile(w.raw, 95))} ${String(w.errs.length).padStart(4)} ${String(round(perMin, 0)).padStart(16)}`,
       );
     }
   }
@@ -142,7 +185,8 @@ describe.each(ENGINES)('the party in %s', (engine) => {
   it('the guest follows after play', async () => {
     phases.play = await measure(guest, SETTLE_MS, WINDOW_MS);
     expect(phases.play.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
-    if (engine === 'chromium') expect(percentile(phases.play.errs, 95)).toBeLessThan(CHROMIUM_P95_MS);
+    const bound = P95_BOUND_MS[engine];
+    if (bound !== undefined) expect(percentile(phases.play.errs, 95)).toBeLessThan(bound);
   }, 60_000);
 
   it('the guest follows a seek to 30 s through the seek bar', async () => {
@@ -159,7 +203,8 @@ describe.each(ENGINES)('the party in %s', (engine) => {
     const seek = await measure(guest, SETTLE_MS, WINDOW_MS);
     phases['seek 30 s'] = seek;
     expect(seek.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
-    if (engine === 'chromium') expect(percentile(seek.errs, 95)).toBeLessThan(CHROMIUM_P95_MS);
+    const bound = P95_BOUND_MS[engine];
+    if (bound !== undefined) expect(percentile(seek.errs, 95)).toBeLessThan(bound);
   }, 60_000);
 
   it('the guest follows rate 1.5 picked in the menu', async () => {
@@ -169,6 +214,8 @@ describe.each(ENGINES)('the party in %s', (engine) => {
     const fast = await measure(guest, SETTLE_MS, WINDOW_MS);
     phases['rate 1.5'] = fast;
     expect(fast.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
+    const bound = P95_BOUND_MS[engine];
+    if (bound !== undefined) expect(percentile(fast.errs, 95)).toBeLessThan(bound);
   }, 60_000);
 
   it('neither page logged a problem (errors, rejections, CSP violations, console errors)', async () => {

@@ -81,10 +81,20 @@ export const RATE_VERIFY_TOLERANCE_NOISY = 0.03;
 export const FREEZE_AFTER_WRITE_MS = 600;
 /** Freezes after rate writes before steering is given up for seek-only correction. */
 export const FREEZES_TO_STOP_STEERING = 2;
-/** A seek-only player is resynced when this far off... */
-export const SEEK_ONLY_BAND_S = 0.015;
+/**
+ * A seek-only player (WebKit: every rate write stalls its clock 100-250 ms, measured) is
+ * resynced with a timed play when this far off (times the rate above 1x)...
+ */
+export const SEEK_ONLY_BAND_S = 0.01;
 /** ...on this many ticks in a row (a single odd read is not worth a pause). */
 export const SEEK_ONLY_CONFIRM_TICKS = 3;
+/**
+ * WebKit's reads lag ~10 ms for the first tens of ms after play() starts the clock: a
+ * seek-only player learns its play latency from the median error of the reads between these
+ * times after the clock started, not from the first read.
+ */
+export const SETTLED_LEARN_FROM_MS = 200;
+export const SETTLED_LEARN_AT_MS = 600;
 
 export interface FollowerTuning {
   resyncErrorS: number;

@@ -24,9 +24,12 @@ const STEADY_AFTER_MS = 1000;
 const WRITES_AFTER_MS = 3000;
 
 const PROFILES = [
-  { name: 'chromium', player: {}, p95Ms: 10 },
-  { name: 'firefox', player: FIREFOX_LIKE, p95Ms: 20 },
-  { name: 'webkit', player: WEBKIT_LIKE, p95Ms: 20 },
+  { name: 'chromium', player: {}, p95Ms: 10, steadyAfterMs: STEADY_AFTER_MS },
+  { name: 'firefox', player: FIREFOX_LIKE, p95Ms: 20, steadyAfterMs: STEADY_AFTER_MS },
+  // WebKit pays for every rate write with a 100-250 ms stall: the two writes that teach the
+  // follower so (on the first play) and the rate change itself. Steady means 3 s after a
+  // command here, as in the browser suite.
+  { name: 'webkit', player: WEBKIT_LIKE, p95Ms: 20, steadyAfterMs: 3000 },
 ] as const;
 
 const MAIN: GroupCommand[] = [
@@ -81,6 +84,7 @@ function run(
   commands: GroupCommand[],
   durationMs: number,
   extra: Partial<FollowerSimulationOptions>,
+  steadyAfterMs = STEADY_AFTER_MS,
 ): { runs: SimulationResult[]; stats: EngineStats } {
   const commandAt = (nowMs: number): number =>
     commands.filter((c) => c.atMs <= nowMs).pop()?.atMs ?? Number.NEGATIVE_INFINITY;
@@ -103,7 +107,7 @@ function run(
   );
   const abs = runs.flatMap((r) =>
     r.ticks
-      .filter((t) => t.command >= 0 && t.groupPlaying && t.sinceCommandMs >= STEADY_AFTER_MS)
+      .filter((t) => t.command >= 0 && t.groupPlaying && t.sinceCommandMs >= steadyAfterMs)
       .map((t) => Math.abs(t.errorMs)),
   );
   const steadyMs = runs.reduce(
@@ -145,18 +149,19 @@ const mainRuns = new Map<string, ReturnType<typeof run>>();
 const runMain = (
   name: string,
   player: FollowerSimulationOptions['player'],
+  steadyAfterMs = STEADY_AFTER_MS,
 ): ReturnType<typeof run> => {
   const cached = mainRuns.get(name);
   if (cached !== undefined) return cached;
-  const result = run(MAIN, 26000, { player });
+  const result = run(MAIN, 26000, { player }, steadyAfterMs);
   mainRuns.set(name, result);
   return result;
 };
 
 describe('one follower, three engines (simulated)', () => {
-  describe.each(PROFILES)('$name-like player', ({ name, player, p95Ms }) => {
+  describe.each(PROFILES)('$name-like player', ({ name, player, p95Ms, steadyAfterMs }) => {
     it(`play, +20 s seek, 1.5x, pause, resume: p95 < ${p95Ms} ms, <= 2 rate writes/s`, () => {
-      const { runs, stats } = runMain(name, player);
+      const { runs, stats } = runMain(name, player, steadyAfterMs);
       report(`${name}: start, +20 s seek, 1.5x, pause, resume`, stats);
       expect(stats.p95).toBeLessThan(p95Ms);
       expect(stats.steadyWritesPerMin).toBeLessThanOrEqual(120);
@@ -171,7 +176,7 @@ describe('one follower, three engines (simulated)', () => {
     });
 
     it.each(EXTRA)('%s', (scenario, commands, durationMs, p95Asserted) => {
-      const { stats } = run(commands, durationMs, { player });
+      const { stats } = run(commands, durationMs, { player }, steadyAfterMs);
       report(`${name}: ${scenario}`, stats);
       if (p95Asserted) expect(stats.p95).toBeLessThan(p95Ms);
       expect(stats.steadyWritesPerMin).toBeLessThanOrEqual(120);
@@ -179,8 +184,8 @@ describe('one follower, three engines (simulated)', () => {
   });
 
   it('learns each engine from what it reads: exact reads steer, noisy reads are filtered, freezing rate writes go seek-only', () => {
-    const learned = PROFILES.map(({ name, player }) => {
-      const { runs } = runMain(name, player);
+    const learned = PROFILES.map(({ name, player, steadyAfterMs }) => {
+      const { runs } = runMain(name, player, steadyAfterMs);
       const steer = runs.filter((r) => r.controller.strategy === 'steer').length;
       const noise = percentile(
         runs.map((r) => r.controller.readNoiseMs),
@@ -195,10 +200,34 @@ describe('one follower, three engines (simulated)', () => {
     });
     const [chromium, firefox, webkit] = learned;
     expect(chromium.steer).toBe(SEEDS.length);
-    expect(chromium.noise).toBe(0);
+    expect(chromium.noise).toBeLessThan(1e-6); // float rounding only
     expect(firefox.steer).toBe(SEEDS.length);
     expect(firefox.noise).toBeGreaterThan(5);
-    expect(webkit.noise).toBe(0);
+    expect(webkit.noise).toBeLessThan(1e-6);
     expect(webkit.steer).toBeLessThan(SEEDS.length / 4);
+  });
+
+  it('Firefox: reads that step every 40 ms keep the element ~20 ms ahead unless the steps are seen (looks every animation frame)', () => {
+    const signedMedian = (extra: Partial<FollowerSimulationOptions>): number => {
+      const errs = SEEDS.slice(0, 10).flatMap((seed) =>
+        simulateFollower({
+          seed,
+          durationMs: 8000,
+          commands: [{ atMs: 500, action: 'play' }],
+          player: FIREFOX_LIKE,
+          ...extra,
+        })
+          .ticks.filter((t) => t.command === 0 && t.sinceCommandMs >= 3000)
+          .map((t) => t.errorMs),
+      );
+      return percentile(errs, 50);
+    };
+    const blind = signedMedian({ observeEveryMs: 0 });
+    const seen = signedMedian({});
+    console.log(
+      `firefox-like, signed median error: ticks only ${blind.toFixed(1)} ms, with per-frame looks ${seen.toFixed(1)} ms`,
+    );
+    expect(blind).toBeGreaterThan(12);
+    expect(Math.abs(seen)).toBeLessThan(5);
   });
 });

@@ -401,12 +401,57 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     expect(c.strategy).toBe('seek-only');
     // Back to the group rate (once), then no steering inside the wider band...
     now += 50;
-    expect(c.tick({ ...at(now, 0.01), playbackRate: 1.03 })).toEqual({ kind: 'rate', rate: 1 });
-    for (let i = 0; i < 10; i++) expect(c.tick(at((now += 50), 0.012))).toEqual({ kind: 'none' });
+    expect(c.tick({ ...at(now, 0.008), playbackRate: 1.03 })).toEqual({ kind: 'rate', rate: 1 });
+    for (let i = 0; i < 10; i++) expect(c.tick(at((now += 50), 0.008))).toEqual({ kind: 'none' });
     // ...and a timed seek once it is off for three ticks in a row.
     expect(c.tick(at((now += 50), 0.02)).kind).toBe('none');
     expect(c.tick(at((now += 50), 0.02)).kind).toBe('none');
     expect(c.tick(at((now += 50), 0.02)).kind).toBe('seek');
+  });
+
+  it('a seek-only player learns its play latency from the settled error, not the lagging first reads', () => {
+    const c = new FollowerController({ playLatencyMs: 50 });
+    // Made seek-only the way WebKit does it: two rate writes whose reads froze.
+    const g = 1;
+    let now = 1000;
+    const pos = (ms: number) => 10 + (ms - 1000) / 1000;
+    const input = (
+      ms: number,
+      ahead: number,
+      extra: Partial<FollowerInput> = {},
+    ): FollowerInput => ({
+      ...base,
+      groupRate: g,
+      playbackRate: g,
+      paused: false,
+      nowMs: ms,
+      expectedPosition: pos(ms),
+      currentTime: pos(ms) + ahead,
+      ...extra,
+    });
+    c.tick({ ...base, nowMs: now, expectedPosition: pos(now) });
+    (c as unknown as { strategyNow: string }).strategyNow = 'seek-only';
+    const seek = c.tick({ ...base, rev: 2, nowMs: (now += 50), expectedPosition: pos(now) });
+    expect(seek.kind).toBe('seek');
+    const target = seek.kind === 'seek' ? seek.position : 0;
+    // Seek done, paused at the target until play() at playAt; then the clock runs 12 ms ahead,
+    // but the first 100 ms of reads lag it by 10 ms.
+    const playAt = seek.kind === 'seek' ? (seek.playAtLocalMs ?? 0) : 0;
+    c.tick({ ...input((now += 50), 0, { paused: true, currentTime: target }), rev: 2 });
+    while (now + 50 < playAt)
+      c.tick({ ...input((now += 50), 0, { paused: true, currentTime: target }), rev: 2 });
+    // play() called; the clock starts L = 50 ms later, at the target.
+    while (now + 50 < playAt + 50)
+      c.tick({ ...input((now += 50), 0, { currentTime: target }), rev: 2 });
+    const startedAt = now + 50;
+    for (let i = 0; i < 20; i++) {
+      now += 50;
+      c.tick({ ...input(now, now - startedAt < 100 ? 0.002 : 0.012), rev: 2 });
+    }
+    expect(c.lastResidualMs).toBeCloseTo(12, 5); // the settled error, not the first read's 2 ms
+    // L is learned from the settled +12 ms (ahead: play() came too early → L smaller).
+    expect(c.playLatencyMs).toBeLessThan(45);
+    expect(c.playLatencyMs).toBeGreaterThan(35);
   });
 
   it('prefers a fresh requestVideoFrameCallback frame time to currentTime, ignores a stale one', () => {

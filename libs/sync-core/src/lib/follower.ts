@@ -47,6 +47,8 @@ import {
   READ_NOISE_MIN_SAMPLES,
   READ_NOISE_SAMPLES,
   SEEK_ONLY_CONFIRM_TICKS,
+  SETTLED_LEARN_AT_MS,
+  SETTLED_LEARN_FROM_MS,
   PAUSED_TOLERANCE_S,
   PLAY_LATENCY_GAIN,
   PLAY_LATENCY_MAX_MS,
@@ -200,6 +202,9 @@ export class FollowerController {
   private offTicks = 0;
   /** A noisy player's play latency is learned from the filtered error, not the first read. */
   private pendingLatency: { g: number; early: boolean } | null = null;
+  /** A seek-only player's play latency is learned from the errors a little after the start. */
+  private pendingSettled: { g: number; early: boolean; startMs: number; errs: number[] } | null =
+    null;
 
   constructor(tuning: Partial<FollowerTuning> = {}) {
     this.tuning = { ...DEFAULT_FOLLOWER_TUNING, ...tuning };
@@ -320,6 +325,7 @@ export class FollowerController {
     this.plan = null;
     this.steering = false;
     this.pendingLatency = null;
+    this.pendingSettled = null;
     if (input.seeking) return input.paused ? NONE : { kind: 'pause' };
     if (changed) this.pausedTarget = null;
     if (this.pausedTarget !== null) {
@@ -343,6 +349,7 @@ export class FollowerController {
     const { nowMs, groupRate: g } = input;
     this.restartStretch(nowMs);
     this.pendingLatency = null;
+    this.pendingSettled = null;
     if (input.playbackRate !== g) {
       // The rate first; the seek on the next tick (plan === null re-plans it).
       this.phaseNow = 'resync';
@@ -399,6 +406,10 @@ export class FollowerController {
     if (this.noisy()) {
       // One read is ±20 ms off: learn L from the filtered error a few reads later.
       this.pendingLatency = { g, early: onTime };
+    } else if (this.strategyNow === 'seek-only') {
+      // WebKit's first reads after the start lag: learn L from the settled error.
+      this.residualMs = err * 1000;
+      this.pendingSettled = { g, early: onTime, startMs: nowMs, errs: [] };
     } else {
       this.learnLatency(err, g, onTime);
     }
@@ -544,7 +555,20 @@ export class FollowerController {
       case 'unknown':
         break;
     }
-    if (this.strategyNow === 'seek-only') return this.seekOnly(input, err, expected);
+    const settled = this.pendingSettled;
+    if (settled !== null) {
+      const since = nowMs - settled.startMs;
+      if (since >= SETTLED_LEARN_FROM_MS) settled.errs.push(err);
+      if (since >= SETTLED_LEARN_AT_MS) {
+        this.pendingSettled = null;
+        if (settled.errs.length >= 3)
+          this.learnLatency(median(settled.errs), settled.g, settled.early);
+      }
+    }
+    if (this.strategyNow === 'seek-only') {
+      // No new resync before the last one's latency is learned (it would repeat the same error).
+      return this.pendingSettled !== null ? NONE : this.seekOnly(input, err, expected);
+    }
     let target = g;
     if (nowMs >= this.holdUntilMs) {
       const abs = Math.abs(err);
@@ -565,7 +589,7 @@ export class FollowerController {
     return needsWrite ? this.rateWrite(nowMs, target) : NONE;
   }
 
-  /** A player whose rate writes freeze its clock: rate = group rate, a timed seek when off. */
+  /** A player whose rate writes stall its clock: rate = group rate, a timed seek when off. */
   private seekOnly(input: FollowerInput, err: number, expected: number): FollowerAction {
     this.steering = false;
     if (input.playbackRate !== input.groupRate) return this.rateWrite(input.nowMs, input.groupRate);

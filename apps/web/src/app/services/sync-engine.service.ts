@@ -5,8 +5,10 @@ import {
   FollowerController,
   type FollowerAction,
   type FollowerPhase,
+  type FollowerStrategy,
   nextPingDelayMs,
   positionAt,
+  SteppedReads,
 } from '@watch-party/sync-core';
 import { BrowserStorageService } from './browser-storage.service';
 import { DebugHandlesService } from './debug-handles.service';
@@ -61,6 +63,11 @@ export interface SyncDebugHandle {
   readonly needsGesture: boolean;
   /** How many times the follower has written `playbackRate` (steering and seeks): tests count wobble. */
   readonly rateWrites: number;
+  /** Period (ms) of stepped currentTime reads (Firefox: ~40), null while reads look continuous. */
+  readonly readStepMs: number | null;
+  /** How the follower corrects small errors here, and the read noise it learned (ms). */
+  readonly strategy: FollowerStrategy;
+  readonly readNoiseMs: number;
   /** Sends a raw client event (the server still checks everything). */
   emit<E extends ClientEvent>(event: E, payload: EventPayload<E>): Promise<EventAck<E>>;
   /** Closes the transport like a network drop; socket.io reconnects on its own. */
@@ -89,6 +96,9 @@ export class SyncEngineService {
 
   private readonly clock = new ClockEstimator();
   private readonly follower = new FollowerController();
+  /** Looks at currentTime on every animation frame: recognises engines whose reads come in steps. */
+  private readonly stepped = new SteppedReads();
+  private lookFrame: number | null = null;
   private video: HTMLVideoElement | null = null;
   private readonly detachListeners: (() => void)[] = [];
 
@@ -159,12 +169,16 @@ export class SyncEngineService {
       this.detachListeners.push(() => video.removeEventListener(event, onChange));
     }
     this.follower.reset();
+    this.stepped.reset();
     this.tickTimer = setInterval(() => this.tick(), TICK_MS);
+    this.scheduleLook();
     this.scheduleStatus(0);
   }
 
   detach(): void {
     clearInterval(this.tickTimer);
+    if (this.lookFrame !== null) cancelAnimationFrame(this.lookFrame);
+    this.lookFrame = null;
     this.cancelPlay();
     for (const off of this.detachListeners.splice(0)) off();
     this.video = null;
@@ -174,6 +188,7 @@ export class SyncEngineService {
   mediaChanged(): void {
     this.cancelPlay();
     this.follower.reset();
+    this.stepped.reset();
     this.loadingSince = null;
     this.driftMs.set(null);
     this.videoDuration.set(null);
@@ -244,6 +259,23 @@ export class SyncEngineService {
 
   // ---- follower ----
 
+  /** One look at the element per animation frame (none while the page is hidden). */
+  private scheduleLook(): void {
+    if (typeof requestAnimationFrame !== 'function') return;
+    this.lookFrame = requestAnimationFrame(() => {
+      const video = this.video;
+      if (!video) return;
+      this.look(video);
+      this.scheduleLook();
+    });
+  }
+
+  private look(video: HTMLVideoElement): number {
+    const value = video.currentTime;
+    this.stepped.observe(this.now(), value, video.playbackRate, !video.paused && !video.seeking);
+    return value;
+  }
+
   private tick(): void {
     const video = this.video;
     const state = this.socket.playback();
@@ -254,7 +286,9 @@ export class SyncEngineService {
       this.driftMs.set(null);
       return;
     }
+    const currentTime = this.look(video);
     const nowMs = this.now();
+    const presentedFrame = this.stepped.read(nowMs, currentTime);
     let expected = positionAt(state, this.clock.serverNow(nowMs));
     let groupPlaying = state.playing;
     const duration = video.duration;
@@ -268,7 +302,8 @@ export class SyncEngineService {
       groupRate: state.rate,
       groupPlaying,
       rev: state.rev,
-      currentTime: video.currentTime,
+      currentTime,
+      ...(presentedFrame ? { presentedFrame } : {}),
       paused: video.paused,
       seeking: video.seeking,
       playbackRate: video.playbackRate,
@@ -426,6 +461,9 @@ export class SyncEngineService {
       status: () => this.status(),
       needsGesture: () => this.needsGesture(),
       rateWrites: () => this.rateWrites,
+      readStepMs: () => this.stepped.periodMs,
+      strategy: () => this.follower.strategy,
+      readNoiseMs: () => this.follower.readNoiseMs,
     };
     return Object.defineProperties(
       {

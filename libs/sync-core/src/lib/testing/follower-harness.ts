@@ -2,6 +2,7 @@ import { applyCommand } from '../control';
 import { ClockEstimator, nextPingDelayMs, type ClockSample } from '../clock';
 import { FollowerController, type FollowerAction, type FollowerInput } from '../follower';
 import type { FollowerTuning } from '../follower-tuning';
+import { SteppedReads } from '../stepped-reads';
 import { initialPlaybackState, isNewer, positionAt, type PlaybackState } from '../playback';
 import { createRng, type DelayRange, sampleDelay } from './prng';
 import { SimulatedNetwork, type SimulatedNetworkOptions } from './simulated-network';
@@ -27,6 +28,11 @@ export interface FollowerSimulationOptions {
   tickMs?: number;
   /** Extra random delay per tick: timers are never punctual. */
   tickJitter?: DelayRange;
+  /**
+   * Extra looks at currentTime between ticks (the web client looks on every animation frame)
+   * so stepped reads are recognised; 0 turns them off.
+   */
+  observeEveryMs?: number;
   /** Server → client delay of a `playback:state`. */
   deliveryDelay?: DelayRange;
   /** How late the play() timer fires. */
@@ -69,6 +75,13 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
   const tickJitter = o.tickJitter ?? { min: 0, typical: 1, max: 5 };
   const delivery = o.deliveryDelay ?? { min: 10, typical: 25, max: 60 };
   const lateness = o.timerLateness ?? { min: 0, typical: 1, max: 4 };
+  const observeMs = o.observeEveryMs ?? 1000 / 60;
+  const stepped = new SteppedReads();
+  const look = (now: number): number => {
+    const value = player.currentTime(now);
+    stepped.observe(now, value, player.playbackRate, !player.paused(now) && !player.seeking(now));
+    return value;
+  };
 
   // The server's timeline, and when each state reaches the follower.
   let state: PlaybackState = {
@@ -88,6 +101,7 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
   const actions: Record<FollowerAction['kind'], number> = { none: 0, rate: 0, pause: 0, seek: 0 };
   let known: PlaybackState | null = null;
   let nextTick = 0;
+  let nextLook = observeMs > 0 ? observeMs : Infinity;
   let playAt: number | null = null;
   let nextPing = 0;
   let pingsSent = 0;
@@ -100,6 +114,7 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
       network ? nextPing : Infinity,
       replies[0]?.t3 ?? Infinity,
       deliveries[0]?.atMs ?? Infinity,
+      nextLook,
     );
     if (now > o.durationMs) break;
     if (deliveries[0] && deliveries[0].atMs === now) {
@@ -116,6 +131,9 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
         replies.push(sample);
         replies.sort((a, b) => a.t3 - b.t3);
       }
+    } else if (nextLook === now) {
+      nextLook = now + observeMs;
+      look(now);
     } else if (playAt === now) {
       playAt = null;
       player.play(now);
@@ -126,7 +144,8 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
       const truth = timeline.filter((e) => e.atMs <= now).pop() ?? timeline[0];
       // The error is what the viewer sees: the true media time, not a (noisy) read of it.
       const shown = player.truePosition(now);
-      const currentTime = player.currentTime(now);
+      const currentTime = look(now);
+      const presentedFrame = stepped.read(now, currentTime);
       const command = timeline.indexOf(truth) - 1;
       ticks.push({
         nowMs: now,
@@ -145,6 +164,7 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
         seeking: player.seeking(now),
         playbackRate: player.playbackRate,
         nowMs: now,
+        ...(presentedFrame ? { presentedFrame } : {}),
       };
       const action = controller.tick(input);
       o.onTick?.(input, action);

@@ -89,7 +89,7 @@ const quirky = (quirks: object, seed = 1) =>
   });
 
 describe('SimulatedPlayer quirks (issue 15 measurements)', () => {
-  it('Firefox-like: reads jitter ±10-30 ms around a smooth true clock; paused reads are exact', () => {
+  it('Firefox-like: reads step every 40 ms (0-40 ms behind a smooth true clock); paused reads are exact', () => {
     const p = quirky(FIREFOX_LIKE);
     expect(p.currentTime(0)).toBe(0);
     p.play(0);
@@ -106,14 +106,27 @@ describe('SimulatedPlayer quirks (issue 15 measurements)', () => {
     expect(p.currentTime(21_100)).toBe(p.truePosition(21_100));
   });
 
-  it('WebKit-like: a rate write freezes reads 100-500 ms while the media plays on, then they jump', () => {
-    const p = quirky(WEBKIT_LIKE);
+  it('rateWriteFreeze: a rate write freezes reads 100-500 ms while the media plays on, then they jump', () => {
+    const p = quirky({ rateWriteFreeze: { min: 100, typical: 250, max: 500 } });
     p.play(0);
     p.setPlaybackRate(1085, 1.05); // clock moves from 85 ms: at 1085 it is at 1.000
     expect(p.currentTime(1135)).toBe(1);
     expect(p.currentTime(1185)).toBe(1);
     expect(p.truePosition(1185)).toBeGreaterThan(1.09);
     expect(p.currentTime(1700)).toBe(p.truePosition(1700));
+    expect(p.quirkCounts.frozen).toBe(1);
+  });
+
+  it('WebKit-like: a rate write stalls the clock 100-250 ms (the time is lost), reads stand still with it', () => {
+    const p = quirky(WEBKIT_LIKE);
+    p.play(0);
+    p.setPlaybackRate(1085, 1); // clock moves from 85 ms: at 1085 it is at 1.000
+    expect(p.currentTime(1135)).toBe(1);
+    expect(p.truePosition(1185)).toBe(1);
+    const lostMs = 2000 - 1085 - p.truePosition(2000) * 1000 + 1000;
+    expect(lostMs).toBeGreaterThanOrEqual(100);
+    expect(lostMs).toBeLessThanOrEqual(250);
+    expect(p.currentTime(2000)).toBe(p.truePosition(2000));
     expect(p.quirkCounts.frozen).toBe(1);
   });
 
@@ -126,8 +139,10 @@ describe('SimulatedPlayer quirks (issue 15 measurements)', () => {
     p.setPlaybackRate(1300, 2); // 223 ms after seeked
     expect(p.currentTime(2300)).toBeCloseTo(11.15, 9); // still 1.0x
     expect(p.quirkCounts.dropped).toBe(2);
-    p.setPlaybackRate(2300, 2); // long after: taken
-    expect(p.truePosition(3385)).toBeCloseTo(11.15 + 0.085 + 2, 9);
+    p.setPlaybackRate(2300, 2); // long after: taken (after a stall of 100-250 ms)
+    const lostMs = (11.15 + 0.085 + 2 - p.truePosition(3385)) * 1000;
+    expect(lostMs).toBeGreaterThanOrEqual(100);
+    expect(lostMs).toBeLessThanOrEqual(250 * 2);
   });
 
   it('WebKit-like: a seek in the same instant as a rate write may land at double its target', () => {

@@ -26,10 +26,24 @@ export interface SimulatedPlayerOptions {
    */
   readNoise?: DelayRange;
   /**
+   * Firefox (measured, ESR 153): `currentTime` only changes every this many ms while the clock
+   * runs; a read returns the true position at the last step (0-40 ms behind), fresh when it
+   * changes.
+   */
+  readStepMs?: number;
+  /**
    * WebKit: every playbackRate write that takes effect freezes `currentTime` reads at their
    * value for this long while the media keeps playing underneath (then the read jumps).
    */
   rateWriteFreeze?: DelayRange;
+  /**
+   * WebKit as measured with the real element (issue 15, 2nd pass): a rate write that takes
+   * effect stops the clock itself for this long (reads freeze with it), then it resumes from
+   * where it stopped: every write costs that much of the timeline.
+   */
+  rateWriteStall?: DelayRange;
+  /** WebKit: for the first 100 ms after the clock starts, reads lag it by this many ms. */
+  startReadLagMs?: number;
   /**
    * WebKit: a playbackRate write issued while seeking or less than this many ms after the
    * seek finished is silently dropped (`playbackRate` reads the new value, the clock keeps
@@ -46,7 +60,13 @@ export interface SimulatedPlayerOptions {
 /** The quirks a SimulatedPlayer can add to the Chromium behaviour. */
 type Quirks = Pick<
   SimulatedPlayerOptions,
-  'readNoise' | 'rateWriteFreeze' | 'rateDropAfterSeekMs' | 'seekAfterRateDoubles'
+  | 'readNoise'
+  | 'readStepMs'
+  | 'rateWriteFreeze'
+  | 'rateWriteStall'
+  | 'startReadLagMs'
+  | 'rateDropAfterSeekMs'
+  | 'seekAfterRateDoubles'
 >;
 
 export const CHROMIUM_PLAY_LATENCY: DelayRange = { min: 73, typical: 86, max: 96 };
@@ -54,17 +74,23 @@ export const CHROMIUM_SEEKED_DELAY: DelayRange = { min: 24, typical: 77, max: 17
 export const CHROMIUM_SEEK_RESUME: DelayRange = { min: 111, typical: 150, max: 225 };
 export const CHROMIUM_RATE_LATENCY: DelayRange = { min: 75, typical: 85, max: 95 };
 
-/** Firefox ESR as measured: reads jitter ±10-30 ms between samples; otherwise Chromium-like. */
+/**
+ * Firefox ESR as measured (ESR 153 headless, issue 15): `currentTime` steps every ~40 ms (a
+ * read is 0-40 ms behind the clock, the same value read again until the next step); otherwise Chromium-like.
+ */
 export const FIREFOX_LIKE: Omit<SimulatedPlayerOptions, 'rng'> = {
-  readNoise: { min: 0, typical: 12, max: 25 },
+  readStepMs: 40,
 };
 
 /**
- * WebKitGTK as measured: rate writes freeze reads 100-500 ms, are dropped during and ~300 ms
- * after a seek, and a seek right after a rate write may land at double its target.
+ * WebKitGTK as measured: every rate write stalls the clock 100-250 ms (reads stand still with
+ * it and it resumes from there: the time is lost), writes are dropped during and ~300 ms
+ * after a seek, a seek right after a rate write may land at double its target, and the first
+ * reads after a start lag ~10 ms.
  */
 export const WEBKIT_LIKE: Omit<SimulatedPlayerOptions, 'rng'> = {
-  rateWriteFreeze: { min: 100, typical: 250, max: 500 },
+  rateWriteStall: { min: 100, typical: 180, max: 250 },
+  startReadLagMs: 10,
   rateDropAfterSeekMs: 300,
   seekAfterRateDoubles: 0.5,
 };
@@ -77,12 +103,17 @@ export class SimulatedPlayer {
   private readonly quirks: Quirks;
   /** Read value held by a WebKit rate-write freeze, and until when. */
   private frozen: { value: number; untilMs: number } | null = null;
+  /** The clock stands still until then (a WebKit rate-write stall). */
+  private stallUntilMs: number | null = null;
   /** When the last seek finished (for dropped rate writes). */
   private lastSeekDoneMs = Number.NEGATIVE_INFINITY;
   private lastRateWriteMs = Number.NaN;
   private clockMs = 0;
   private pos: number;
   private running = false;
+  /** When the clock last started running (a stepped read is never older). */
+  private runningSinceMs = 0;
+  private stepRead: { index: number; since: number; value: number } | null = null;
   private effectiveRate = 1;
   private nominalRate = 1;
   private isPaused = true;
@@ -104,7 +135,10 @@ export class SimulatedPlayer {
     };
     this.quirks = {
       readNoise: options.readNoise,
+      readStepMs: options.readStepMs,
       rateWriteFreeze: options.rateWriteFreeze,
+      rateWriteStall: options.rateWriteStall,
+      startReadLagMs: options.startReadLagMs,
       rateDropAfterSeekMs: options.rateDropAfterSeekMs,
       seekAfterRateDoubles: options.seekAfterRateDoubles,
     };
@@ -118,10 +152,28 @@ export class SimulatedPlayer {
       if (nowMs < this.frozen.untilMs) return this.frozen.value;
       this.frozen = null;
     }
+    if (!this.running) return this.pos;
+    let value = this.pos;
+    const lag = this.quirks.startReadLagMs;
+    if (lag !== undefined && nowMs - this.runningSinceMs < 100) value -= lag / 1000;
+    const step = this.quirks.readStepMs;
+    if (step !== undefined && step > 0) {
+      // The value of the last step (steps on a fixed grid of local time), not older than the
+      // moment the clock started running; the same number until the next step.
+      const index = Math.floor(nowMs / step);
+      const cached = this.stepRead;
+      if (cached !== null && cached.index === index && cached.since === this.runningSinceMs) {
+        value = cached.value;
+      } else {
+        const age = Math.min(nowMs - index * step, nowMs - this.runningSinceMs);
+        value = this.pos - (Math.max(0, age) / 1000) * this.effectiveRate;
+        this.stepRead = { index, since: this.runningSinceMs, value };
+      }
+    }
     const noise = this.quirks.readNoise;
-    if (noise === undefined || !this.running) return this.pos;
+    if (noise === undefined) return value;
     const sign = this.rng.next() < 0.5 ? -1 : 1;
-    return Math.max(0, this.pos + (sign * sampleDelay(this.rng, noise)) / 1000);
+    return Math.max(0, value + (sign * sampleDelay(this.rng, noise)) / 1000);
   }
 
   /** The true media time (tests only: what the viewer sees and hears). */
@@ -167,12 +219,14 @@ export class SimulatedPlayer {
     this.running = false;
     this.startAtMs = null;
     this.frozen = null;
+    this.stallUntilMs = null;
   }
 
   seek(nowMs: number, position: number): void {
     this.advance(nowMs);
     this.calls.seek++;
     this.frozen = null;
+    this.stallUntilMs = null;
     const doubles = this.quirks.seekAfterRateDoubles;
     let target = position;
     if (doubles !== undefined && nowMs === this.lastRateWriteMs && this.rng.next() < doubles) {
@@ -200,6 +254,11 @@ export class SimulatedPlayer {
     ) {
       this.quirkCounts.dropped++;
       return;
+    }
+    const stall = this.quirks.rateWriteStall;
+    if (stall !== undefined && this.running && this.stallUntilMs === null) {
+      this.quirkCounts.frozen++;
+      this.stallUntilMs = nowMs + sampleDelay(this.rng, stall);
     }
     const freeze = this.quirks.rateWriteFreeze;
     if (freeze !== undefined && this.running) {
@@ -235,6 +294,7 @@ export class SimulatedPlayer {
         if (this.seekDoneAtMs === null) {
           this.startAtMs = null;
           this.running = true;
+          this.runningSinceMs = next;
         } else {
           this.startAtMs = this.seekDoneAtMs; // cannot start mid-seek
         }
@@ -248,7 +308,12 @@ export class SimulatedPlayer {
   }
 
   private runUntil(tMs: number): void {
-    if (this.running) this.pos += ((tMs - this.clockMs) / 1000) * this.effectiveRate;
+    let from = this.clockMs;
+    if (this.stallUntilMs !== null) {
+      from = Math.min(tMs, Math.max(from, this.stallUntilMs));
+      if (this.stallUntilMs <= tMs) this.stallUntilMs = null;
+    }
+    if (this.running) this.pos += ((tMs - from) / 1000) * this.effectiveRate;
     this.clockMs = tMs;
   }
 }
