@@ -6,30 +6,39 @@ import { percentile, round } from './party';
 /**
  * The same party in every engine people watch in (Chromium, Firefox ESR, WebKitGTK), driven as
  * a user drives it, then the follower's accuracy: |currentTime − expected| sampled in the page
- * every 100 ms from SETTLE_MS after each command, for WINDOW_MS. Chromium's and Firefox's
- * figures are bounded (P95_BOUND_MS); WebKit's are printed.
+ * every 100 ms from SETTLE_MS after each command, for WINDOW_MS, bounded by P95_BOUND_MS.
  */
 const SETTLE_MS = 3000;
 const WINDOW_MS = 5000;
 /** A window must hold most of its 100 ms samples (a page too busy to sample measures nothing). */
 const MIN_SAMPLES = (WINDOW_MS / 100) * 0.8;
 /**
- * Steady |element clock − expected| p95 bounds (issue 15): Chromium 10 ms (kept), Firefox
- * 20 ms. WebKit's figures are printed only: its follower does not meet 20 ms yet (every rate
- * write stalls its clock; see the issue notes).
+ * Steady |element clock − expected| p95 bounds (issue 15): Chromium 10 ms (kept), Firefox and
+ * WebKit 20 ms. WebKit's first play on a fresh profile is printed only: that is when its
+ * follower learns that a rate write stalls the clock (one stall and one resync, which can fall
+ * 3-8 s after the command); a returning viewer starts knowing it (kept in localStorage). Its
+ * 1.5x window is printed only too: its seek-only band is 10 ms × rate, so at 1.5x it sits up
+ * to 15 ms off by design and the p95 (7-16 ms in runs here) is too close to 20 to gate CI on.
  */
-const P95_BOUND_MS: Partial<Record<EngineName, number>> = { chromium: 10, firefox: 20 };
+type Phase = 'play' | 'seek 30 s' | 'rate 1.5';
+
+const P95_BOUND_MS: Record<EngineName, Partial<Record<Phase, number>>> = {
+  chromium: { play: 10, 'seek 30 s': 10, 'rate 1.5': 10 },
+  firefox: { play: 20, 'seek 30 s': 20, 'rate 1.5': 20 },
+  webkit: { 'seek 30 s': 20 },
+};
 
 interface Measured {
   /** |element clock − expected| (ms), one per 100 ms: the value read, fresh when it changed. */
   errs: number[];
   /** |currentTime − expected| (ms) read at the same moments, steps and all. */
   raw: number[];
+  /** Looks whose value went back a little (read glitches, not counted as the clock). */
+  dips: number;
   /** playbackRate writes by the follower during the window. */
   writes: number;
   ms: number;
 }
-type Phase = 'play' | 'seek 30 s' | 'rate 1.5';
 
 const results = new Map<EngineName, Partial<Record<Phase, Measured>>>();
 
@@ -40,11 +49,13 @@ const results = new Map<EngineName, Partial<Record<Phase, Measured>>>();
  * when it changes (the midpoint of the last look at a held value and the first at the new)
  * and compares the new value with the group position at that moment: the element's clock,
  * measured independently of the app's own step detection. For engines whose value changes at
- * every look (Chromium, WebKit) both figures are the same read.
+ * every look (Chromium, WebKit) both figures are the same read, except that a look whose value
+ * went back a little (WebKit's reads dip 15-50 ms now and then) is a read glitch: the clock is
+ * taken from the last look that did not.
  */
 function measure(page: EnginePage, fromMs: number, forMs: number): Promise<Measured> {
   return page.evaluate(
-    async ({ fromMs, forMs }) => {
+    async ({ fromMs, forMs, MAX_DIP_S, MAX_HOLD_MS }) => {
       const sync = window.__wpSync;
       const video = document.querySelector('video');
       if (!sync || !video) throw new Error('no window.__wpSync (debug flag off?) or no <video>');
@@ -59,6 +70,8 @@ function measure(page: EnginePage, fromMs: number, forMs: number): Promise<Measu
       let value = Number.NaN;
       let lastLook = Number.NaN;
       let held = 0;
+      let dips = 0;
+      let valueSince = t0;
       let freshErr = Number.NaN;
       let nextSample = t0;
       for (;;) {
@@ -67,26 +80,41 @@ function measure(page: EnginePage, fromMs: number, forMs: number): Promise<Measu
         const current = video.currentTime;
         const expected = sync.expectedPosition();
         const rate = sync.state?.rate ?? 1;
-        if (current !== value) {
+        const rawErr = (current - expected) * 1000;
+        if (video.paused || video.seeking) {
+          // A stopped clock's value is fresh now.
+          freshErr = rawErr;
+          value = current;
+          valueSince = now;
+          held = 0;
+        } else if (current < value && value - current < MAX_DIP_S) {
+          // A running clock never goes back: a read a little below the last one is a read
+          // glitch (WebKit dips 15-50 ms now and then), not the element's clock; a big drop is a seek.
+          dips++;
+        } else if (current !== value) {
           // A value held over several looks changed between the last two; one that changes at
           // every look (a continuous clock) is fresh now.
           const changedAt = held > 1 ? (lastLook + now) / 2 : now;
           freshErr = (current - (expected - ((now - changedAt) / 1000) * rate)) * 1000;
           value = current;
+          valueSince = changedAt;
           held = 0;
+        } else if (now - valueSince > MAX_HOLD_MS) {
+          // Held far longer than any step: the clock itself stands still (a stall), fresh now.
+          freshErr = rawErr;
         }
         held++;
         lastLook = now;
         if (now >= nextSample) {
           errs.push(Math.abs(freshErr));
-          raw.push(Math.abs(current - expected) * 1000);
+          raw.push(Math.abs(rawErr));
           nextSample += 100;
         }
         await wait(1);
       }
-      return { errs, raw, writes: writes() - w0, ms: performance.now() - t0 };
+      return { errs, raw, dips, writes: writes() - w0, ms: performance.now() - t0 };
     },
-    { fromMs, forMs },
+    { fromMs, forMs, MAX_DIP_S: 0.5, MAX_HOLD_MS: 150 },
   );
 }
 
@@ -98,12 +126,12 @@ afterAll(() => {
     '  raw = |currentTime − expected| at the same moments (Firefox reads step every ~40 ms):',
   ];
   const cell = (x: number, w = 8) => String(round(x, 2)).padStart(w);
-  lines.push(`  ${'engine'.padEnd(9)} ${'phase'.padEnd(10)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'raw p50'.padStart(8)} ${'raw p95'.padStart(8)} ${'n'.padStart(4)} ${'rate writes/min'.padStart(16)}`);
+  lines.push(`  ${'engine'.padEnd(9)} ${'phase'.padEnd(10)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'raw p50'.padStart(8)} ${'raw p95'.padStart(8)} ${'n'.padStart(4)} ${'dips'.padStart(5)} ${'rate writes/min'.padStart(16)}`);
   for (const [engine, phases] of results) {
     for (const [phase, w] of Object.entries(phases)) {
       const perMin = (w.writes / w.ms) * 60_000;
       lines.push(
-        `  ${engine.padEnd(9)} ${phase.padEnd(10)} ${cell(percentile(w.errs, 50))} ${cell(percentile(w.errs, 95))} ${cell(Math.max(...w.errs))} ${cell(percentile(w.raw, 50))} ${cell(percentile(w.raw, 95))} ${String(w.errs.length).padStart(4)} ${String(round(perMin, 0)).padStart(16)}`,
+        `  ${engine.padEnd(9)} ${phase.padEnd(10)} ${cell(percentile(w.errs, 50))} ${cell(percentile(w.errs, 95))} ${cell(Math.max(...w.errs))} ${cell(percentile(w.raw, 50))} ${cell(percentile(w.raw, 95))} ${String(w.errs.length).padStart(4)} ${String(w.dips).padStart(5)} ${String(round(perMin, 0)).padStart(16)}`,
       );
     }
   }
@@ -185,7 +213,7 @@ describe.each(ENGINES)('the party in %s', (engine) => {
   it('the guest follows after play', async () => {
     phases.play = await measure(guest, SETTLE_MS, WINDOW_MS);
     expect(phases.play.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
-    const bound = P95_BOUND_MS[engine];
+    const bound = P95_BOUND_MS[engine].play;
     if (bound !== undefined) expect(percentile(phases.play.errs, 95)).toBeLessThan(bound);
   }, 60_000);
 
@@ -203,7 +231,7 @@ describe.each(ENGINES)('the party in %s', (engine) => {
     const seek = await measure(guest, SETTLE_MS, WINDOW_MS);
     phases['seek 30 s'] = seek;
     expect(seek.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
-    const bound = P95_BOUND_MS[engine];
+    const bound = P95_BOUND_MS[engine]['seek 30 s'];
     if (bound !== undefined) expect(percentile(seek.errs, 95)).toBeLessThan(bound);
   }, 60_000);
 
@@ -214,7 +242,7 @@ describe.each(ENGINES)('the party in %s', (engine) => {
     const fast = await measure(guest, SETTLE_MS, WINDOW_MS);
     phases['rate 1.5'] = fast;
     expect(fast.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
-    const bound = P95_BOUND_MS[engine];
+    const bound = P95_BOUND_MS[engine]['rate 1.5'];
     if (bound !== undefined) expect(percentile(fast.errs, 95)).toBeLessThan(bound);
   }, 60_000);
 

@@ -79,8 +79,12 @@ export const RATE_VERIFY_TOLERANCE = 0.004;
 export const RATE_VERIFY_TOLERANCE_NOISY = 0.03;
 /** Reads that stop moving this soon after one of our rate writes are a freeze caused by it. */
 export const FREEZE_AFTER_WRITE_MS = 600;
-/** Freezes after rate writes before steering is given up for seek-only correction. */
-export const FREEZES_TO_STOP_STEERING = 2;
+/**
+ * Freezes right after our rate writes, while the element has data (not buffering), before
+ * steering is given up for seek-only correction. One is proof enough: Chromium and Firefox
+ * clocks never stop after a write, WebKit's does every time (and each costs 100-250 ms).
+ */
+export const FREEZES_TO_STOP_STEERING = 1;
 /**
  * A seek-only player (WebKit: every rate write stalls its clock 100-250 ms, measured) is
  * resynced with a timed play when this far off (times the rate above 1x)...
@@ -88,6 +92,8 @@ export const FREEZES_TO_STOP_STEERING = 2;
 export const SEEK_ONLY_BAND_S = 0.01;
 /** ...on this many ticks in a row (a single odd read is not worth a pause). */
 export const SEEK_ONLY_CONFIRM_TICKS = 3;
+/** An error this large (times the rate above 1x) on a seek-only player is a stall: resync at once. */
+export const SEEK_ONLY_STALL_S = 0.05;
 /**
  * WebKit's reads lag ~10 ms for the first tens of ms after play() starts the clock: a
  * seek-only player learns its play latency from the median error of the reads between these

@@ -12,15 +12,19 @@
  * - Group paused: pause, and seek to exactly the group position when off.
  *
  * Other engines (issue 15), learned from what the player does, never from the user agent:
- * - Noisy reads (Firefox: ±10-30 ms): the error is taken from the mean of the last ~1 s of
- *   reads projected to now along the rates read back (reset at every discontinuity), the dead
- *   band widens to a few standard errors of that mean, and steering writes at most ~2/s.
- * - Dropped rate writes (WebKit, during or right after a seek): the effective speed
- *   (Δposition/Δt) is measured; when it disagrees with playbackRate the write is retried
- *   once, then the follower falls back to a timed seek.
- * - Reads that freeze after rate writes (WebKit: 100-500 ms): decisions wait for the clock to
- *   move again; after FREEZES_TO_STOP_STEERING such freezes steering is dropped for
- *   seek-only correction with a wider dead band (SEEK_ONLY_BAND_S).
+ * - Stepped reads (Firefox: currentTime changes every ~40 ms): the caller recognises them
+ *   (SteppedReads, looking every animation frame) and passes `presentedFrame`, the value and
+ *   when it was fresh; reads that still jitter are "noisy": the error is taken from the mean
+ *   of the last ~1.5 s of reads projected to now along the rates read back (reset at every
+ *   discontinuity), the dead band widens to a few standard errors of that mean, and steering
+ *   writes at most ~2/s.
+ * - Dropped rate writes (WebKit, during or right after a seek): the effective speed (a robust
+ *   Theil-Sen slope of the reads, so WebKit's occasional read dips do not count) is compared
+ *   with playbackRate; on disagreement the write is retried once, then a timed seek follows.
+ * - Rate writes that stall the clock (WebKit: 100-250 ms lost per write, reads stand still):
+ *   decisions wait for the clock to move again; after FREEZES_TO_STOP_STEERING such freezes
+ *   while the element has data, steering is dropped for seek-only correction (timed seeks
+ *   beyond SEEK_ONLY_BAND_S), and the play latency is learned from the settled error.
  * - Never a rate write and a currentTime write in the same tick: a resync whose rate differs
  *   from playbackRate first returns the `rate` action, and the `seek` one tick later.
  *
@@ -47,6 +51,7 @@ import {
   READ_NOISE_MIN_SAMPLES,
   READ_NOISE_SAMPLES,
   SEEK_ONLY_CONFIRM_TICKS,
+  SEEK_ONLY_STALL_S,
   SETTLED_LEARN_AT_MS,
   SETTLED_LEARN_FROM_MS,
   PAUSED_TOLERANCE_S,
@@ -85,6 +90,8 @@ export interface FollowerInput {
    * (its `presentationTime`, on the same clock as nowMs). Used while younger than 250 ms.
    */
   presentedFrame?: { mediaTime: number; atMs: number };
+  /** Optional: the element waits for data (readyState < HAVE_FUTURE_DATA). */
+  buffering?: boolean;
 }
 
 /**
@@ -148,19 +155,22 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-/** Least-squares slope of ct over t (s per ms), or null for fewer than 3 reads. */
+/**
+ * Robust slope of ct over t (s per ms), or null for fewer than 3 reads: the median of the
+ * slopes between pairs of reads at least half the span apart (Theil-Sen). A single odd read
+ * (WebKit's reads dip 15-50 ms behind the clock now and then) cannot fake a wrong speed.
+ */
 function slope(reads: readonly Read[]): number | null {
   if (reads.length < 3) return null;
-  const n = reads.length;
-  const mt = reads.reduce((a, r) => a + r.t, 0) / n;
-  const mc = reads.reduce((a, r) => a + r.ct, 0) / n;
-  let num = 0;
-  let den = 0;
-  for (const r of reads) {
-    num += (r.t - mt) * (r.ct - mc);
-    den += (r.t - mt) ** 2;
+  const minGap = (reads[reads.length - 1].t - reads[0].t) / 2;
+  const slopes: number[] = [];
+  for (let i = 0; i < reads.length; i++) {
+    for (let j = i + 1; j < reads.length; j++) {
+      const dt = reads[j].t - reads[i].t;
+      if (dt >= minGap && dt > 0) slopes.push((reads[j].ct - reads[i].ct) / dt);
+    }
   }
-  return den > 0 ? num / den : null;
+  return slopes.length > 0 ? median(slopes) : null;
 }
 
 export class FollowerController {
@@ -239,6 +249,11 @@ export class FollowerController {
   /** Steering, or seek-only correction once rate writes proved to freeze the clock. */
   get strategy(): FollowerStrategy {
     return this.strategyNow;
+  }
+
+  /** Seed what an earlier page learned about this browser (a rate write stalls it: seek-only). */
+  set strategy(strategy: FollowerStrategy) {
+    if (strategy === 'steer' || strategy === 'seek-only') this.strategyNow = strategy;
   }
 
   /** Typical |jump| (ms) between consecutive reads beyond the rate's motion (0: exact reads). */
@@ -520,7 +535,9 @@ export class FollowerController {
       if (sinceWrite <= FREEZE_AFTER_WRITE_MS) {
         // Our rate write froze the reads (WebKit): they say nothing until the clock moves,
         // not even a huge error (at 4x a 300 ms freeze reads 1.2 s behind).
-        if (!this.freezeCounted) {
+        // A buffering element (readyState < HAVE_FUTURE_DATA) stalls for want of data, not
+        // because of the write: that says nothing about rate writes.
+        if (!this.freezeCounted && input.buffering !== true) {
           this.freezeCounted = true;
           if (++this.freezes >= FREEZES_TO_STOP_STEERING) this.strategyNow = 'seek-only';
         }
@@ -566,8 +583,12 @@ export class FollowerController {
       }
     }
     if (this.strategyNow === 'seek-only') {
-      // No new resync before the last one's latency is learned (it would repeat the same error).
-      return this.pendingSettled !== null ? NONE : this.seekOnly(input, err, expected);
+      // No new resync before the last one's latency is learned (it would repeat the same
+      // error), unless a stall threw the clock off far beyond what a latency explains.
+      const stalled = Math.abs(err) > SEEK_ONLY_STALL_S * Math.max(1, g);
+      if (this.pendingSettled !== null && !stalled) return NONE;
+      if (stalled) this.pendingSettled = null;
+      return this.seekOnly(input, err, expected);
     }
     let target = g;
     if (nowMs >= this.holdUntilMs) {

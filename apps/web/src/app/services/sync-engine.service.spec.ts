@@ -1,11 +1,12 @@
 import { TestBed } from '@angular/core/testing';
 import type { PlaybackState, SessionSnapshot } from '@watch-party/contracts';
 import { positionAt } from '@watch-party/sync-core';
+import { FIREFOX_LIKE, WEBKIT_LIKE } from '@watch-party/sync-core/testing';
 import { FakeSocket, snapshotFor } from '../testing/fake-socket';
 import { SimVideo } from '../testing/sim-video';
 import { SOCKET_FACTORY, SessionSocketService } from './session-socket.service';
 import { DEBUG_FLAG_KEY, DEBUG_FLAG_ON } from './debug-handles.service';
-import { BUFFERING_AFTER_MS, PLAY_LATENCY_KEY, SYNC_NOW, SyncEngineService } from './sync-engine.service';
+import { BUFFERING_AFTER_MS, FOLLOWER_STRATEGY_KEY, PLAY_LATENCY_KEY, SYNC_NOW, SyncEngineService } from './sync-engine.service';
 
 /** The server's clock runs this far ahead of ours. */
 const OFFSET_MS = 5_000_000;
@@ -150,6 +151,34 @@ describe('SyncEngineService', () => {
     TestBed.resetTestingModule();
     TestBed.configureTestingModule({ providers: [SessionSocketService, SyncEngineService, { provide: SYNC_NOW, useValue: now }] });
     expect(TestBed.inject(SyncEngineService) && window.__wpSync?.playLatencyMs).toBe(25);
+  });
+
+  it('Firefox-like stepped reads (every 40 ms): looks on every animation frame keep the element clock on the group, not the step', async () => {
+    const video = new SimVideo(now, 1, FIREFOX_LIKE);
+    engine.attach(video.asVideo());
+    await connect(state({ playing: true, position: 10, at: serverNow() }));
+    await advance(5000);
+    const truth: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      await advance(50);
+      const s = session.playback() as PlaybackState;
+      truth.push((video.player.truePosition(now()) - positionAt(s, serverNow())) * 1000);
+    }
+    const mean = truth.reduce((a, x) => a + x, 0) / truth.length;
+    // Averaging raw reads would keep it ~20 ms ahead (the middle of the step).
+    expect(Math.abs(mean)).toBeLessThan(6);
+  });
+
+  it('remembers that rate writes stall this browser (WebKit-like) and starts the next page seek-only', async () => {
+    const video = new SimVideo(now, 1, WEBKIT_LIKE);
+    engine.attach(video.asVideo());
+    await connect(state({ playing: true, position: 10, at: serverNow() }));
+    await advance(6000);
+    expect(localStorage.getItem(FOLLOWER_STRATEGY_KEY)).toBe('seek-only');
+    localStorage.setItem(DEBUG_FLAG_KEY, DEBUG_FLAG_ON);
+    TestBed.resetTestingModule();
+    TestBed.configureTestingModule({ providers: [SessionSocketService, SyncEngineService, { provide: SYNC_NOW, useValue: now }] });
+    expect(TestBed.inject(SyncEngineService) && window.__wpSync?.strategy).toBe('seek-only');
   });
 
   it('ignores a playback:state older than the one it follows', async () => {

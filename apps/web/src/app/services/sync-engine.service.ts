@@ -40,6 +40,11 @@ export const BUFFERING_AFTER_MS = 500;
  * good seed saves the first resync of every visit tens of ms of error.
  */
 export const PLAY_LATENCY_KEY = 'wp.playLatencyMs';
+/**
+ * What the follower learned about this browser's rate writes (`seek-only` when a write stalls
+ * the clock, as in WebKit), kept so a returning viewer does not pay for the lesson again.
+ */
+export const FOLLOWER_STRATEGY_KEY = 'wp.followerStrategy';
 /** Within this of the end, a player that has no future data is finished, not buffering. */
 const END_EPSILON_S = 0.1;
 
@@ -63,6 +68,8 @@ export interface SyncDebugHandle {
   readonly needsGesture: boolean;
   /** How many times the follower has written `playbackRate` (steering and seeks): tests count wobble. */
   readonly rateWrites: number;
+  /** The follower's last actions with the error read when each was taken (ms), oldest first. */
+  readonly actions: FollowerLogEntry[];
   /** Period (ms) of stepped currentTime reads (Firefox: ~40), null while reads look continuous. */
   readonly readStepMs: number | null;
   /** How the follower corrects small errors here, and the read noise it learned (ms). */
@@ -73,6 +80,11 @@ export interface SyncDebugHandle {
   /** Closes the transport like a network drop; socket.io reconnects on its own. */
   dropConnection(): void;
 }
+
+/** One follower action as the debug handle lists it. */
+export type FollowerLogEntry = FollowerAction & { atMs: number; error: number; strategy: FollowerStrategy };
+/** Actions kept for the debug handle. */
+const ACTION_LOG_SIZE = 100;
 
 declare global {
   interface Window {
@@ -107,6 +119,8 @@ export class SyncEngineService {
   private playTimer: ReturnType<typeof setTimeout> | undefined;
   /** Debug counter only (`__wpSync.rateWrites`): nothing reads it to decide. */
   private rateWrites = 0;
+  /** The follower's last actions (debug handle only), oldest first. */
+  private readonly actionLog: FollowerLogEntry[] = [];
   private statusTimer: ReturnType<typeof setTimeout> | undefined;
   private pingsSent = 0;
   private pingEpoch = 0;
@@ -153,6 +167,7 @@ export class SyncEngineService {
     });
     const seeded = Number(this.storage.read(PLAY_LATENCY_KEY) ?? Number.NaN);
     if (Number.isFinite(seeded) && seeded > 0) this.follower.playLatencyMs = seeded;
+    if (this.storage.read(FOLLOWER_STRATEGY_KEY) === 'seek-only') this.follower.strategy = 'seek-only';
     this.hideDebugHandle = inject(DebugHandlesService).expose('__wpSync', () => this.debugHandle());
     inject(DestroyRef).onDestroy(() => this.destroy());
   }
@@ -304,11 +319,16 @@ export class SyncEngineService {
       rev: state.rev,
       currentTime,
       ...(presentedFrame ? { presentedFrame } : {}),
+      buffering: video.readyState < HAVE_FUTURE_DATA,
       paused: video.paused,
       seeking: video.seeking,
       playbackRate: video.playbackRate,
       nowMs,
     });
+    if (action.kind !== 'none') {
+      this.actionLog.push({ atMs: nowMs, error: (currentTime - expected) * 1000, strategy: this.follower.strategy, ...action });
+      if (this.actionLog.length > ACTION_LOG_SIZE) this.actionLog.shift();
+    }
     this.apply(video, action);
     this.rememberLatency();
     const settled = this.follower.phase === 'steady' || (this.follower.phase === 'paused' && !video.seeking);
@@ -346,8 +366,11 @@ export class SyncEngineService {
     }
   }
 
-  /** After each resync the follower has corrected L: keep it for the next visit. */
+  /** After each resync the follower has corrected L, and maybe learned seek-only: keep them for the next visit. */
   private rememberLatency(): void {
+    if (this.follower.strategy === 'seek-only' && this.storage.read(FOLLOWER_STRATEGY_KEY) !== 'seek-only') {
+      this.storage.write(FOLLOWER_STRATEGY_KEY, 'seek-only');
+    }
     const residual = this.follower.lastResidualMs;
     if (residual === null || residual === this.lastResidual) return;
     this.lastResidual = residual;
@@ -462,6 +485,7 @@ export class SyncEngineService {
       needsGesture: () => this.needsGesture(),
       rateWrites: () => this.rateWrites,
       readStepMs: () => this.stepped.periodMs,
+      actions: () => [...this.actionLog],
       strategy: () => this.follower.strategy,
       readNoiseMs: () => this.follower.readNoiseMs,
     };

@@ -1,4 +1,4 @@
-import { SimulatedPlayer, createRng } from '@watch-party/sync-core/testing';
+import { SimulatedPlayer, type SimulatedPlayerOptions, createRng } from '@watch-party/sync-core/testing';
 
 /**
  * An HTMLVideoElement stand-in driven by sync-core's Chromium-like SimulatedPlayer, on the
@@ -19,8 +19,10 @@ export class SimVideo {
   constructor(
     private readonly now: () => number,
     seed = 1,
+    /** Another engine's quirks (FIREFOX_LIKE, WEBKIT_LIKE); Chromium-like without. */
+    quirks: Omit<SimulatedPlayerOptions, 'rng'> = {},
   ) {
-    this.player = new SimulatedPlayer({ rng: createRng(seed) });
+    this.player = new SimulatedPlayer({ rng: createRng(seed), ...quirks });
   }
 
   get currentTime(): number {
