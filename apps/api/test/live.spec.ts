@@ -19,6 +19,8 @@ import {
 } from './live-helpers';
 
 const GRACE_MS = 1500;
+/** LIVE_ENDED_LINGER_MS: how long the ended playlist stays served. */
+const ENDED_LINGER_MS = 4000;
 
 describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', () => {
   let srv: ApiInstance;
@@ -31,7 +33,12 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
   beforeAll(async () => {
     mediaDir = mkdtempSync(join(tmpdir(), 'wp-live-media-'));
     rtmpPort = await freePort();
-    srv = await startApi({ MEDIA_DIR: mediaDir, RTMP_PORT: String(rtmpPort), LIVE_PUBLISHER_GRACE_MS: String(GRACE_MS) });
+    srv = await startApi({
+      MEDIA_DIR: mediaDir,
+      RTMP_PORT: String(rtmpPort),
+      LIVE_PUBLISHER_GRACE_MS: String(GRACE_MS),
+      LIVE_ENDED_LINGER_MS: String(ENDED_LINGER_MS),
+    });
   });
   afterEach(async () => {
     sockets.splice(0).forEach((s) => s.close());
@@ -155,6 +162,18 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
     expect((await pub.exited).code).toBe(0);
     // Within the grace the show is still live: a publisher may come back.
     expect((await getShow(srv.url, id)).status).toBe('live');
+    // Ended: the playlist stays served a while and says so (RFC 8216 6.2.1: EXT-X-ENDLIST), so
+    // players stop cleanly instead of failing on a vanished playlist.
+    await waitForShow(srv.url, id, (s) => s.status === 'ended', 20_000);
+    let final = '';
+    for (let i = 0; i < 20 && !final.includes('#EXT-X-ENDLIST'); i++) {
+      const res = await fetch(`${srv.url}/api/live/${id}/hls/index.m3u8`);
+      final = res.ok ? await res.text() : '';
+      if (!final.includes('#EXT-X-ENDLIST')) await sleep(100);
+    }
+    expect(final).toContain('#EXT-X-ENDLIST');
+    const lastSeg = [...final.matchAll(/^(seg_\d+\.ts)$/gm)].pop()?.[1];
+    expect((await fetch(`${srv.url}/api/live/${id}/hls/${lastSeg}`)).status).toBe(200);
     const ended = await waitForShow(srv.url, id, (s) => s.status === 'ended' && !!s.recordingMediaId, 20_000);
     expect(ended).toMatchObject({ hlsUrl: null, viewerCount: 0, endedAt: expect.any(String) });
     expect((await api(srv.url, `/api/live/${id}/hls/index.m3u8`)).status).toBe(404);
@@ -192,23 +211,65 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
     }
   }, 30_000);
 
-  it('keeps the show live when the publisher comes back within the grace, continuing the segment numbers', async () => {
+  it('keeps the show live when the publisher comes back within the grace: the playlist stays RFC 8216 through the reconnect', async () => {
     const created = await createShow(srv.url, 'Flaky uplink');
     const id = created.show.id;
     const first = publishRtmp(rtmp(created.streamKey), 60);
     publishers.push(first);
     await waitForShow(srv.url, id, (s) => s.hlsUrl !== null);
-    await sleep(1500);
+    // Every 250 ms: the served playlist, through the reconnect, until the discontinuity left the window.
+    const history: Snapshot[] = [];
+    let polling = true;
+    const poller = (async () => {
+      while (polling) {
+        const res = await fetch(`${srv.url}/api/live/${id}/hls/index.m3u8`);
+        if (res.ok) history.push({ at: Date.now(), ...parsePlaylist(await res.text()) });
+        await sleep(250);
+      }
+    })();
+    await sleep(2500);
     await first.stop();
     publishers.push(publishRtmp(rtmp(created.streamKey)));
     await sleep(GRACE_MS + 2500);
-    const show = await getShow(srv.url, id);
-    expect(show.status).toBe('live');
-    const playlist = await (await fetch(`${srv.url}/api/live/${id}/hls/index.m3u8`)).text();
-    expect(playlist).toContain('#EXT-X-DISCONTINUITY');
-    const numbers = [...playlist.matchAll(/^seg_(\d+)\.ts$/gm)].map((m) => Number(m[1]));
-    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
-  }, 60_000);
+    expect((await getShow(srv.url, id)).status).toBe('live');
+    // Long enough for the reconnect's EXT-X-DISCONTINUITY to slide out of the 6-segment window.
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline && !(history.at(-1)?.discontinuitySequence ?? 0)) await sleep(250);
+    polling = false;
+    await poller;
+
+    expect(history.length).toBeGreaterThan(20);
+    expect(history.some((h) => h.discontinuities.length > 0)).toBe(true);
+    expect(history.at(-1)?.discontinuitySequence).toBe(1);
+    for (const h of history) {
+      expect(h.mediaSequence).toBe(h.segments[0]); // 6.2.1: the first listed segment's number
+      expect(h.segments).toEqual([...h.segments].sort((a, b) => a - b));
+    }
+    for (let i = 1; i < history.length; i++) {
+      const [a, b] = [history[i - 1], history[i]];
+      const dropped = a.segments.filter((n) => n < b.mediaSequence);
+      // Nothing renumbered: every segment still listed keeps its number and place...
+      expect(b.segments.slice(0, a.segments.length - dropped.length)).toEqual(a.segments.slice(dropped.length));
+      // ...the media sequence moves by exactly the segments that left...
+      expect(b.mediaSequence - a.mediaSequence).toBe(dropped.length);
+      // ...and the discontinuity sequence by the discontinuity tags that left with them (6.2.2).
+      expect(b.discontinuitySequence - a.discontinuitySequence).toBe(dropped.filter((n) => a.discontinuities.includes(n)).length);
+    }
+    // 6.2.2: a segment stays available after it left the playlist (>= its duration + the
+    // playlist's, ~7 s here): the first one listed left long ago, check one that left 7+ s ago.
+    const leftAt = new Map<number, number>();
+    for (let i = 1; i < history.length; i++) {
+      for (const n of history[i - 1].segments) if (!history[i].segments.includes(n) && !leftAt.has(n)) leftAt.set(n, history[i].at);
+    }
+    const old = [...leftAt].filter(([, at]) => Date.now() - at >= 7000 && Date.now() - at < 9000).map(([n]) => n);
+    const waitFor = old.length === 0 ? [...leftAt].find(([, at]) => Date.now() - at < 7000) : undefined;
+    if (waitFor) {
+      await sleep(7000 - (Date.now() - waitFor[1]));
+      old.push(waitFor[0]);
+    }
+    expect(old.length).toBeGreaterThan(0);
+    expect((await fetch(`${srv.url}/api/live/${id}/hls/seg_${old[0]}.ts`)).status).toBe(200);
+  }, 90_000);
 
   it('publishes from a browser over /live-ingest: webm chunks become live HLS; `end` ends the show with a recording', async () => {
     const created = await createShow(srv.url, 'Browser show');
@@ -286,4 +347,31 @@ async function joinAs(base: string, sessionId: string, names: string[]) {
     guests.push(res.body.token);
   }
   return { guests };
+}
+
+interface Snapshot {
+  at: number;
+  mediaSequence: number;
+  discontinuitySequence: number;
+  segments: number[];
+  /** Segments preceded by EXT-X-DISCONTINUITY. */
+  discontinuities: number[];
+}
+
+/** A deliberately independent reading of the served playlist (not the server's own parser). */
+function parsePlaylist(text: string): Omit<Snapshot, 'at'> {
+  const out = { mediaSequence: -1, discontinuitySequence: 0, segments: [] as number[], discontinuities: [] as number[] };
+  let disc = false;
+  for (const line of text.split('\n')) {
+    let m: RegExpExecArray | null;
+    if ((m = /^#EXT-X-MEDIA-SEQUENCE:(\d+)$/.exec(line))) out.mediaSequence = Number(m[1]);
+    else if ((m = /^#EXT-X-DISCONTINUITY-SEQUENCE:(\d+)$/.exec(line))) out.discontinuitySequence = Number(m[1]);
+    else if (line === '#EXT-X-DISCONTINUITY') disc = true;
+    else if ((m = /^seg_(\d+)\.ts$/.exec(line))) {
+      out.segments.push(Number(m[1]));
+      if (disc) out.discontinuities.push(Number(m[1]));
+      disc = false;
+    }
+  }
+  return out;
 }

@@ -20,6 +20,8 @@ export interface AppConfig {
   corsOrigins: string[];
   rtmpPort: number;
   livePublisherGraceMs: number;
+  /** How long an ended show's playlist (with EXT-X-ENDLIST) stays served before its live files go. */
+  liveEndedLingerMs: number;
   sessionCreatePerMin: number;
   passwordFailuresPerMin: number;
   transcodeConcurrency: number;
@@ -87,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     corsOrigins: e.CORS_ORIGINS,
     rtmpPort: e.RTMP_PORT,
     livePublisherGraceMs: e.LIVE_PUBLISHER_GRACE_MS,
+    liveEndedLingerMs: e.LIVE_ENDED_LINGER_MS,
     sessionCreatePerMin: e.SESSION_CREATE_PER_MIN,
     passwordFailuresPerMin: e.PASSWORD_FAILURES_PER_MIN,
     transcodeConcurrency: e.TRANSCODE_CONCURRENCY,

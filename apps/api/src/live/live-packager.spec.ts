@@ -23,14 +23,17 @@ describe('the live packager', () => {
     expect(parsePdt('2026-01-01T00:00:03.500+0100')).toBe(Date.parse('2026-01-01T00:00:03.500+01:00'));
   });
 
-  it('packages into 1 s segments with keyframes on the boundaries, a sliding window and a recording', () => {
+  it('packages into 1 s segments with keyframes on the boundaries, a private run playlist and a recording', () => {
     const args = packagerArguments({ dir: '/m/live/abc', input: 'flv', run: 2, startNumber: 17 }).join(' ');
     expect(args).toContain('-f flv -i pipe:0');
     expect(args).toContain('-preset veryfast -tune zerolatency');
     expect(args).toContain('-g 30 -keyint_min 30 -sc_threshold 0');
-    expect(args).toMatch(/hls_time=1:hls_list_size=6/);
-    expect(args).toContain('hls_flags=program_date_time+delete_segments+independent_segments+omit_endlist+append_list+temp_file+discont_start');
+    expect(args).toMatch(/hls_time=1:hls_list_size=12/);
+    // ffmpeg neither deletes nor appends: the served window (hls-window.ts) does that.
+    expect(args).toContain('hls_flags=program_date_time+independent_segments+temp_file:');
+    expect(args).not.toMatch(/delete_segments|append_list|discont_start/);
     expect(args).toContain('start_number=17');
+    expect(args).toContain('/m/live/abc/run_2.m3u8');
     expect(args).toContain('/m/live/abc/rec_2.ts');
   });
 });

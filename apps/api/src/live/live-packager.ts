@@ -1,11 +1,22 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  appendSegments,
+  EMPTY_WINDOW,
+  endWindow,
+  type HlsWindow,
+  parseLivePlaylist,
+  renderLivePlaylist,
+  SEGMENT_RETENTION_MS,
+  startOfRun,
+} from './hls-window';
 import type { Packager, PackagerOptions } from './live-encoder';
 
-/** 1 s segments, a sliding window of 6, keyframes exactly on segment boundaries. */
+/** 1 s segments, keyframes exactly on segment boundaries; the served window is hls-window.ts's. */
 export const SEGMENT_SECONDS = 1;
-const LIST_SIZE = 6;
+/** ffmpeg's own per-run playlist keeps this many (we only read the new ones from it). */
+const RUN_LIST_SIZE = 12;
 const FPS = 30;
 /** More than this waiting on ffmpeg's stdin: the machine can't keep up; the publisher is cut. */
 const MAX_STDIN_BACKLOG = 16 * 1024 * 1024;
@@ -14,24 +25,26 @@ const WATCH_EVERY_MS = 200;
 const FINISH_GRACE_MS = 10_000;
 
 export const SEGMENT_NAME = /^seg_(\d{1,9})\.ts$/;
+/** The playlist we serve (hls-window.ts); ffmpeg writes only its private per-run one. */
 export const PLAYLIST_NAME = 'index.m3u8';
 export const RECORDING_PART = /^rec_(\d{1,6})\.ts$/;
+/** ffmpeg's private playlist of one run: never served. */
+export const runPlaylistName = (run: number): string => `run_${run}.m3u8`;
 
-/** The ffmpeg arguments: one encode, teed into the live HLS window and a recording part. */
+/** The ffmpeg arguments: one encode, teed into this run's HLS segments and a recording part. */
 export function packagerArguments(o: Pick<PackagerOptions, 'dir' | 'input' | 'run' | 'startNumber'>): string[] {
-  // temp_file: playlists and segments appear by rename, never half-written.
-  const flags = ['program_date_time', 'delete_segments', 'independent_segments', 'omit_endlist', 'append_list', 'temp_file'];
-  if (o.run > 1) flags.push('discont_start');
+  // temp_file: playlists and segments appear by rename, never half-written. No deleting and no
+  // appending to an old list: our served window (hls-window.ts) numbers, slides and deletes.
+  const flags = ['program_date_time', 'independent_segments', 'temp_file'];
   const hls = [
     'f=hls',
     `hls_time=${SEGMENT_SECONDS}`,
-    `hls_list_size=${LIST_SIZE}`,
-    'hls_delete_threshold=4',
+    `hls_list_size=${RUN_LIST_SIZE}`,
     `hls_flags=${flags.join('+')}`,
     `start_number=${o.startNumber}`,
     `hls_segment_filename=${teeEscape(join(o.dir, 'seg_%d.ts'))}`,
   ].join(':');
-  const tee = `[${hls}]${teeEscape(join(o.dir, PLAYLIST_NAME))}|[f=mpegts:onfail=ignore]${teeEscape(join(o.dir, `rec_${o.run}.ts`))}`;
+  const tee = `[${hls}]${teeEscape(join(o.dir, runPlaylistName(o.run)))}|[f=mpegts:onfail=ignore]${teeEscape(join(o.dir, `rec_${o.run}.ts`))}`;
   return [
     '-hide_banner',
     '-loglevel',
@@ -95,8 +108,11 @@ function teeEscape(value: string): string {
 
 /**
  * One ffmpeg per live show (per publisher connection): the publisher's bytes go to its stdin,
- * short-segment HLS and a recording part come out in the show's folder. Its timers and clock
- * reads stay real: they poll ffmpeg's files and compare with the wall-clock PDTs ffmpeg writes.
+ * short segments and a recording part come out in the show's folder. Every WATCH_EVERY_MS the
+ * segments ffmpeg has listed in its private run playlist are added to the served window
+ * (hls-window.ts), which is written by rename; segments that left the window are deleted
+ * SEGMENT_RETENTION_MS later. Its timers and clock reads stay real: they poll ffmpeg's files
+ * and compare with the wall-clock PDTs ffmpeg writes.
  */
 export class LivePackager implements Packager {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -104,6 +120,11 @@ export class LivePackager implements Packager {
   private firstInputAt: number | null = null;
   private watcher: NodeJS.Timeout | null = null;
   private exited = false;
+  private ready = false;
+  private window: HlsWindow | null = null;
+  /** Segment numbers out of the window, and since when (ms). */
+  private readonly leaving: { seq: number; atMs: number }[] = [];
+  private updating: Promise<void> = Promise.resolve();
   readonly done: Promise<void>;
 
   constructor(
@@ -121,8 +142,11 @@ export class LivePackager implements Packager {
         if (this.exited) return;
         this.exited = true;
         this.stopWatching();
-        o.onExit(code, this.stderr);
-        resolve();
+        // The last segments ffmpeg flushed on its way out join the window before we report.
+        void this.update().finally(() => {
+          o.onExit(code, this.stderr);
+          resolve();
+        });
       };
       this.child.on('error', (err) => {
         this.stderr += err.message;
@@ -130,7 +154,7 @@ export class LivePackager implements Packager {
       });
       this.child.on('close', (code) => finish(code));
     });
-    this.watcher = setInterval(() => void this.checkPlaylist(), WATCH_EVERY_MS);
+    this.watcher = setInterval(() => void this.update(), WATCH_EVERY_MS);
   }
 
   /** False when ffmpeg can't keep up (or is gone): the caller cuts the publisher. */
@@ -150,6 +174,7 @@ export class LivePackager implements Packager {
       await this.done;
       clearTimeout(timer);
     }
+    await this.done;
   }
 
   kill() {
@@ -161,28 +186,82 @@ export class LivePackager implements Packager {
     this.watcher = null;
   }
 
-  /** Waits for this run's first segment and compares its PDT with when its input arrived. */
-  private async checkPlaylist() {
-    if (this.firstInputAt === null || !this.watcher) return;
-    let text: string;
-    try {
-      text = await readFile(join(this.o.dir, PLAYLIST_NAME), 'utf8');
-    } catch {
-      return;
-    }
-    let pdt: number | null = null;
-    for (const line of text.split('\n')) {
-      if (line.startsWith('#EXT-X-PROGRAM-DATE-TIME:')) pdt = parsePdt(line.slice(25));
-      const seg = SEGMENT_NAME.exec(line.trim());
-      if (seg && Number(seg[1]) >= this.o.startNumber) {
-        if (!this.watcher) return;
-        this.stopWatching();
-        const captured = this.firstInputAt - this.o.inputLeadMs;
-        this.o.onReady(pdt === null ? 0 : Math.round(captured - pdt));
-        return;
+  /** One update at a time, in order. */
+  private update(): Promise<void> {
+    this.updating = this.updating.then(() => this.sync()).catch(() => undefined);
+    return this.updating;
+  }
+
+  private async sync() {
+    const dir = this.o.dir;
+    if (this.window === null) {
+      this.window = await readWindow(dir);
+      // Segments an earlier run left behind outside the window: deleted after the retention.
+      for (const seq of await segmentNumbers(dir)) {
+        if (seq < this.window.mediaSequence) this.leaving.push({ seq, atMs: Date.now() });
       }
-      if (seg) pdt = null;
     }
+    let runText: string;
+    try {
+      runText = await readFile(join(dir, runPlaylistName(this.o.run)), 'utf8');
+    } catch {
+      runText = '';
+    }
+    const last = this.window.segments[this.window.segments.length - 1]?.seq ?? -1;
+    const fresh = parseLivePlaylist(runText).segments.filter((s) => s.seq >= this.o.startNumber && s.seq > last);
+    if (fresh.length > 0) {
+      const first = fresh[0].seq === this.o.startNumber;
+      const { window, removed } = appendSegments(this.window, first ? startOfRun(fresh, this.o.run > 1) : fresh);
+      await writeWindow(dir, window);
+      this.window = window;
+      const now = Date.now();
+      for (const seq of removed) this.leaving.push({ seq, atMs: now });
+      if (!this.ready && first) {
+        this.ready = true;
+        const pdt = fresh[0].pdt === null ? null : parsePdt(fresh[0].pdt);
+        const captured = (this.firstInputAt ?? now) - this.o.inputLeadMs;
+        this.o.onReady(pdt === null ? 0 : Math.round(captured - pdt));
+      }
+    }
+    const now = Date.now();
+    while (this.leaving.length > 0 && now - this.leaving[0].atMs >= SEGMENT_RETENTION_MS) {
+      const gone = this.leaving.shift();
+      if (gone) await unlink(join(dir, `seg_${gone.seq}.ts`)).catch(() => undefined);
+    }
+  }
+}
+
+/** The served window of a show's folder (empty when there is none yet). */
+export async function readWindow(dir: string): Promise<HlsWindow> {
+  try {
+    return parseLivePlaylist(await readFile(join(dir, PLAYLIST_NAME), 'utf8'));
+  } catch {
+    return EMPTY_WINDOW;
+  }
+}
+
+/** Writes the served playlist by rename: a reader never sees half of it. */
+export async function writeWindow(dir: string, window: HlsWindow): Promise<void> {
+  const tmp = join(dir, `.${PLAYLIST_NAME}.${process.pid}.tmp`);
+  await writeFile(tmp, renderLivePlaylist(window));
+  await rename(tmp, join(dir, PLAYLIST_NAME));
+}
+
+/** The show is over: its playlist gets EXT-X-ENDLIST (players stop cleanly). No-op without one. */
+export async function endLivePlaylist(dir: string): Promise<void> {
+  const window = await readWindow(dir);
+  if (window.segments.length === 0 || window.ended) return;
+  await writeWindow(dir, endWindow(window));
+}
+
+async function segmentNumbers(dir: string): Promise<number[]> {
+  try {
+    return (await readdir(dir))
+      .map((n) => SEGMENT_NAME.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => Number(m[1]));
+  } catch {
+    return [];
   }
 }
 
@@ -215,17 +294,11 @@ export function correctPlaylist(text: string, fixes: { fromSeq: number; offsetMs
   return lines.join('\n');
 }
 
-/** The next segment number after those listed in an existing playlist (0 when none). */
+/**
+ * The next segment number of a show: after every number listed in its served playlist and
+ * every segment file still on disk (0 when none), so a new run never reuses or renumbers one.
+ */
 export async function nextSegmentNumber(dir: string): Promise<number> {
-  try {
-    const text = await readFile(join(dir, PLAYLIST_NAME), 'utf8');
-    let next = 0;
-    for (const line of text.split('\n')) {
-      const seg = SEGMENT_NAME.exec(line.trim());
-      if (seg) next = Math.max(next, Number(seg[1]) + 1);
-    }
-    return next;
-  } catch {
-    return 0;
-  }
+  const listed = (await readWindow(dir)).segments.map((s) => s.seq);
+  return Math.max(-1, ...listed, ...(await segmentNumbers(dir))) + 1;
 }

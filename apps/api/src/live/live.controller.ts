@@ -47,15 +47,19 @@ export class LiveController {
     return this.live.endByCreator(id, body.streamKey);
   }
 
-  /** The live window, 404 unless on air; PROGRAM-DATE-TIME set to when frames were captured. */
+  /**
+   * The live window, 404 unless on air or just ended (then it ends with EXT-X-ENDLIST, for
+   * LIVE_ENDED_LINGER_MS); PROGRAM-DATE-TIME set to when frames were captured.
+   */
   @Get(':id/hls/index.m3u8')
   async playlist(@Param('id') id: string, @Res() res: Response) {
     const show = await this.live.require(id);
-    if (show.status !== 'live') throw new NotFoundException('this show is not live');
+    if (show.status === 'scheduled') throw new NotFoundException('this show is not live');
     let text: string;
     try {
       text = await readFile(this.live.hlsPath(id, PLAYLIST_NAME) ?? '', 'utf8');
     } catch {
+      if (show.status === 'ended') throw new NotFoundException('this show has ended');
       throw new NotFoundException('the stream is starting; try again in a moment');
     }
     if (!text.includes('#EXTINF')) throw new NotFoundException('the stream is starting; try again in a moment');

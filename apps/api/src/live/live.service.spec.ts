@@ -106,6 +106,7 @@ describe('LiveService: the live show lifecycle', () => {
       STORE: 'memory',
       RTMP_PORT: '0',
       LIVE_PUBLISHER_GRACE_MS: String(GRACE_MS),
+      LIVE_ENDED_LINGER_MS: '0',
       LIVE_MAX_KBPS: String(MAX_KBPS),
     });
     clock = new FakeClock();

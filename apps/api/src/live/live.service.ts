@@ -28,7 +28,7 @@ import { type RefusalReason, Refusals } from '../ops/refusals';
 import { BitrateMeter } from './bitrate-meter';
 import { LiveEncoder, type Packager } from './live-encoder';
 import { LiveParties } from './live-parties';
-import { nextSegmentNumber, PLAYLIST_NAME, RECORDING_PART, SEGMENT_NAME } from './live-packager';
+import { endLivePlaylist, nextSegmentNumber, PLAYLIST_NAME, RECORDING_PART, SEGMENT_NAME } from './live-packager';
 import { type LiveRecord, LiveRepository } from './live.repository';
 import { RtmpServer, type RtmpPublishRequest, type RtmpSink } from './rtmp-server';
 
@@ -349,9 +349,12 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
 
   private async finish(r: LiveRecord) {
     const dir = this.showDir(r.id);
+    const endedAt = this.clock.now();
     await this.local.get(r.id)?.stopped;
     // Another replica's publisher notices the end at its next heartbeat.
     for (let i = 0; i < RELEASE_POLLS && (await this.repo.publisherHeld(r.id)); i++) await this.clock.sleep(RELEASE_POLL_MS);
+    // Players see EXT-X-ENDLIST and stop cleanly instead of failing on a vanished playlist.
+    await endLivePlaylist(dir).catch((err: Error) => this.logger.warn(`show ${r.id}: could not end the playlist: ${err.message}`));
     let names: string[] = [];
     try {
       names = await readdir(dir);
@@ -381,7 +384,10 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
         }
       }
     }
-    // The live files go first: once the recording id is visible, the show is fully wrapped up.
+    // The ended playlist stays served a while (players poll it to learn the end), then the live
+    // files go; once the recording id is visible, the show is fully wrapped up.
+    const linger = endedAt + this.config.liveEndedLingerMs - this.clock.now();
+    if (linger > 0) await this.clock.sleep(linger);
     await rm(dir, { recursive: true, force: true });
     if (recordingMediaId) {
       await this.repo.update(r.id, { recordingMediaId });
