@@ -42,16 +42,19 @@ export interface Publisher {
 }
 
 /** ffmpeg publishing a generated test pattern (H.264 + AAC) over RTMP, in real time. */
-export function publishRtmp(url: string, seconds = 120): Publisher {
+export function publishRtmp(url: string, seconds = 120, o: { video?: boolean; audio?: boolean; fps?: number } = {}): Publisher {
+  const video = o.video ?? true;
+  const audio = o.audio ?? true;
+  const fps = o.fps ?? 30;
   const child = spawn(
     'ffmpeg',
     [
       '-v', 'error', '-nostdin', '-re',
-      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
+      ...(video ? ['-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=${fps}`] : []),
+      ...(audio ? ['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000'] : []),
       '-t', String(seconds),
-      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-g', '30', '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-b:a', '64k',
+      ...(video ? ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-g', String(fps), '-pix_fmt', 'yuv420p'] : []),
+      ...(audio ? ['-c:a', 'aac', '-b:a', '64k'] : []),
       '-f', 'flv', url,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },

@@ -1,4 +1,5 @@
 import type { CreatedLiveShow, LiveShow, Media } from '@watch-party/contracts';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -271,6 +272,33 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
     expect((await fetch(`${srv.url}/api/live/${id}/hls/seg_${old[0]}.ts`)).status).toBe(200);
   }, 90_000);
 
+  it('packages audio-only and video-only streams, and keeps a 60 fps source at 60 fps', async () => {
+    const cases = [
+      { title: 'Radio show', o: { video: false }, want: { video: false, audio: true } },
+      { title: 'Silent show', o: { audio: false }, want: { video: true, audio: false } },
+      { title: 'Game at 60', o: { fps: 60 }, want: { video: true, audio: true, fps: 60 } },
+    ] as const;
+    const shows = await Promise.all(cases.map((c) => createShow(srv.url, c.title)));
+    shows.forEach((created, i) => publishers.push(publishRtmp(rtmp(created.streamKey), 30, cases[i].o)));
+    for (const [i, created] of shows.entries()) {
+      const live = await waitForShow(srv.url, created.show.id, (s) => s.hlsUrl !== null, 20_000);
+      const playlist = await (await fetch(`${srv.url}${live.hlsUrl}`)).text();
+      const segment = [...playlist.matchAll(/^(seg_\d+\.ts)$/gm)].pop()?.[1];
+      const bytes = Buffer.from(await (await fetch(`${srv.url}/api/live/${created.show.id}/hls/${segment}`)).arrayBuffer());
+      const streams = probeStreams(bytes);
+      const want = cases[i].want;
+      expect({ title: cases[i].title, video: streams.some((s) => s.codec_type === 'video'), audio: streams.some((s) => s.codec_type === 'audio') }).toEqual({
+        title: cases[i].title,
+        video: want.video,
+        audio: want.audio,
+      });
+      if ('fps' in want) {
+        const [num, den] = (streams.find((s) => s.codec_type === 'video')?.avg_frame_rate ?? '0/1').split('/').map(Number);
+        expect(num / den).toBeGreaterThan(want.fps - 3);
+      }
+    }
+  }, 90_000);
+
   it('publishes from a browser over /live-ingest: webm chunks become live HLS; `end` ends the show with a recording', async () => {
     const created = await createShow(srv.url, 'Browser show');
     const id = created.show.id;
@@ -374,4 +402,10 @@ function parsePlaylist(text: string): Omit<Snapshot, 'at'> {
     }
   }
   return out;
+}
+
+/** ffprobe's streams of a media file given as bytes. */
+function probeStreams(bytes: Buffer): { codec_type: string; avg_frame_rate?: string }[] {
+  const out = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,avg_frame_rate', '-of', 'json', '-i', 'pipe:0'], { input: bytes });
+  return (JSON.parse(out.toString()) as { streams: { codec_type: string; avg_frame_rate?: string }[] }).streams;
 }

@@ -27,7 +27,9 @@ describe('the live packager', () => {
     const args = packagerArguments({ dir: '/m/live/abc', input: 'flv', run: 2, startNumber: 17 }).join(' ');
     expect(args).toContain('-f flv -i pipe:0');
     expect(args).toContain('-preset veryfast -tune zerolatency');
-    expect(args).toContain('-g 30 -keyint_min 30 -sc_threshold 0');
+    expect(args).toContain('-g 60 -keyint_min 1 -sc_threshold 0 -force_key_frames expr:gte(t,n_forced*1)');
+    expect(args).toContain('-map 0:v:0? -map 0:a:0?');
+    expect(args).toContain('-fpsmax 60');
     expect(args).toMatch(/hls_time=1:hls_list_size=12/);
     // ffmpeg neither deletes nor appends: the served window (hls-window.ts) does that.
     expect(args).toContain('hls_flags=program_date_time+independent_segments+temp_file:');

@@ -17,7 +17,8 @@ import type { Packager, PackagerOptions } from './live-encoder';
 export const SEGMENT_SECONDS = 1;
 /** ffmpeg's own per-run playlist keeps this many (we only read the new ones from it). */
 const RUN_LIST_SIZE = 12;
-const FPS = 30;
+/** Frame rates above this are reduced to it; lower ones are kept. */
+export const MAX_FPS = 60;
 /** More than this waiting on ffmpeg's stdin: the machine can't keep up; the publisher is cut. */
 const MAX_STDIN_BACKLOG = 16 * 1024 * 1024;
 const WATCH_EVERY_MS = 200;
@@ -59,12 +60,16 @@ export function packagerArguments(o: Pick<PackagerOptions, 'dir' | 'input' | 'ru
     ...(o.input === 'flv' ? ['-f', 'flv'] : []),
     '-i',
     'pipe:0',
+    // Video, audio, or both: an audio-only (radio) or video-only stream is a show too.
     '-map',
-    '0:v:0',
+    '0:v:0?',
     '-map',
     '0:a:0?',
     '-vf',
-    `fps=${FPS},scale=-2:'min(720,trunc(ih/2)*2)',format=yuv420p`,
+    `scale=-2:'min(720,trunc(ih/2)*2)',format=yuv420p`,
+    // The source's frame rate, up to MAX_FPS (a 60 fps game stream stays 60 fps).
+    '-fpsmax',
+    String(MAX_FPS),
     '-c:v',
     'libx264',
     '-preset',
@@ -79,10 +84,11 @@ export function packagerArguments(o: Pick<PackagerOptions, 'dir' | 'input' | 'ru
     '4000k',
     '-bufsize',
     '4000k',
+    // Keyframes exactly every SEGMENT_SECONDS at any frame rate (forced), none in between.
     '-g',
-    String(FPS * SEGMENT_SECONDS),
+    String(MAX_FPS * SEGMENT_SECONDS),
     '-keyint_min',
-    String(FPS * SEGMENT_SECONDS),
+    '1',
     '-sc_threshold',
     '0',
     '-force_key_frames',

@@ -284,13 +284,20 @@ describe('LiveService: the live show lifecycle', () => {
       expect(encoder.last.options).toMatchObject({ run: 2, input: 'flv' });
     });
 
-    it('refuses a write the packager cannot keep up with', async () => {
+    it('cuts a publisher the packager cannot keep up with, telling it why (never drops data silently)', async () => {
       const { live, encoder } = await replica();
       const created = await create(live);
       const publication = await live.openPublisher(created.streamKey, 'rtmp', 0, 'x');
+      const kicks: string[] = [];
+      publication.onKick((reason) => kicks.push(reason));
       expect(publication.write(Buffer.from('frame'))).toBe(true);
       encoder.last.keepingUp = false;
       expect(publication.write(Buffer.from('frame'))).toBe(false);
+      expect(kicks).toEqual([expect.stringMatching(/cannot encode this stream in real time/)]);
+      expect(publication.write(Buffer.from('frame'))).toBe(false);
+      expect(kicks).toHaveLength(1);
+      await clock.flush();
+      expect(await repo.publisherHeld(created.show.id)).toBe(false);
     });
 
     it('serves HLS once the first segment is listed, with its PROGRAM-DATE-TIME correction; not after the end', async () => {

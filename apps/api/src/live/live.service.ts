@@ -482,7 +482,12 @@ class LocalPublication implements Publication {
       void this.close();
       return false;
     }
-    return this.packager.write(data);
+    if (this.packager.write(data)) return true;
+    // Dropping bytes would corrupt the stream without a word: cut the publisher with the reason.
+    this.service.log(`show ${this.showId}: the encoder fell behind the ${this.kind} publisher; cut`);
+    this.kick('the server cannot encode this stream in real time; lower the bitrate, resolution or frame rate');
+    void this.close();
+    return false;
   }
 
   async close() {
