@@ -12,13 +12,12 @@
 // and hls.js; seeks only when more than 1 s off). With --quick the app and reference followers
 // run side by side in the same party (6 pages at once) to fit the 3-minute budget; the full run
 // measures them one after the other.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium } from './lib/chromium.mjs';
 import { io } from 'socket.io-client';
 import { startDelayProxy } from './lib/delay-proxy.mjs';
 import { serveStatic } from './lib/static-server.mjs';
-import { BENCH_DIR, ROOT, ffmpeg, log, makeTempDir, maxOf, percentile, postJson, round, sleep, startApi } from './lib/util.mjs';
+import { BENCH_DIR, ROOT, log, makeHlsClip, makeTempDir, maxOf, percentile, postJson, round, sleep, startApi } from './lib/util.mjs';
 
 const FOLLOWERS = 3;
 /** Samples within this long after a command (server time) are transitions, not steady state. */
@@ -34,23 +33,6 @@ const SCRIPT = [
   [11 / 15, { action: 'seek', position: 20 }],
   [13 / 15, { action: 'rate', rate: 1 }],
 ];
-
-async function makeHlsClip(dir, seconds) {
-  const out = join(dir, 'hls');
-  mkdirSync(out);
-  // the e2e clip recipe (apps/web-e2e/src/clip.ts): 640x360 H.264 + AAC, 2 s fMP4 segments
-  await ffmpeg([
-    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
-    '-f', 'lavfi', '-i', 'sine=frequency=440',
-    '-t', String(seconds),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
-    '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k',
-    '-f', 'hls', '-hls_time', '2', '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4',
-    join(out, 'index.m3u8'),
-  ]);
-  return dir;
-}
-
 
 /** In-page recorder: 100 ms samples and every presented frame, stamped with server time. */
 function installRecorder() {
@@ -305,6 +287,7 @@ export async function browserBench({ quick, emit }) {
       if (ref) log(`browser ${network}: naive err p95 ${round(ref.errP95)} ms, spread p95 ${round(ref.spreadP95)}, frame p95 ${round(ref.frameP95)}`);
       const loop = network === 'loopback';
       const params = {
+        engine: 'chromium',
         network: loop ? 'loopback' : 'proxy 100±30 ms per chunk each way',
         followers: FOLLOWERS,
         runSeconds: durationS,

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [-- --only=fanout,connections,range,transcode,browser,live,party-join,rtmp-abuse]
+// npm run bench [-- --quick] [-- --only=fanout,connections,range,transcode,browser,engines,live,party-join,rtmp-abuse]
+// (engines: browser_sync_error_p95_ms per engine, params.engine = chromium | firefox | webkit)
 //
 // Prints one JSON line per figure on stdout:
 //   {"name","value","unit","reference","ratio","params"}   (+ "error" / "note" when relevant)
@@ -30,6 +31,8 @@ const FIGURES = [
     names: ['browser_sync_error_p50_ms', 'browser_sync_error_p95_ms', 'browser_pairwise_spread_p95_ms', 'browser_frame_error_p95_ms'],
     run: browserBench,
   },
+  // Chromium, Firefox ESR and WebKitGTK through the browser tests' adapters (bench/engines.mjs).
+  { key: 'engines', names: ['browser_sync_error_p95_ms'], run: async (o) => (await import('./engines.mjs')).enginesBench(o) },
   { key: 'live', names: ['live_glass_to_glass_s'], run: liveBench },
   { key: 'party-join', names: ['party_join_p99_ms'], run: async (o) => (await import('./party-join.mjs')).partyJoinBench(o) },
   { key: 'rtmp-abuse', names: ['rtmp_abuse_rss_mib'], run: async (o) => (await import('./rtmp-abuse.mjs')).rtmpAbuseBench(o) },
@@ -67,7 +70,7 @@ function emit(figure) {
 function printTable(totalS) {
   const describe = (p) =>
     Object.entries(p)
-      .filter(([k]) => ['clients', 'replicas', 'connections', 'network', 'clipSeconds', 'target'].includes(k))
+      .filter(([k]) => ['engine', 'clients', 'replicas', 'connections', 'network', 'clipSeconds', 'target'].includes(k))
       .map(([k, v]) => `${k}=${v}`)
       .join(' ');
   const lines = [

@@ -1,7 +1,7 @@
 // Shared helpers for the benchmarks: child processes (all killed on exit), ports, temp dirs,
 // statistics and the app / Redis / reference servers. Everything listens on 127.0.0.1 only.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -294,6 +294,26 @@ export function ffmpeg(args, { onSpawn } = {}) {
       code === 0 ? resolveRun(performance.now() - start) : reject(new Error(`ffmpeg exited with ${code}: ${child.output.slice(-800)}`)),
     );
   });
+}
+
+/**
+ * The bench clip, made in `dir`/hls: `seconds` of a 640x360 30 fps test pattern with a 440 Hz tone,
+ * fMP4 HLS (browser.mjs, engines.mjs). Resolves with `dir`.
+ */
+export async function makeHlsClip(dir, seconds) {
+  const out = join(dir, 'hls');
+  mkdirSync(out);
+  // the e2e clip recipe (apps/web-e2e/src/clip.ts): 640x360 H.264 + AAC, 2 s fMP4 segments
+  await ffmpeg([
+    '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
+    '-f', 'lavfi', '-i', 'sine=frequency=440',
+    '-t', String(seconds),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60', '-keyint_min', '60', '-sc_threshold', '0',
+    '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-b:a', '96k',
+    '-f', 'hls', '-hls_time', '2', '-hls_playlist_type', 'vod', '-hls_segment_type', 'fmp4',
+    join(out, 'index.m3u8'),
+  ]);
+  return dir;
 }
 
 /**

@@ -142,6 +142,9 @@ async function startParticipant(binary: string, env: NodeJS.ProcessEnv, options:
   const port = await freePort();
   const child = track(spawn(DRIVER, [`--port=${port}`, '--host=127.0.0.1'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true }));
   let output = '';
+  let spawnError: Error | null = null;
+  // A missing driver binary is an 'error' event: without a listener it would kill the process.
+  child.once('error', (e) => (spawnError = e));
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
   let driver: WebDriver | undefined;
@@ -154,6 +157,7 @@ async function startParticipant(binary: string, env: NodeJS.ProcessEnv, options:
   try {
     const url = `http://127.0.0.1:${port}`;
     for (let waited = 0; ; waited += 100) {
+      if (spawnError) throw new Error(`could not start ${DRIVER} (install webkit2gtk-driver): ${(spawnError as Error).message}`);
       if (child.exitCode !== null) throw new Error(`WebKitWebDriver exited with ${child.exitCode}: ${output}`);
       try {
         if ((await fetch(`${url}/status`)).ok) break;
