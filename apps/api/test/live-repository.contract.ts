@@ -92,6 +92,19 @@ export function liveRepositoryContract(
     });
 
     if (!durable) return;
+    it('counts distinct HLS viewers within the window, from every replica', async () => {
+      const id = newId();
+      const t = Date.parse('2031-02-01T00:00:00Z');
+      await repo.markHlsViewer(id, 'a', t, 10_000);
+      await peer.markHlsViewer(id, 'b', t + 1000, 10_000);
+      await repo.markHlsViewer(id, 'a', t + 2000, 10_000); // the same viewer again
+      expect(await peer.countHlsViewers(id, t + 2000, 10_000)).toBe(2);
+      expect(await repo.countHlsViewers(id, t + 10_500, 10_000)).toBe(2); // 'b' (t+1000) still in
+      expect(await repo.countHlsViewers(id, t + 11_500, 10_000)).toBe(1); // only 'a' (t+2000)
+      expect(await repo.countHlsViewers(id, t + 12_500, 10_000)).toBe(0);
+      expect(await repo.countHlsViewers(newId(), t, 10_000)).toBe(0);
+    });
+
     it('keeps shows and their recordings across a reopen (restart)', async () => {
       if (!reopen) throw new Error('a durable storage fixture must offer reopen()');
       const ended = liveRecord({ title: 'ended' });

@@ -126,6 +126,11 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
     const v2 = await connect(srv.url, guests[1]);
     sockets.push(creator.socket, v1.socket, v2.socket);
     expect((await getShow(srv.url, id)).viewerCount).toBe(2);
+    // Players that only poll the playlist (VLC, a TV, no chat) count too.
+    for (const ua of ['VLC/3.0.18 LibVLC/3.0.18', 'AppleCoreMedia/1.0', 'GStreamer souphttpsrc']) {
+      expect((await fetch(`${srv.url}${live.hlsUrl}`, { headers: { 'user-agent': ua } })).status).toBe(200);
+    }
+    expect((await getShow(srv.url, id)).viewerCount).toBe(4); // three players + this test's own fetches
     expect(await request(v1.socket, 'chat:send', { text: 'hello live' })).toMatchObject({ ok: true });
 
     const list = (await api<LiveShow[]>(srv.url, '/api/live')).body;

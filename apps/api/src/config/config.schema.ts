@@ -42,7 +42,7 @@ export const envSchema = z.object({
   RTMP_PORT: int(0, 65535).default(1935),
   /** A live show ends when its publisher has been gone this long. */
   LIVE_PUBLISHER_GRACE_MS: int(0, 3_600_000).default(15_000),
-  LIVE_ENDED_LINGER_MS: int(0, 3_600_000).default(30_000),
+  LIVE_ENDED_LINGER_MS: int(0, 3_600_000).default(60_000),
   SESSION_CREATE_PER_MIN: int(1, 1_000_000).default(30),
   PASSWORD_FAILURES_PER_MIN: int(1, 1_000_000).default(5),
   /** Password hashes (scrypt, ~32 MiB and one thread each) computed at once; the rest queue. */

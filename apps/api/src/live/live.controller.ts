@@ -52,8 +52,11 @@ export class LiveController {
    * LIVE_ENDED_LINGER_MS); PROGRAM-DATE-TIME set to when frames were captured.
    */
   @Get(':id/hls/index.m3u8')
-  async playlist(@Param('id') id: string, @Res() res: Response) {
+  async playlist(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     const show = await this.live.require(id);
+    if (show.status === 'live') {
+      void this.live.sawHlsViewer(id, req.ip ?? '', String(req.headers['user-agent'] ?? '')).catch(() => undefined);
+    }
     if (show.status === 'scheduled') throw new NotFoundException('this show is not live');
     let text: string;
     try {

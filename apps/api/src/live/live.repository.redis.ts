@@ -1,12 +1,13 @@
 import type { LiveStatus } from '@watch-party/contracts';
 import type { Redis } from 'ioredis';
 import { LUA_JSON_MERGE, LuaScript } from '../redis/lua-script';
-import { type LivePatch, type LiveRecord, LiveRepository } from './live.repository';
+import { type LivePatch, type LiveRecord, LiveRepository, MAX_TRACKED_HLS_VIEWERS } from './live.repository';
 
 const SHOWS = 'wp:live:shows';
 const INDEX = 'wp:live:index';
 const KEYS = 'wp:live:keys';
 const lockKey = (id: string) => `wp:live:pub:${id}`;
+const hlsViewersKey = (id: string) => `wp:live:hlsv:${id}`;
 
 // Merge in Lua so a status change and a heartbeat never clobber each other.
 const updateScript = new LuaScript(`
@@ -79,6 +80,22 @@ export class RedisLiveRepository extends LiveRepository {
 
   async publisherHeld(id: string) {
     return (await this.redis.exists(lockKey(id))) === 1;
+  }
+
+  override async markHlsViewer(id: string, viewer: string, nowMs: number, windowMs: number) {
+    const key = hlsViewersKey(id);
+    await this.redis
+      .multi()
+      .zadd(key, nowMs, viewer)
+      .zremrangebyscore(key, '-inf', nowMs - windowMs)
+      // Bounded like the in-memory map: the most recent MAX_TRACKED_HLS_VIEWERS stay.
+      .zremrangebyrank(key, 0, -MAX_TRACKED_HLS_VIEWERS - 1)
+      .pexpire(key, windowMs * 2)
+      .exec();
+  }
+
+  override async countHlsViewers(id: string, nowMs: number, windowMs: number) {
+    return this.redis.zcount(hlsViewersKey(id), `(${nowMs - windowMs}`, '+inf');
   }
 }
 

@@ -1,5 +1,5 @@
 import { FakeClock } from '../common/testing/fake-clock';
-import { MemoryLiveRepository } from './live.repository';
+import { MAX_TRACKED_HLS_VIEWERS, MemoryLiveRepository } from './live.repository';
 
 const TTL_MS = 6000;
 
@@ -28,5 +28,13 @@ describe('MemoryLiveRepository: the publisher slot', () => {
     expect(await repo.publisherHeld('show')).toBe(true);
     await repo.releasePublisher('show', 'a');
     expect(await repo.publisherHeld('show')).toBe(false);
+  });
+});
+
+describe('MemoryLiveRepository: HLS viewers', () => {
+  it('remembers at most MAX_TRACKED_HLS_VIEWERS per show (the most recent), whatever a client sends', async () => {
+    const repo = new MemoryLiveRepository(new FakeClock());
+    for (let i = 0; i <= MAX_TRACKED_HLS_VIEWERS; i++) await repo.markHlsViewer('show', `v${i}`, 1000 + i, 1_000_000_000);
+    expect(await repo.countHlsViewers('show', 1000 + MAX_TRACKED_HLS_VIEWERS, 1_000_000_000)).toBe(MAX_TRACKED_HLS_VIEWERS);
   });
 });

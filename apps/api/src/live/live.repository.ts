@@ -46,7 +46,36 @@ export abstract class LiveRepository {
   abstract refreshPublisher(id: string, owner: string, ttlMs: number): Promise<boolean>;
   abstract releasePublisher(id: string, owner: string): Promise<void>;
   abstract publisherHeld(id: string): Promise<boolean>;
+
+  // ---- HLS viewers (clients polling the live playlist), shared by every replica ----
+  // In process memory by default (one process); the Redis store overrides both.
+  private readonly hlsViewers = new Map<string, Map<string, number>>();
+
+  /** `viewer` (an opaque client key) fetched the show's playlist at `nowMs`. */
+  async markHlsViewer(id: string, viewer: string, nowMs: number, windowMs: number): Promise<void> {
+    let seen = this.hlsViewers.get(id);
+    if (!seen) this.hlsViewers.set(id, (seen = new Map()));
+    seen.delete(viewer); // re-insert: the map stays ordered by last fetch
+    seen.set(viewer, nowMs);
+    for (const [key, at] of seen) {
+      if (at > nowMs - windowMs && seen.size <= MAX_TRACKED_HLS_VIEWERS) break;
+      seen.delete(key);
+    }
+  }
+
+  /** Distinct viewers that fetched the playlist within the last `windowMs`. */
+  async countHlsViewers(id: string, nowMs: number, windowMs: number): Promise<number> {
+    const seen = this.hlsViewers.get(id);
+    if (!seen) return 0;
+    let n = 0;
+    for (const at of seen.values()) if (at > nowMs - windowMs) n++;
+    if (n === 0) this.hlsViewers.delete(id);
+    return n;
+  }
 }
+
+/** HLS viewers remembered per show in memory (each costs ~100 bytes); the oldest go first. */
+export const MAX_TRACKED_HLS_VIEWERS = 20_000;
 
 export class MemoryLiveRepository extends LiveRepository {
   private readonly shows = new Map<string, LiveRecord>();

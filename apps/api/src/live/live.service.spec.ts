@@ -13,7 +13,7 @@ import { FakeMediaImporter } from '../media/testing/fake-media-importer';
 import { Metrics } from '../ops/metrics';
 import { Refusals } from '../ops/refusals';
 import { MemoryLiveRepository } from './live.repository';
-import { HEARTBEAT_MS, LiveRefusal, type LiveRefusalCode, LiveService, LOCK_TTL_MS, type Publication, SCHEDULED_TTL_MS } from './live.service';
+import { HEARTBEAT_MS, HLS_VIEWER_WINDOW_MS, LiveRefusal, type LiveRefusalCode, LiveService, LOCK_TTL_MS, type Publication, SCHEDULED_TTL_MS } from './live.service';
 import { FakeLiveEncoder } from './testing/fake-live-encoder';
 import { FakeLiveParties } from './testing/fake-live-parties';
 
@@ -179,7 +179,17 @@ describe('LiveService: the live show lifecycle', () => {
         sessionId: joined.session.id,
         createdAt: new Date(clock.now()).toISOString(),
         endedAt: null,
+        publishing: false,
       });
+    });
+
+    it('says whether a publisher is connected: false while the show waits for it to come back (interrupted)', async () => {
+      const { live } = await replica();
+      const created = await create(live);
+      const publication = await live.openPublisher(created.streamKey, 'rtmp', 0, 'x');
+      expect(await live.get(created.show.id)).toMatchObject({ status: 'live', publishing: true });
+      await publication.close();
+      expect(await live.get(created.show.id)).toMatchObject({ status: 'live', publishing: false });
     });
 
     it('counts the connected participants except the creator as viewers, and none once ended', async () => {
@@ -189,6 +199,17 @@ describe('LiveService: the live show lifecycle', () => {
       expect((await live.get(created.show.id)).viewerCount).toBe(2);
       await live.endByAdmin(created.show.id);
       expect((await live.get(created.show.id)).viewerCount).toBe(0);
+    });
+
+    it('counts players polling the live playlist too (VLC, a TV): the larger of party viewers and HLS viewers', async () => {
+      const { live } = await replica();
+      const created = await create(live);
+      parties.connected.set(created.show.sessionId, new Set([created.participantId, 'viewer-1']));
+      for (const ua of ['VLC/3.0', 'Safari', 'hls.js']) await live.sawHlsViewer(created.show.id, '203.0.113.7', ua);
+      await live.sawHlsViewer(created.show.id, '203.0.113.7', 'VLC/3.0'); // the same player again
+      expect((await live.get(created.show.id)).viewerCount).toBe(3);
+      await clock.advance(HLS_VIEWER_WINDOW_MS + 1); // they stopped polling
+      expect((await live.get(created.show.id)).viewerCount).toBe(1);
     });
 
     it('lists live shows first, then scheduled, then ended; newest first within each', async () => {

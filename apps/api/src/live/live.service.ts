@@ -53,6 +53,8 @@ const STREAM_KEY = /^[A-Za-z0-9_-]{43}$/;
 const PARTY_NAME_MAX = 80;
 /** `list` answers at most this many shows. */
 const LIST_MAX = 100;
+/** A client that fetched the live playlist this recently is watching (players poll every ~1 s). */
+export const HLS_VIEWER_WINDOW_MS = 10_000;
 
 /** Why a publisher was refused, as the ingest handshake reports it. */
 export type LiveRefusalCode = Extract<HandshakeErrorCode, 'WRONG_STREAM_KEY' | 'SHOW_ENDED' | 'ALREADY_PUBLISHING' | 'LIVE_UNAVAILABLE' | 'SERVER_RESTARTING'>;
@@ -227,6 +229,12 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     return join(this.root, id);
   }
 
+  /** A client fetched the show's live playlist: it counts as a viewer for HLS_VIEWER_WINDOW_MS. */
+  async sawHlsViewer(id: string, address: string, userAgent: string): Promise<void> {
+    const viewer = createHash('sha256').update(`${address}|${userAgent.slice(0, 256)}`).digest('base64url').slice(0, 22);
+    await this.repo.markHlsViewer(id, viewer, this.clock.now(), HLS_VIEWER_WINDOW_MS);
+  }
+
   /** Null unless `name` is the playlist or a segment name we write. */
   hlsPath(id: string, name: string): string | null {
     if (!ID_PATTERN.test(id)) return null;
@@ -235,10 +243,14 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
 
   async toPublic(r: LiveRecord): Promise<LiveShow> {
     let viewerCount = 0;
+    const publishing = r.status === 'live' && (this.local.has(r.id) || (await this.repo.publisherHeld(r.id).catch(() => false)));
     if (r.status !== 'ended') {
       const connected = await this.parties.connectedParticipantIds(r.sessionId).catch(() => new Set<string>());
       connected.delete(r.creatorParticipantId);
-      viewerCount = connected.size;
+      // Everyone watching: people in the show's party and players polling the playlist (VLC,
+      // a TV, a page without chat) — the larger, as one person is usually both.
+      const hls = await this.repo.countHlsViewers(r.id, this.clock.now(), HLS_VIEWER_WINDOW_MS).catch(() => 0);
+      viewerCount = Math.max(connected.size, hls);
     }
     return {
       id: r.id,
@@ -252,6 +264,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
       ...(r.recordingMediaId ? { recordingMediaId: r.recordingMediaId } : {}),
       createdAt: r.createdAt,
       endedAt: r.endedAt,
+      publishing,
     };
   }
 

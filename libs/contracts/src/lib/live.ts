@@ -39,6 +39,11 @@ export const liveShowSchema = z.object({
   createdAt: z.string().optional(),
   /** added to the contract */
   endedAt: z.string().nullable().optional(),
+  /**
+   * added to the contract: a publisher is connected right now. False while a live show waits
+   * for its publisher to come back (LIVE_PUBLISHER_GRACE_MS): the stream is interrupted.
+   */
+  publishing: z.boolean().optional(),
 });
 export type LiveShow = z.infer<typeof liveShowSchema>;
 
