@@ -18,6 +18,10 @@ const SYSTEM_DEPENDENCIES: [command: string, args: string[], aptPackage: string]
   ['sh', ['-c', 'ls /usr/lib/*/gstreamer-1.0/libgstisomp4.so'], 'gstreamer1.0-plugins-good'],
   ['sh', ['-c', 'ls /usr/lib/*/gstreamer-1.0/libgstvideoparsersbad.so'], 'gstreamer1.0-plugins-bad'],
   ['sh', ['-c', 'ls /usr/lib/*/gstreamer-1.0/libgstlibav.so'], 'gstreamer1.0-libav'],
+  // The GStreamer RTMP publisher (apps/api/test/live-gstreamer.spec.ts): gst-launch-1.0 and x264enc;
+  // rtmp2sink (plugins-bad), flvmux (plugins-good) and avenc_aac (libav) come with the packages above.
+  ['gst-launch-1.0', ['--version'], 'gstreamer1.0-tools'],
+  ['sh', ['-c', 'ls /usr/lib/*/gstreamer-1.0/libgstx264.so'], 'gstreamer1.0-plugins-ugly'],
 ];
 
 function checkSystemDependencies() {

@@ -1,4 +1,4 @@
-import { chooseLadder, hlsArguments } from './ladder';
+import { chooseLadder, FFMPEG_MASTER, hlsArguments } from './ladder';
 
 describe('HLS ladder', () => {
   it('never upscales and keeps the standard rungs', () => {
@@ -30,6 +30,9 @@ describe('HLS ladder', () => {
     expect(at('-hls_time')).toBe('2');
     expect(at('-hls_segment_type')).toBe('fmp4');
     expect(at('-var_stream_map')).toBe('v:0,a:0 v:1,a:1');
+    // ffmpeg's master is written aside: ours (hls-master.ts) is the one served.
+    expect(at('-master_pl_name')).toBe(FFMPEG_MASTER);
+    expect(at('-master_pl_name')).not.toBe('master.m3u8');
     expect(args.filter((a) => a === '-map')).toHaveLength(4);
     expect(hlsArguments('in.mp4', '/out', chooseLadder(720, false), 30, false)).not.toContain('0:a:0');
   });

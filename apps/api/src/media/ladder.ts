@@ -9,6 +9,12 @@ const LADDER: { height: number; videoKbps: number }[] = [
 const AUDIO_KBPS = 128;
 /** Segment length; the keyframe interval is pinned to it. */
 export const SEGMENT_SECONDS = 2;
+/**
+ * ffmpeg's own master playlist: never served. Ours, `master.m3u8`, is written from it and from
+ * the segments (see MediaStorage.writeMaster): ffmpeg 5 leaves out INDEPENDENT-SEGMENTS,
+ * AVERAGE-BANDWIDTH and FRAME-RATE, and its BANDWIDTH is a guess from the nominal bit rates.
+ */
+export const FFMPEG_MASTER = 'ffmpeg-master.m3u8';
 
 export interface LadderRung extends Rendition {
   videoKbps: number;
@@ -42,7 +48,9 @@ const GOP_FPS_MAX = 60;
  * ffmpeg arguments for one pass producing every rung as fMP4 HLS (EVENT playlists). Frames
  * keep their own timing (never padded to a constant rate: a sparse file costs its real frames,
  * not hours of copies) and keyframes are forced by time, so segments are SEGMENT_SECONDS long
- * whatever the frame rate.
+ * whatever the frame rate. Every segment starts with an IDR frame (the HLS muxer cuts only at
+ * keyframes, x264's GOPs are closed, forced keyframes are IDR, no scene-cut keyframes): the
+ * master can say #EXT-X-INDEPENDENT-SEGMENTS.
  */
 export function hlsArguments(input: string, outDir: string, rungs: LadderRung[], fps: number, hasAudio: boolean, videoStream?: number): string[] {
   const gopFps = Math.min(GOP_FPS_MAX, Math.max(GOP_FPS_MIN, fps || 30));
@@ -68,7 +76,7 @@ export function hlsArguments(input: string, outDir: string, rungs: LadderRung[],
     '-f', 'hls', '-hls_time', String(SEGMENT_SECONDS), '-hls_playlist_type', 'event',
     '-hls_segment_type', 'fmp4', '-hls_flags', 'independent_segments+temp_file',
     '-hls_segment_filename', `${outDir}/v%v/seg_%05d.m4s`, '-hls_fmp4_init_filename', 'init.mp4',
-    '-master_pl_name', 'master.m3u8',
+    '-master_pl_name', FFMPEG_MASTER,
     '-var_stream_map', rungs.map((_, i) => (hasAudio ? `v:${i},a:${i}` : `v:${i}`)).join(' '),
     `${outDir}/v%v/index.m3u8`,
   );

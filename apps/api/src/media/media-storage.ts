@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { ID_PATTERN } from '@watch-party/contracts';
+import { ID_PATTERN, type Rendition } from '@watch-party/contracts';
 import { type Clock, SystemClock, type Timer } from '../common/clock';
+import { describedVariant, type MasterVariant, measureBandwidth, parseMasterPlaylist, parseMediaPlaylist, renderMasterPlaylist } from './hls-master';
+import { FFMPEG_MASTER, SEGMENT_SECONDS } from './ladder';
 
 /**
  * With a MEDIA_DIR shared by replicas, a `.part` untouched this long belongs to no upload
@@ -167,7 +169,7 @@ export class MediaStorage {
     await rm(this.hlsDir(id), { recursive: true, force: true });
   }
 
-  /** True once the first variant playlist lists a segment and the master exists. */
+  /** True once the first variant playlist lists a segment and the master (ours, see writeMaster) exists. */
   async hlsPlayable(id: string): Promise<boolean> {
     try {
       await stat(join(this.hlsDir(id), 'master.m3u8'));
@@ -175,6 +177,59 @@ export class MediaStorage {
     } catch {
       return false;
     }
+  }
+
+  /**
+   * Writes the served master playlist (atomically) from ffmpeg's (RESOLUTION, CODECS) for
+   * `rungs` in order: BANDWIDTH and AVERAGE-BANDWIDTH measured from each variant's segments when
+   * `measured` (the encode is complete), else the rungs' nominal bit rate for both; FRAME-RATE
+   * `fps`. Returns the renditions with the BANDWIDTH written, or null (nothing written) while
+   * ffmpeg has not written its master yet.
+   */
+  async writeMaster(id: string, rungs: readonly Rendition[], fps: number, measured: boolean): Promise<Rendition[] | null> {
+    const dir = this.hlsDir(id);
+    let ffmpegMaster: string;
+    try {
+      ffmpegMaster = await readFile(join(dir, FFMPEG_MASTER), 'utf8');
+    } catch {
+      return null;
+    }
+    const described = parseMasterPlaylist(ffmpegMaster);
+    const variants: MasterVariant[] = [];
+    for (const [i, rung] of rungs.entries()) {
+      const uri = `v${i}/index.m3u8`;
+      const rates = measured ? await this.measureVariant(join(dir, `v${i}`)) : null;
+      variants.push({
+        uri,
+        bandwidth: rates?.peak ?? rung.bandwidth,
+        averageBandwidth: rates?.average ?? rung.bandwidth,
+        frameRate: fps,
+        ...describedVariant(described, uri),
+      });
+    }
+    const file = join(dir, 'master.m3u8');
+    const tmp = `${file}.tmp`;
+    await writeFile(tmp, renderMasterPlaylist(variants));
+    await rename(tmp, file);
+    return rungs.map((r, i) => ({ height: r.height, bandwidth: variants[i].bandwidth }));
+  }
+
+  /** Peak and average bit rates of one variant's segments as listed in its playlist (init segment not counted). */
+  private async measureVariant(variantDir: string): Promise<{ peak: number; average: number } | null> {
+    let text: string;
+    try {
+      text = await readFile(join(variantDir, 'index.m3u8'), 'utf8');
+    } catch {
+      return null;
+    }
+    const { targetDurationSec, segments } = parseMediaPlaylist(text);
+    const sized: { durationSec: number; bytes: number }[] = [];
+    for (const s of segments) {
+      if (!/^seg_\d{5,}\.m4s$/.test(s.uri)) continue;
+      const bytes = (await stat(join(variantDir, s.uri)).catch(() => null))?.size;
+      if (bytes !== undefined) sized.push({ durationSec: s.durationSec, bytes });
+    }
+    return measureBandwidth(sized, targetDurationSec ?? SEGMENT_SECONDS);
   }
 
   /** EVENT playlists become VOD once the encode is complete (atomic replace). */

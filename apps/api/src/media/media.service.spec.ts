@@ -114,6 +114,27 @@ describe('MediaService: transcode job states', () => {
     expect(await lib.media.get(id)).toMatchObject({ status: 'processing', hlsUrl: `/api/media/${id}/hls/master.m3u8` });
   });
 
+  it('serves its own master: nominal bit rates while encoding (as renditions[] says), measured ones at the end', async () => {
+    const lib = await start();
+    const { id, renditions } = await addVideo(lib);
+    const job = await jobFor(id);
+    const master = () => readFileSync(join(lib.storage.hlsDir(id), 'master.m3u8'), 'utf8');
+    const bandwidths = (text: string) => [...text.matchAll(/^#EXT-X-STREAM-INF:BANDWIDTH=(\d+),AVERAGE-BANDWIDTH=(\d+)/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+    job.writeFirstSegments();
+    job.progress(4, 0);
+    await when(id, (r) => r?.hlsPlayable === true, 'playable');
+    const early = master();
+    expect(early).toContain('#EXT-X-INDEPENDENT-SEGMENTS');
+    expect(early).toContain(`FRAME-RATE=${FAKE_PROBE.fps.toFixed(3)}`);
+    expect(bandwidths(early)).toEqual(renditions.map((r) => [r.bandwidth, r.bandwidth]));
+    expect((await lib.media.get(id)).renditions).toEqual(renditions);
+
+    job.complete(); // one 2 s segment of 1000 bytes per variant: 4000 bit/s
+    await when(id, (r) => r?.status === 'ready', 'ready');
+    expect(bandwidths(master())).toEqual([[4000, 4000], [4000, 4000]]);
+    expect((await lib.media.get(id)).renditions).toEqual(renditions.map((r) => ({ height: r.height, bandwidth: 4000 })));
+  });
+
   it('ends a finished job ready at 1: playlists made VOD, the folder measured, the time limit cancelled', async () => {
     const lib = await start();
     const { id } = await addVideo(lib);

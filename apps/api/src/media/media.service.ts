@@ -532,7 +532,8 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
           const byFrames = probe.frames ? frames / probe.frames : 0;
           const progress = Math.min(0.99, Math.max(byTime, byFrames));
           writing = writing.then(async () => {
-            if (!playable) playable = await this.storage.hlsPlayable(id);
+            // Our master (nominal bit rates, as renditions[] says) as soon as ffmpeg has written its own.
+            if (!playable) playable = (await this.storage.writeMaster(id, rungs, probe.fps, false)) !== null && (await this.storage.hlsPlayable(id));
             await patch({ progress: Math.round(progress * 1000) / 1000, ...(playable ? { hlsPlayable: true } : {}) });
           });
         },
@@ -540,7 +541,10 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
       );
       await writing;
       await this.storage.finalizePlaylists(id, rungs.length);
-      await patch({ status: 'ready', progress: 1, hlsPlayable: true, diskBytes: await this.storage.itemBytes(id) });
+      // The master rewritten with the bit rates measured from the segments; renditions[] follows it.
+      const renditions = await this.storage.writeMaster(id, rungs, probe.fps, true);
+      if (!renditions) throw new Error('ffmpeg wrote no master playlist');
+      await patch({ status: 'ready', progress: 1, hlsPlayable: true, renditions, diskBytes: await this.storage.itemBytes(id) });
       this.metrics.transcodeJobs.inc({ result: 'ready' });
     } catch (err) {
       await writing.catch(() => undefined);

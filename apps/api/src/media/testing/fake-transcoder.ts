@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { LadderRung } from '../ladder';
+import { FFMPEG_MASTER, type LadderRung } from '../ladder';
 import { type ProbeResult, type TranscodeProgress, Transcoder } from '../transcoder';
 
 /** What the fake ffprobe answers unless told otherwise: 100 s of 720p at 30 fps, with sound. */
@@ -39,7 +39,7 @@ export class FakeTranscodeJob {
 
   /** ffmpeg has written the master playlist and the first segment of every rendition. */
   writeFirstSegments() {
-    writeFileSync(join(this.outDir, 'master.m3u8'), '#EXTM3U\n');
+    writeFileSync(join(this.outDir, FFMPEG_MASTER), '#EXTM3U\n');
     this.rungs.forEach((_, i) => this.writeVariant(i, false));
   }
 
