@@ -297,6 +297,13 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
         video: want.video,
         audio: want.audio,
       });
+      // The live list's card picture: a JPEG of the newest segment, none without video.
+      const thumb = await fetch(`${srv.url}/api/live/${created.show.id}/thumbnail.jpg`);
+      expect(thumb.status).toBe(want.video ? 200 : 404);
+      if (want.video) {
+        expect(thumb.headers.get('content-type')).toBe('image/jpeg');
+        expect([...Buffer.from(await thumb.arrayBuffer()).subarray(0, 2)]).toEqual([0xff, 0xd8]);
+      }
       if ('fps' in want) {
         const [num, den] = (streams.find((s) => s.codec_type === 'video')?.avg_frame_rate ?? '0/1').split('/').map(Number);
         expect(num / den).toBeGreaterThan(want.fps - 3);

@@ -34,4 +34,6 @@ export abstract class LiveEncoder {
   abstract startPackager(options: PackagerOptions): Packager;
   /** Joins the recording parts, in order, into one file without re-encoding; rejects with why not. */
   abstract joinRecording(parts: string[], output: string): Promise<void>;
+  /** A small JPEG of a segment's first frame (the live list's card); false when it has no video. */
+  abstract grabThumbnail(segment: string, output: string): Promise<boolean>;
 }

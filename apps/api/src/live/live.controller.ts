@@ -71,6 +71,15 @@ export class LiveController {
     res.send(correctPlaylist(text, show.pdt));
   }
 
+  /** The show's card picture while live (a frame of its newest segment, at most 10 s old). */
+  @Get(':id/thumbnail.jpg')
+  async thumbnail(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
+    const path = await this.live.thumbnail(id);
+    if (!path) throw new NotFoundException('no picture: the show is not live, or has no video');
+    res.setHeader('Content-Type', 'image/jpeg');
+    serveFile(req, res, path, 'public, max-age=10');
+  }
+
   /** Segments: whitelisted names only, immutable once written. */
   @Get(':id/hls/:file')
   async segment(@Param('id') id: string, @Param('file') file: string, @Req() req: Request, @Res() res: Response) {

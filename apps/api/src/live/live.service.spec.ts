@@ -13,7 +13,7 @@ import { FakeMediaImporter } from '../media/testing/fake-media-importer';
 import { Metrics } from '../ops/metrics';
 import { Refusals } from '../ops/refusals';
 import { MemoryLiveRepository } from './live.repository';
-import { HEARTBEAT_MS, HLS_VIEWER_WINDOW_MS, LiveRefusal, type LiveRefusalCode, LiveService, LOCK_TTL_MS, type Publication, SCHEDULED_TTL_MS } from './live.service';
+import { HEARTBEAT_MS, HLS_VIEWER_WINDOW_MS, THUMBNAIL_MAX_AGE_MS, LiveRefusal, type LiveRefusalCode, LiveService, LOCK_TTL_MS, type Publication, SCHEDULED_TTL_MS } from './live.service';
 import { FakeLiveEncoder } from './testing/fake-live-encoder';
 import { FakeLiveParties } from './testing/fake-live-parties';
 
@@ -210,6 +210,27 @@ describe('LiveService: the live show lifecycle', () => {
       expect((await live.get(created.show.id)).viewerCount).toBe(3);
       await clock.advance(HLS_VIEWER_WINDOW_MS + 1); // they stopped polling
       expect((await live.get(created.show.id)).viewerCount).toBe(1);
+    });
+
+    it('grabs a card picture from the newest segment while live: one ffmpeg per show at a time, again after 10 s, none for audio-only', async () => {
+      const { live, encoder } = await replica();
+      const created = await create(live);
+      expect(await live.thumbnail(created.show.id)).toBeNull(); // not live
+      await live.openPublisher(created.streamKey, 'rtmp', 0, 'x');
+      expect(await live.thumbnail(created.show.id)).toBeNull(); // no segment yet
+      encoder.last.writePlaylist(3);
+      const [a, b] = await Promise.all([live.thumbnail(created.show.id), live.thumbnail(created.show.id)]);
+      expect(a).toMatch(/thumb\.jpg$/);
+      expect(b).toBe(a);
+      expect(encoder.thumbnails).toEqual([expect.stringMatching(/seg_2\.ts$/)]);
+      await clock.advance(THUMBNAIL_MAX_AGE_MS - 1);
+      await live.thumbnail(created.show.id);
+      expect(encoder.thumbnails).toHaveLength(1); // still fresh
+      await clock.advance(1);
+      encoder.thumbnailVideo = false; // now audio only
+      expect(await live.thumbnail(created.show.id)).toBeNull();
+      expect(encoder.thumbnails).toHaveLength(2);
+      expect(await live.thumbnail('../../etc')).toBeNull();
     });
 
     it('lists live shows first, then scheduled, then ended; newest first within each', async () => {

@@ -18,7 +18,7 @@ import {
   type LiveShow,
 } from '@watch-party/contracts';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Clock, type Timer } from '../common/clock';
 import { newId } from '../common/ids';
@@ -28,7 +28,7 @@ import { type RefusalReason, Refusals } from '../ops/refusals';
 import { BitrateMeter } from './bitrate-meter';
 import { LiveEncoder, type Packager } from './live-encoder';
 import { LiveParties } from './live-parties';
-import { endLivePlaylist, nextSegmentNumber, PLAYLIST_NAME, RECORDING_PART, SEGMENT_NAME } from './live-packager';
+import { endLivePlaylist, nextSegmentNumber, PLAYLIST_NAME, readWindow, RECORDING_PART, SEGMENT_NAME } from './live-packager';
 import { type LiveRecord, LiveRepository } from './live.repository';
 import { RtmpServer, type RtmpPublishRequest, type RtmpSink } from './rtmp-server';
 
@@ -55,6 +55,9 @@ const PARTY_NAME_MAX = 80;
 const LIST_MAX = 100;
 /** A client that fetched the live playlist this recently is watching (players poll every ~1 s). */
 export const HLS_VIEWER_WINDOW_MS = 10_000;
+/** A live show's card picture is grabbed again when older than this. */
+export const THUMBNAIL_MAX_AGE_MS = 10_000;
+const THUMBNAIL_NAME = 'thumb.jpg';
 
 /** Why a publisher was refused, as the ingest handshake reports it. */
 export type LiveRefusalCode = Extract<HandshakeErrorCode, 'WRONG_STREAM_KEY' | 'SHOW_ENDED' | 'ALREADY_PUBLISHING' | 'LIVE_UNAVAILABLE' | 'SERVER_RESTARTING'>;
@@ -100,6 +103,10 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
   private sweeper: Timer | null = null;
   /** Publications on this replica, by show. */
   private readonly local = new Map<string, LocalPublication>();
+  /** Thumbnail grabs in flight, per show (one ffmpeg at a time). */
+  private readonly thumbnailJobs = new Map<string, Promise<boolean>>();
+  /** When each show's picture was last grabbed on this replica (forgotten with the show's files). */
+  private readonly thumbnailAt = new Map<string, number>();
   /** Recording imports in flight (shutdown waits a little for them). */
   private readonly finishing = new Set<Promise<void>>();
   private stopping = false;
@@ -227,6 +234,34 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
   showDir(id: string): string {
     if (!ID_PATTERN.test(id)) throw new Error('invalid show id');
     return join(this.root, id);
+  }
+
+  /**
+   * The show's card picture: the first frame of its newest segment, grabbed at most every
+   * THUMBNAIL_MAX_AGE_MS (one ffmpeg at a time per show); null unless live with video.
+   */
+  async thumbnail(id: string): Promise<string | null> {
+    if (!ID_PATTERN.test(id)) return null;
+    const r = await this.repo.get(id);
+    if (!r || r.status !== 'live') return null;
+    const dir = this.showDir(id);
+    const out = join(dir, THUMBNAIL_NAME);
+    const grabbedAt = this.thumbnailAt.get(id);
+    if (grabbedAt !== undefined && this.clock.now() - grabbedAt < THUMBNAIL_MAX_AGE_MS) {
+      if (await stat(out).then(() => true, () => false)) return out;
+    }
+    let pending = this.thumbnailJobs.get(id);
+    if (!pending) {
+      pending = (async () => {
+        const newest = (await readWindow(dir)).segments.at(-1);
+        if (!newest) return false;
+        const ok = await this.encoder.grabThumbnail(join(dir, `seg_${newest.seq}.ts`), out).catch(() => false);
+        if (ok) this.thumbnailAt.set(id, this.clock.now());
+        return ok;
+      })().finally(() => this.thumbnailJobs.delete(id));
+      this.thumbnailJobs.set(id, pending);
+    }
+    return (await pending) ? out : null;
   }
 
   /** A client fetched the show's live playlist: it counts as a viewer for HLS_VIEWER_WINDOW_MS. */
@@ -402,6 +437,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     const linger = endedAt + this.config.liveEndedLingerMs - this.clock.now();
     if (linger > 0) await this.clock.sleep(linger);
     await rm(dir, { recursive: true, force: true });
+    this.thumbnailAt.delete(r.id);
     if (recordingMediaId) {
       await this.repo.update(r.id, { recordingMediaId });
       this.logger.log(`show ${r.id}: recording is media ${recordingMediaId}`);

@@ -81,6 +81,17 @@ export class FakeLiveEncoder extends LiveEncoder {
     this.joined.push({ parts, output });
   }
 
+  /** Thumbnails grabbed (segment paths); set `thumbnailVideo` false to play an audio-only stream. */
+  readonly thumbnails: string[] = [];
+  thumbnailVideo = true;
+
+  async grabThumbnail(segment: string, output: string): Promise<boolean> {
+    this.thumbnails.push(segment);
+    if (!this.thumbnailVideo) return false;
+    writeFileSync(output, Buffer.from([0xff, 0xd8, 0xff, 0xd9]));
+    return true;
+  }
+
   /** The packager started last. */
   get last(): FakePackager {
     const p = this.packagers.at(-1);
