@@ -131,6 +131,9 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
       expect((await fetch(`${srv.url}${live.hlsUrl}`, { headers: { 'user-agent': ua } })).status).toBe(200);
     }
     expect((await getShow(srv.url, id)).viewerCount).toBe(4); // three players + this test's own fetches
+    // The creator's preview is not an audience member.
+    expect((await fetch(`${srv.url}${live.hlsUrl}?preview=1`, { headers: { 'user-agent': 'creator preview' } })).status).toBe(200);
+    expect((await getShow(srv.url, id)).viewerCount).toBe(4);
     expect(await request(v1.socket, 'chat:send', { text: 'hello live' })).toMatchObject({ ok: true });
 
     const list = (await api<LiveShow[]>(srv.url, '/api/live')).body;

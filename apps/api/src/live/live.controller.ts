@@ -54,7 +54,8 @@ export class LiveController {
   @Get(':id/hls/index.m3u8')
   async playlist(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     const show = await this.live.require(id);
-    if (show.status === 'live') {
+    // The creator's own preview (`?preview=1`) is not an audience member.
+    if (show.status === 'live' && req.query['preview'] !== '1') {
       void this.live.sawHlsViewer(id, req.ip ?? '', String(req.headers['user-agent'] ?? '')).catch(() => undefined);
     }
     if (show.status === 'scheduled') throw new NotFoundException('this show is not live');

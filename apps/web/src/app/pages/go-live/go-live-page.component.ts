@@ -8,8 +8,10 @@ import {
   effect,
   inject,
   signal,
+  untracked,
   viewChild,
 } from '@angular/core';
+import { NgTemplateOutlet } from '@angular/common';
 import { RouterLink } from '@angular/router';
 import { createLiveBodySchema, type LiveShow, type LiveStatus } from '@watch-party/contracts';
 import { FORM_FIELD } from '../../components/form-field/form-field.imports';
@@ -20,6 +22,7 @@ import { LiveApiService } from '../../services/live-api.service';
 import { LiveBroadcastService } from '../../services/live-broadcast.service';
 import { toFieldErrors, type FieldErrors } from '../../util/form-errors';
 import { formatTime } from '../../util/format';
+import { LIVE_PLAYER_FACTORY, type LivePlayback } from '../live/live-player';
 
 /** What the creator's browser keeps to come back to its show (the key is shown to it only). */
 export interface CreatorShow {
@@ -35,16 +38,39 @@ const POLL_MS = 3000;
 const COPIED_MS = 2000;
 
 export type SourceKind = 'camera' | 'screen';
+export type CopyTarget = 'server' | 'key' | 'viewer' | 'ffmpeg' | 'obs';
+
+/** Encoder settings for low latency: 2 s GOP at 30 fps, CBR 2.5 Mbit/s, AAC 128k at 48 kHz. */
+export const FFMPEG_OUTPUT_ARGS =
+  '-c:v libx264 -preset veryfast -tune zerolatency -g 60 -keyint_min 60 -sc_threshold 0 ' +
+  '-b:v 2500k -maxrate 2500k -bufsize 5000k -c:a aac -b:a 128k -ar 48000 -f flv';
+
+/** What to set in OBS (Settings → Output, Output Mode: Advanced) for a few seconds of latency. */
+export const OBS_SETTINGS_TEXT = [
+  'Output Mode: Advanced',
+  'Encoder: x264',
+  'Rate Control: CBR',
+  'Bitrate: 2500 Kbps',
+  'Keyframe Interval: 2 s (1 s for the lowest latency)',
+  'CPU Usage Preset: veryfast',
+  'Tune: zerolatency',
+  'Audio: AAC 128 kbps, 48 kHz',
+].join('\n');
 
 /** "rtmp://host:1935/live" → the full URL ffmpeg takes, key included. */
 export function fullRtmpUrl(rtmpUrl: string, key: string): string {
   return `${rtmpUrl.replace(/\/+$/, '')}/${key}`;
 }
 
+/** A complete ffmpeg command line publishing `input.mp4` to the show. */
+export function ffmpegCommand(rtmpUrl: string, key: string): string {
+  return `ffmpeg -re -i input.mp4 ${FFMPEG_OUTPUT_ARGS} "${fullRtmpUrl(rtmpUrl, key)}"`;
+}
+
 @Component({
   selector: 'wp-go-live-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, FORM_FIELD],
+  imports: [RouterLink, NgTemplateOutlet, FORM_FIELD],
   providers: [LiveBroadcastService],
   templateUrl: './go-live-page.component.html',
   styleUrl: './go-live-page.component.scss',
@@ -66,23 +92,50 @@ export class GoLivePageComponent {
   protected readonly show = signal<LiveShow | null>(null);
   protected readonly status = computed<LiveStatus>(() => this.show()?.status ?? 'scheduled');
   protected readonly keyVisible = signal(false);
-  protected readonly copied = signal<'server' | 'key' | null>(null);
+  protected readonly copied = signal<CopyTarget | null>(null);
+  protected readonly obsSettings = OBS_SETTINGS_TEXT;
 
   protected readonly source = signal<SourceKind>('camera');
   protected readonly stream = signal<MediaStream | null>(null);
   protected readonly mediaError = signal<string | null>(null);
   protected readonly acquiring = signal(false);
   protected readonly now = signal(Date.now());
-  protected readonly elapsed = computed(() => {
-    const started = this.broadcast.startedAt();
-    return started === null ? '0:00' : formatTime((this.now() - started) / 1000);
-  });
   protected readonly onAir = computed(() => this.broadcast.status() === 'live' || this.broadcast.status() === 'reconnecting');
+  /** This page publishes (or is about to, or is stopping). */
+  private readonly pagePublishing = computed(() => this.onAir() || this.broadcast.status() === 'connecting' || this.broadcast.status() === 'stopping');
+  /**
+   * OBS mode: the show is on air from somebody else (OBS, ffmpeg): this page offers no camera.
+   * A live show whose publisher is gone (`publishing: false`, the grace period) may be taken
+   * over from this browser.
+   */
+  protected readonly obsMode = computed(() => this.status() === 'live' && this.show()?.publishing !== false && !this.pagePublishing());
+  /** Live but nobody publishes: waiting for the publisher to come back before the show ends. */
+  protected readonly interrupted = computed(() => this.status() === 'live' && this.show()?.publishing === false && !this.pagePublishing());
+  protected readonly elapsed = computed(() => {
+    const startedAt = this.show()?.startedAt;
+    const started = this.onAir() ? this.broadcast.startedAt() : startedAt ? Date.parse(startedAt) : null;
+    return started === null || Number.isNaN(started) ? '0:00' : formatTime(Math.max(0, this.now() - started) / 1000);
+  });
+  /** The show's HLS while on air (either source): the creator sees what viewers see. */
+  /** The creator's own preview: `?preview=1` so the server does not count it as a viewer. */
+  protected readonly outputUrl = computed(() => {
+    const url = this.onAir() || this.obsMode() ? (this.show()?.hlsUrl ?? null) : null;
+    return url === null ? null : `${url}${url.includes('?') ? '&' : '?'}preview=1`;
+  });
+  protected readonly outputTrouble = signal<string | null>(null);
+  protected readonly confirmingEnd = signal(false);
   protected readonly canRecord = this.broadcast.supported;
   protected readonly hasDisplayMedia = !!this.document.defaultView?.navigator.mediaDevices?.getDisplayMedia;
   protected readonly ending = signal(false);
 
   private readonly preview = viewChild<ElementRef<HTMLVideoElement>>('preview');
+  private readonly outputVideo = viewChild<ElementRef<HTMLVideoElement>>('output');
+  private readonly cancelEndButton = viewChild<ElementRef<HTMLButtonElement>>('cancelEndButton');
+  private readonly endShowButton = viewChild<ElementRef<HTMLButtonElement>>('endShowButton');
+  private readonly playerFactory = inject(LIVE_PLAYER_FACTORY);
+  private outputPlayer: LivePlayback | null = null;
+  private outputLoaded: string | null = null;
+  private refocusEnd = false;
   private readonly titleInput = viewChild<ElementRef<HTMLInputElement>>('titleInput');
   private pollTimer: ReturnType<typeof setTimeout> | undefined;
   private clockTimer: ReturnType<typeof setInterval> | undefined;
@@ -99,10 +152,29 @@ export class GoLivePageComponent {
     });
     effect(() => {
       clearInterval(this.clockTimer);
-      if (this.onAir()) this.clockTimer = setInterval(() => this.now.set(Date.now()), 1000);
+      if (this.onAir() || this.obsMode()) {
+        this.now.set(Date.now());
+        this.clockTimer = setInterval(() => this.now.set(Date.now()), 1000);
+      }
+    });
+    // OBS took over: the camera is not needed here.
+    effect(() => {
+      if (this.obsMode()) untracked(() => this.stopTracks());
+    });
+    effect(() => this.attachOutput(this.outputVideo()?.nativeElement ?? null, this.outputUrl()));
+    // The confirmation opens on Cancel (the safe choice); closing it returns to "End show".
+    effect(() => {
+      const cancel = this.cancelEndButton()?.nativeElement;
+      const end = this.endShowButton()?.nativeElement;
+      if (cancel) cancel.focus();
+      else if (end && this.refocusEnd) {
+        this.refocusEnd = false;
+        end.focus();
+      }
     });
     this.restore();
     inject(DestroyRef).onDestroy(() => {
+      this.stopOutput();
       clearTimeout(this.pollTimer);
       clearInterval(this.clockTimer);
       clearTimeout(this.copiedTimer);
@@ -221,11 +293,23 @@ export class GoLivePageComponent {
     this.poll();
   }
 
-  /** For OBS users: end the show from here. */
+  /** "End show" asks first. */
+  protected askEnd(): void {
+    this.confirmingEnd.set(true);
+  }
+
+  protected cancelEnd(): void {
+    if (!this.confirmingEnd()) return;
+    this.refocusEnd = true;
+    this.confirmingEnd.set(false);
+  }
+
+  /** Confirmed: end the show (stops this browser's broadcast too). */
   protected async endShow(): Promise<void> {
     const mine = this.created();
     if (!mine || this.ending()) return;
     this.ending.set(true);
+    this.confirmingEnd.set(false);
     try {
       if (this.onAir()) await this.stopBroadcast();
       this.show.set(await this.live.end(mine.id, mine.streamKey));
@@ -243,6 +327,7 @@ export class GoLivePageComponent {
     this.created.set(null);
     this.show.set(null);
     this.keyVisible.set(false);
+    this.confirmingEnd.set(false);
     this.broadcast.status.set('idle');
     this.broadcast.problem.set(null);
     this.broadcast.startedAt.set(null);
@@ -250,10 +335,16 @@ export class GoLivePageComponent {
     this.storage.remove(CREATOR_SHOW_KEY);
   }
 
-  protected async copy(what: 'server' | 'key'): Promise<void> {
+  protected async copy(what: CopyTarget): Promise<void> {
     const mine = this.created();
     if (!mine) return;
-    const text = what === 'key' ? mine.streamKey : (mine.rtmpUrl ?? '');
+    const text = {
+      key: () => mine.streamKey,
+      server: () => mine.rtmpUrl ?? '',
+      viewer: () => this.viewerUrl(mine),
+      ffmpeg: () => this.ffmpeg(mine, false),
+      obs: () => OBS_SETTINGS_TEXT,
+    }[what]();
     try {
       await this.document.defaultView?.navigator.clipboard.writeText(text);
       this.copied.set(what);
@@ -266,6 +357,50 @@ export class GoLivePageComponent {
 
   protected fullUrl(mine: CreatorShow): string {
     return mine.rtmpUrl ? fullRtmpUrl(mine.rtmpUrl, mine.streamKey) : '';
+  }
+
+  /** The audience page, absolute, to send to viewers. */
+  protected viewerUrl(mine: CreatorShow): string {
+    return new URL(`live/${encodeURIComponent(mine.id)}`, this.document.baseURI).href;
+  }
+
+  /** The ffmpeg command line; the key is masked on screen unless shown. */
+  protected ffmpeg(mine: CreatorShow, masked: boolean): string {
+    if (!mine.rtmpUrl) return '';
+    return ffmpegCommand(mine.rtmpUrl, masked ? '•'.repeat(12) : mine.streamKey);
+  }
+
+  /** Plays the show's HLS, muted, in the "what viewers see" preview. */
+  private attachOutput(video: HTMLVideoElement | null, url: string | null): void {
+    if (!video || !url) {
+      this.stopOutput();
+      return;
+    }
+    if (url === this.outputLoaded && this.outputPlayer) return;
+    this.stopOutput();
+    this.outputLoaded = url;
+    untracked(() => this.outputTrouble.set(null));
+    video.muted = true;
+    const player = this.playerFactory(video, {
+      muted: () => undefined,
+      trouble: (message) => {
+        if (player === this.outputPlayer) this.outputTrouble.set(message);
+      },
+      playing: () => {
+        if (player === this.outputPlayer) this.outputTrouble.set(null);
+      },
+      waiting: () => undefined,
+      paused: () => undefined,
+      ended: () => undefined,
+    });
+    this.outputPlayer = player;
+    void player.load(url);
+  }
+
+  private stopOutput(): void {
+    this.outputPlayer?.destroy();
+    this.outputPlayer = null;
+    this.outputLoaded = null;
   }
 
   private poll(): void {
