@@ -249,7 +249,7 @@ describe('GoLivePageComponent', () => {
       expect(players).toHaveLength(1);
       expect(players[0].video).toBe(q('output-video'));
       expect(players[0].video.muted).toBe(true);
-      expect(players[0].load).toHaveBeenCalledWith(LIVE.hlsUrl);
+      expect(players[0].load).toHaveBeenCalledWith(`${LIVE.hlsUrl}?preview=1`); // the creator's preview is not counted as a viewer
       await poll();
       expect(players).toHaveLength(1);
 
