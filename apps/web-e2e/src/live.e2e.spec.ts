@@ -5,6 +5,7 @@ import { launchChromium } from './chromium';
 import { enableDebugHandles, percentile, round } from './party';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const GRACE_MS = 20_000;
 
 interface Created {
   show: { id: string; sessionId: string };
@@ -41,7 +42,12 @@ function publish(url: string): ChildProcess {
 
 declare global {
   interface Window {
-    __wpLive?: { latencyMs(): number | null; readonly video: HTMLVideoElement | null };
+    __wpLive?: {
+      latencyMs(): number | null;
+      behindLiveS(): number | null;
+      readonly video: HTMLVideoElement | null;
+      readonly hls: { liveSyncPosition: number | null } | null;
+    };
   }
 }
 
@@ -64,7 +70,13 @@ describe('live shows in real browsers', () => {
 
   beforeAll(async () => {
     rtmpPort = await freePort();
-    server = await startBuiltServer({ RTMP_PORT: String(rtmpPort), LIVE_PUBLISHER_GRACE_MS: '3000' });
+    // Long enough for the audience page to show the interruption before the show ends by itself.
+    // The recording shows up once the ended playlist stopped lingering: keep that short here.
+    server = await startBuiltServer({
+      RTMP_PORT: String(rtmpPort),
+      LIVE_PUBLISHER_GRACE_MS: String(GRACE_MS),
+      LIVE_ENDED_LINGER_MS: '5000',
+    });
     browser = await launchChromium([
       '--autoplay-policy=no-user-gesture-required',
       '--use-fake-device-for-media-stream',
@@ -152,5 +164,100 @@ describe('live shows in real browsers', () => {
     await viewer.locator('[data-testid="watch-recording"]').waitFor({ timeout: 30_000 });
     await creator.close();
     await audience.close();
+  }, 120_000);
+
+  it('gives the audience player controls, jump to live, an interrupted and an ended state', async () => {
+    const created = await createShow(server.url, 'Controls show');
+    const publisher = publish(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`);
+    publishers.push(publisher);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    await enableDebugHandles(context);
+    const page = await context.newPage();
+    page.on('pageerror', (e) => console.error(`viewer page error: ${e.message}`));
+    await page.goto(`${server.url}/live/${created.show.id}`);
+    await page.locator('[data-testid="live-badge"]').waitFor({ timeout: 20_000 });
+    await expectAdvancing(page);
+    const edge = page.locator('[data-testid="go-live-edge"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="go-live-edge"]')?.textContent?.trim() === 'LIVE');
+
+    // Mute and volume act on the <video> and are remembered.
+    const muted = () => page.evaluate(() => window.__wpLive?.video?.muted);
+    expect(await muted()).toBe(false);
+    await page.click('[data-testid="mute"]');
+    expect(await muted()).toBe(true);
+    await page.click('[data-testid="mute"]');
+    expect(await muted()).toBe(false);
+    await page.locator('[data-testid="volume"]').fill('0.3');
+    expect(await page.evaluate(() => window.__wpLive?.video?.volume)).toBeCloseTo(0.3);
+    expect(await page.evaluate(() => localStorage.getItem('wp.volume'))).toBe('0.3');
+
+    // Fullscreen on the player (button, then `f`).
+    await page.click('[data-testid="fullscreen"]');
+    await page.waitForFunction(() => document.fullscreenElement?.getAttribute('data-testid') === 'live-player');
+    await page.keyboard.press('f');
+    await page.waitForFunction(() => document.fullscreenElement === null);
+
+    // Seek back (within what is still buffered): the button says how far behind, a click goes back to live.
+    await page.waitForFunction(() => (window.__wpLive?.video?.currentTime ?? 0) > 9, undefined, { timeout: 20_000 });
+    await page.evaluate(() => {
+      const video = window.__wpLive?.video;
+      if (video) video.currentTime -= 6;
+    });
+    const before = await page
+      .waitForFunction(
+        () => {
+          const behind = window.__wpLive?.behindLiveS() ?? 0;
+          const label = document.querySelector('[data-testid="go-live-edge"]')?.textContent ?? '';
+          return behind > 3 && label.includes('Jump to live') ? behind : null;
+        },
+        undefined,
+        { timeout: 5000 },
+      )
+      .then((handle) => handle.jsonValue());
+    await edge.click();
+    await sleep(500);
+    const after = await page.evaluate(() => {
+      const live = window.__wpLive;
+      const sync = live?.hls?.liveSyncPosition ?? null;
+      return sync === null || !live?.video ? null : sync - live.video.currentTime;
+    });
+    console.log(`jump to live: ${before === null ? 'n/a' : round(before, 1)} s behind -> ${after === null ? 'n/a' : round(after, 1)} s`);
+    expect(before).toBeGreaterThan(3);
+    expect(after).not.toBeNull();
+    expect(Math.abs(after ?? 99)).toBeLessThan(3);
+    await page.waitForFunction(() => document.querySelector('[data-testid="go-live-edge"]')?.textContent?.trim() === 'LIVE', undefined, {
+      timeout: 5000,
+    });
+
+    // The publisher goes away: "interrupted" within the grace period, never LIVE meanwhile.
+    const stoppedAt = Date.now();
+    publisher.kill('SIGKILL');
+    await page.locator('[data-testid="show-interrupted"]').waitFor({ timeout: GRACE_MS - 5000 });
+    console.log(`interrupted overlay after ${round((Date.now() - stoppedAt) / 1000, 1)} s`);
+    expect(await page.locator('[data-testid="live-badge"]').count()).toBe(0);
+    await page.locator('[data-testid="interrupted-badge"]').waitFor();
+
+    // The publisher comes back within the grace: the page plays again by itself.
+    const again = publish(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`);
+    publishers.push(again);
+    await page.locator('[data-testid="show-interrupted"]').waitFor({ state: 'detached', timeout: 15_000 });
+    await page.locator('[data-testid="live-badge"]').waitFor({ timeout: 15_000 });
+    const resumedAt = await currentTime(page);
+    await page.waitForFunction((t) => (window.__wpLive?.video?.currentTime ?? 0) > t + 1.5, resumedAt, { timeout: 15_000 });
+    again.kill('SIGKILL');
+    await page.locator('[data-testid="show-interrupted"]').waitFor({ timeout: GRACE_MS - 5000 });
+
+    // The creator ends it: the ended state, with its time.
+    const res = await fetch(`${server.url}/api/live/${created.show.id}/end`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ streamKey: created.streamKey }),
+    });
+    expect(res.status).toBeLessThan(300);
+    await page.locator('[data-testid="show-ended"]').waitFor({ timeout: 10_000 });
+    await page.locator('[data-testid="ended-at"]', { hasText: 'Ended at' }).waitFor();
+    expect(await page.locator('[data-testid="live-video"]').count()).toBe(0);
+    expect(await page.locator('[data-testid="live-badge"]').count()).toBe(0);
+    await context.close();
   }, 120_000);
 });

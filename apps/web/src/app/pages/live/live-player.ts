@@ -1,6 +1,7 @@
+import { InjectionToken, inject } from '@angular/core';
 import type Hls from 'hls.js';
 import type { ErrorData, HlsConfig } from 'hls.js';
-import type { DebugHandlesService } from '../../services/debug-handles.service';
+import { DebugHandlesService } from '../../services/debug-handles.service';
 
 /** hls.js tuned for live: two 1 s segments behind the edge, catching up at up to 1.2×. */
 export const LIVE_HLS_CONFIG: Partial<HlsConfig> = {
@@ -18,6 +19,8 @@ export interface LiveDebugHandle {
   readonly video: HTMLVideoElement | null;
   /** Glass-to-glass: now minus the capture time of the frame on screen (PROGRAM-DATE-TIME). */
   latencyMs(): number | null;
+  /** Seconds behind the live position (what the "Jump to live" button shows). */
+  behindLiveS(): number | null;
 }
 
 declare global {
@@ -32,10 +35,44 @@ export interface LivePlayerEvents {
   /** Something went wrong that a reload of the stream may fix (e.g. the show ended). */
   trouble(message: string): void;
   playing(): void;
+  /** The video waits for data (buffering), or has it again. */
+  waiting(waiting: boolean): void;
+  /** The video was paused or plays again. */
+  paused(paused: boolean): void;
+  /** The stream ended: the playlist got `#EXT-X-ENDLIST` and the video played to its end. */
+  ended(): void;
 }
 
+/** What the live page drives (the real LivePlayer, or a fake in tests). */
+export interface LivePlayback {
+  load(url: string): Promise<void>;
+  /** Plays (again) from where the video is, with sound if allowed. */
+  play(): Promise<void>;
+  pause(): void;
+  unmute(): void;
+  /** Seeks to the live position and plays. */
+  goLive(): void;
+  /** Seconds behind the live position, null while unknown. */
+  behindLiveS(): number | null;
+  destroy(): void;
+}
+
+export type LivePlayerFactory = (video: HTMLVideoElement, events: LivePlayerEvents) => LivePlayback;
+
+/** Makes the live page's player (tests provide a fake). */
+export const LIVE_PLAYER_FACTORY = new InjectionToken<LivePlayerFactory>('LIVE_PLAYER_FACTORY', {
+  providedIn: 'root',
+  factory: () => {
+    const debug = inject(DebugHandlesService);
+    return (video, events) => new LivePlayer(video, events, debug);
+  },
+});
+
+/** Native HLS (Safari) has no live sync position: stay this far behind the end of what is seekable. */
+const NATIVE_LIVE_OFFSET_S = 3;
+
 /** A low-latency HLS player for a live show's playlist, on a <video>. */
-export class LivePlayer {
+export class LivePlayer implements LivePlayback {
   private hls: Hls | null = null;
   private destroyed = false;
   private mediaRecoveries = 0;
@@ -54,6 +91,23 @@ export class LivePlayer {
     return date ? Date.now() - date.getTime() : null;
   }
 
+  /** Where "live" is on the video's timeline: hls.js's live sync position, else near the seekable end. */
+  livePosition(): number | null {
+    if (this.hls) {
+      const sync = this.hls.liveSyncPosition;
+      return sync !== null && Number.isFinite(sync) ? sync : null;
+    }
+    const seekable = this.video.seekable;
+    if (seekable.length === 0) return null;
+    const end = seekable.end(seekable.length - 1);
+    return Number.isFinite(end) ? Math.max(seekable.start(0), end - NATIVE_LIVE_OFFSET_S) : null;
+  }
+
+  behindLiveS(): number | null {
+    const live = this.livePosition();
+    return live === null ? null : Math.max(0, live - this.video.currentTime);
+  }
+
   async load(url: string): Promise<void> {
     this.hls?.destroy();
     this.hls = null;
@@ -67,6 +121,7 @@ export class LivePlayer {
     if (this.destroyed) return;
     if (!HlsClass.isSupported()) {
       if (this.video.canPlayType('application/vnd.apple.mpegurl')) {
+        this.listen();
         this.video.src = url;
         void this.play();
       } else {
@@ -85,7 +140,7 @@ export class LivePlayer {
         this.events.trouble('The stream stopped.');
       }
     });
-    this.video.addEventListener('playing', this.onPlaying);
+    this.listen();
     hls.attachMedia(this.video);
     hls.loadSource(url);
   }
@@ -109,16 +164,20 @@ export class LivePlayer {
     void this.video.play().catch(() => undefined);
   }
 
-  /** Jump to the live edge (after a pause or a stall). */
+  pause(): void {
+    this.video.pause();
+  }
+
+  /** Jump to the live edge (after a pause, a stall or a seek back). */
   goLive(): void {
-    const edge = this.hls?.liveSyncPosition;
-    if (edge !== null && edge !== undefined && Number.isFinite(edge)) this.video.currentTime = edge;
+    const live = this.livePosition();
+    if (live !== null) this.video.currentTime = live;
     void this.play();
   }
 
   destroy(): void {
     this.destroyed = true;
-    this.video.removeEventListener('playing', this.onPlaying);
+    this.unlisten();
     this.hls?.destroy();
     this.hls = null;
     this.hideDebugHandle();
@@ -134,8 +193,31 @@ export class LivePlayer {
         return player().video;
       },
       latencyMs: () => this.latencyMs(),
+      behindLiveS: () => this.behindLiveS(),
     };
   }
 
-  private readonly onPlaying = () => this.events.playing();
+  private listen(): void {
+    this.unlisten();
+    for (const [name, handler] of this.handlers) this.video.addEventListener(name, handler);
+  }
+
+  private unlisten(): void {
+    for (const [name, handler] of this.handlers) this.video.removeEventListener(name, handler);
+  }
+
+  private readonly handlers: [string, () => void][] = [
+    [
+      'playing',
+      () => {
+        this.events.waiting(false);
+        this.events.paused(false);
+        this.events.playing();
+      },
+    ],
+    ['waiting', () => this.events.waiting(true)],
+    ['pause', () => this.events.paused(true)],
+    ['play', () => this.events.paused(false)],
+    ['ended', () => this.events.ended()],
+  ];
 }
