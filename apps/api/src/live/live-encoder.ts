@@ -13,6 +13,10 @@ export interface PackagerOptions {
   onReady(offsetMs: number): void;
   /** the encoder exited (on its own or after `finish`) */
   onExit(code: number | null, stderr: string): void;
+  /** sub-second delivery: this run's fMP4 init segment (ftyp + moov) and its codecs */
+  onInit?(init: { codecs: string; data: Buffer }): void;
+  /** sub-second delivery: each fMP4 fragment (<= 500 ms), `wallclock` ~ when its input arrived */
+  onFragment?(fragment: { data: Buffer; keyframe: boolean; wallclock: number }): void;
 }
 
 /** One publisher connection's encoder: its bytes in, live HLS and a recording part out. */

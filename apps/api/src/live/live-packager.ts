@@ -11,12 +11,15 @@ import {
   SEGMENT_RETENTION_MS,
   startOfRun,
 } from './hls-window';
+import { Fmp4Splitter } from './fmp4-splitter';
 import type { Packager, PackagerOptions } from './live-encoder';
 
 /** 1 s segments, keyframes exactly on segment boundaries; the served window is hls-window.ts's. */
 export const SEGMENT_SECONDS = 1;
 /** ffmpeg's own per-run playlist keeps this many (we only read the new ones from it). */
 const RUN_LIST_SIZE = 12;
+/** Longest fMP4 fragment of the sub-second (WebSocket) output. */
+export const FRAGMENT_MS = 500;
 /** Frame rates above this are reduced to it; lower ones are kept. */
 export const MAX_FPS = 60;
 /** More than this waiting on ffmpeg's stdin: the machine can't keep up; the publisher is cut. */
@@ -45,7 +48,10 @@ export function packagerArguments(o: Pick<PackagerOptions, 'dir' | 'input' | 'ru
     `start_number=${o.startNumber}`,
     `hls_segment_filename=${teeEscape(join(o.dir, 'seg_%d.ts'))}`,
   ].join(':');
-  const tee = `[${hls}]${teeEscape(join(o.dir, runPlaylistName(o.run)))}|[f=mpegts:onfail=ignore]${teeEscape(join(o.dir, `rec_${o.run}.ts`))}`;
+  // Sub-second delivery: the same encode as fragmented MP4 on stdout (FRAGMENT_MS fragments,
+  // a new one at every keyframe), split and relayed by the live-watch hub.
+  const fmp4 = `[f=mp4:movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=${FRAGMENT_MS * 1000}:onfail=ignore]pipe\\:1`;
+  const tee = `[${hls}]${teeEscape(join(o.dir, runPlaylistName(o.run)))}|[f=mpegts:onfail=ignore]${teeEscape(join(o.dir, `rec_${o.run}.ts`))}|${fmp4}`;
   return [
     '-hide_banner',
     '-loglevel',
@@ -93,6 +99,10 @@ export function packagerArguments(o: Pick<PackagerOptions, 'dir' | 'input' | 'ru
     '0',
     '-force_key_frames',
     `expr:gte(t,n_forced*${SEGMENT_SECONDS})`,
+    // Codec parameters in the stream headers, which fMP4 needs; MPEG-TS still repeats them
+    // before every keyframe, so each HLS segment decodes on its own.
+    '-flags',
+    '+global_header',
     '-c:a',
     'aac',
     '-b:a',
@@ -139,7 +149,17 @@ export class LivePackager implements Packager {
   ) {
     this.child = spawn(ffmpeg, packagerArguments(o), { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdin.on('error', () => undefined); // EPIPE once ffmpeg is gone
-    this.child.stdout.resume();
+    let lastFragmentAt = Date.now();
+    const splitter = new Fmp4Splitter(
+      (init) => o.onInit?.(init),
+      (fragment) => {
+        // Its media began arriving around when the previous fragment was complete.
+        const wallclock = lastFragmentAt;
+        lastFragmentAt = Date.now();
+        o.onFragment?.({ ...fragment, wallclock });
+      },
+    );
+    this.child.stdout.on('data', (chunk: Buffer) => splitter.push(chunk));
     this.child.stderr.on('data', (d: Buffer) => {
       this.stderr = (this.stderr + d.toString()).slice(-4000);
     });

@@ -8,6 +8,8 @@ import { StoreService } from '../store/store.service';
 import { FfmpegLiveEncoder } from './ffmpeg-live-encoder';
 import { LiveEncoder } from './live-encoder';
 import { LiveIngestGateway } from './live-ingest.gateway';
+import { LiveWatchGateway } from './live-watch.gateway';
+import { LiveWatchHub } from './live-watch.hub';
 import { LiveParties, SessionLiveParties } from './live-parties';
 import { LiveController } from './live.controller';
 import { LiveRepository, MemoryLiveRepository } from './live.repository';
@@ -15,13 +17,15 @@ import { RedisLiveRepository } from './live.repository.redis';
 import { SqliteLiveRepository } from './live.repository.sqlite';
 import { LiveService } from './live.service';
 
-/** Live shows: RTMP and browser ingest, one HLS packager per show, recordings into the library. */
+/** Live shows: RTMP and browser ingest, one packager per show (HLS + fMP4 over /live-watch), recordings into the library. */
 @Module({
   imports: [SessionModule, MediaModule],
   controllers: [LiveController],
   providers: [
     LiveService,
     LiveIngestGateway,
+    LiveWatchHub,
+    LiveWatchGateway,
     { provide: LiveParties, useClass: SessionLiveParties },
     {
       provide: LiveEncoder,

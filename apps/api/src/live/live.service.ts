@@ -6,6 +6,7 @@ import {
   Logger,
   NotFoundException,
   type OnModuleInit,
+  Optional,
 } from '@nestjs/common';
 import {
   type CreatedLiveShow,
@@ -28,6 +29,7 @@ import { type RefusalReason, Refusals } from '../ops/refusals';
 import { BitrateMeter } from './bitrate-meter';
 import { LiveEncoder, type Packager } from './live-encoder';
 import { LiveParties } from './live-parties';
+import { LiveWatchHub } from './live-watch.hub';
 import { endLivePlaylist, nextSegmentNumber, PLAYLIST_NAME, readWindow, RECORDING_PART, SEGMENT_NAME } from './live-packager';
 import { type LiveRecord, LiveRepository } from './live.repository';
 import { RtmpServer, type RtmpPublishRequest, type RtmpSink } from './rtmp-server';
@@ -119,6 +121,8 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     private readonly clock: Clock,
     private readonly refusals: Refusals,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    /** Sub-second delivery over /live-watch; absent in unit tests of the show lifecycle. */
+    @Optional() private readonly watch?: LiveWatchHub,
   ) {
     this.root = resolve(config.mediaDir, 'live');
   }
@@ -267,7 +271,12 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
   /** A client fetched the show's live playlist: it counts as a viewer for HLS_VIEWER_WINDOW_MS. */
   async sawHlsViewer(id: string, address: string, userAgent: string): Promise<void> {
     const viewer = createHash('sha256').update(`${address}|${userAgent.slice(0, 256)}`).digest('base64url').slice(0, 22);
-    await this.repo.markHlsViewer(id, viewer, this.clock.now(), HLS_VIEWER_WINDOW_MS);
+    await this.sawWatcher(id, viewer);
+  }
+
+  /** Any viewer (`key` identifies it: an HLS client hash, `ws:<socket id>`) is watching now. */
+  async sawWatcher(id: string, key: string): Promise<void> {
+    await this.repo.markHlsViewer(id, key, this.clock.now(), HLS_VIEWER_WINDOW_MS);
   }
 
   /** Null unless `name` is the playlist or a segment name we write. */
@@ -374,6 +383,7 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
     );
     if (!ended) return;
     this.logger.log(`show ${id} ended`);
+    this.watch?.publishEnd(id);
     const job = this.finish(ended).catch((err: Error) => this.logger.warn(`show ${id}: recording failed: ${err.message}`));
     this.finishing.add(job);
     void job.finally(() => this.finishing.delete(job));
@@ -455,6 +465,8 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
       inputLeadMs: p.inputLeadMs,
       onReady: (offsetMs) => void this.onPackagerReady(p, offsetMs),
       onExit: (code, stderr) => p.onPackagerExit(code, stderr),
+      onInit: (init) => this.watch?.publishInit(p.showId, init.codecs, init.data),
+      onFragment: (f) => this.watch?.publishFragment(p.showId, f.data, f.keyframe, f.wallclock),
     });
   }
 

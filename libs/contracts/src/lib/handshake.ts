@@ -22,6 +22,10 @@ export const HANDSHAKE_ERROR_CODES = [
   'ALREADY_PUBLISHING',
   /** live ingest: the server cannot transcode (no ffmpeg) */
   'LIVE_UNAVAILABLE',
+  /** live watch: no show with this id */
+  'SHOW_NOT_FOUND',
+  /** live watch: the show is not on air (not started yet, or ended) */
+  'SHOW_NOT_LIVE',
   /** anything else the server refused */
   'REFUSED',
 ] as const;
@@ -42,6 +46,7 @@ export const FINAL_HANDSHAKE_ERRORS: readonly HandshakeErrorCode[] = [
   'SHOW_ENDED',
   'ALREADY_PUBLISHING',
   'LIVE_UNAVAILABLE',
+  'SHOW_NOT_FOUND',
 ];
 
 /** Reads the code from a `connect_error` (null when the server sent none, e.g. a transport failure). */

@@ -84,6 +84,28 @@ export interface LiveIngestServerEvents {
   'ingest:stopped': (payload: { reason: string }) => void;
 }
 
+/** Socket.IO namespace of sub-second live watching: handshake `auth: { showId }`. */
+export const LIVE_WATCH_NAMESPACE = '/live-watch';
+
+/** `/live-watch` server -> client (no client events: the server pushes). */
+export interface LiveWatchServerEvents {
+  /** The fMP4 init segment and its RFC 6381 codecs; sent first, and again before a new run. */
+  'live:init': (payload: { codecs: string; data: ArrayBuffer }) => void;
+  /**
+   * One moof+mdat (<= 500 ms). `keyframe`: it starts with a video sync sample (a viewer may
+   * start here); `wallclock`: epoch ms around which its first input byte arrived.
+   */
+  'live:fragment': (payload: { seq: number; data: ArrayBuffer; keyframe: boolean; wallclock: number }) => void;
+  /** The show ended. */
+  'live:end': (payload: Record<string, never>) => void;
+}
+
+/** Limits of live watching over WebSocket. */
+export const LIVE_WATCH_LIMITS = {
+  /** never more than this queued for one viewer socket: a slow viewer skips to the next keyframe */
+  maxQueuedBytes: 2 * 1024 * 1024,
+} as const;
+
 /** Limits of live ingest. */
 export const LIVE_LIMITS = {
   /** the ingest bitrate cap (`LIVE_MAX_KBPS`, server config) is averaged over this window */
