@@ -65,31 +65,18 @@ export class LiveWatchGateway implements OnGatewayInit {
 
   private connected(socket: WatchSocket) {
     const showId = socket.data.showId;
-    /** Until a keyframe comes, fragments are useless to this viewer (start, new run, or skipping). */
-    let needKeyframe = true;
-    let skipped = 0;
-    const send = (event: WatchEvent) => {
-      switch (event.kind) {
-        case 'init':
-          socket.emit('live:init', { codecs: event.codecs, data: asBinary(event.data) });
-          needKeyframe = true;
-          return;
-        case 'fragment':
-          if (needKeyframe && !event.keyframe) return;
-          if (queuedBytes(socket) + event.data.length > LIVE_WATCH_LIMITS.maxQueuedBytes) {
-            needKeyframe = true; // too slow: skip ahead to the next keyframe
-            skipped++;
-            return;
-          }
-          needKeyframe = false;
-          socket.emit('live:fragment', { seq: event.seq, data: asBinary(event.data), keyframe: event.keyframe, wallclock: event.wallclock });
-          return;
-        case 'end':
+    const feed = new ViewerFeed(
+      {
+        init: (codecs, data) => socket.emit('live:init', { codecs, data: asBinary(data) }),
+        fragment: (f) => socket.emit('live:fragment', { seq: f.seq, data: asBinary(f.data), keyframe: f.keyframe, wallclock: f.wallclock }),
+        end: () => {
           socket.emit('live:end', {});
           setTimeout(() => socket.disconnect(true), END_DISCONNECT_DELAY_MS);
-          return;
-      }
-    };
+        },
+      },
+      () => queuedBytes(socket),
+    );
+    const send = (event: WatchEvent) => feed.handle(event);
     const state = this.hub.state(showId);
     if (state?.init) {
       send({ kind: 'init', showId, ...state.init });
@@ -103,8 +90,50 @@ export class LiveWatchGateway implements OnGatewayInit {
     socket.on('disconnect', () => {
       clearInterval(timer);
       unsubscribe();
-      if (skipped > 0) this.logger.log(`show ${showId}: a slow viewer skipped ahead ${skipped} time(s)`);
+      if (feed.skipped > 0) this.logger.log(`show ${showId}: a slow viewer skipped ahead ${feed.skipped} time(s)`);
     });
+  }
+}
+
+/**
+ * One viewer's stream: a fragment goes out only when the viewer can start from it (after a
+ * keyframe since its last init or skip) and when its socket holds less than `maxQueuedBytes`;
+ * past that, fragments are dropped up to the next keyframe (the viewer skips ahead).
+ */
+export class ViewerFeed {
+  private needKeyframe = true;
+  skipped = 0;
+
+  constructor(
+    private readonly out: {
+      init(codecs: string, data: Buffer): void;
+      fragment(f: Extract<WatchEvent, { kind: 'fragment' }>): void;
+      end(): void;
+    },
+    private readonly queued: () => number,
+    private readonly maxQueuedBytes = LIVE_WATCH_LIMITS.maxQueuedBytes,
+  ) {}
+
+  handle(event: WatchEvent) {
+    switch (event.kind) {
+      case 'init':
+        this.out.init(event.codecs, event.data);
+        this.needKeyframe = true;
+        return;
+      case 'fragment':
+        if (this.needKeyframe && !event.keyframe) return;
+        if (this.queued() + event.data.length > this.maxQueuedBytes) {
+          if (!this.needKeyframe) this.skipped++;
+          this.needKeyframe = true;
+          return;
+        }
+        this.needKeyframe = false;
+        this.out.fragment(event);
+        return;
+      case 'end':
+        this.out.end();
+        return;
+    }
   }
 }
 
