@@ -35,6 +35,12 @@ describe('LiveListPageComponent', () => {
     expect(live[0].textContent).toContain('On air');
     expect(live[0].getAttribute('href')).toBe('/live/AbCdEfGhIjKlMnOp');
     expect(el.querySelector('[data-testid="live-viewers"]')?.textContent).toBe('2 watching');
+    // The card shows a frame of the stream; without one (audio-only) the gradient stays.
+    const thumb = el.querySelector<HTMLImageElement>('[data-testid="live-thumb"]');
+    expect(thumb?.getAttribute('src')).toMatch(/^\/api\/live\/AbCdEfGhIjKlMnOp\/thumbnail\.jpg\?v=\d+$/);
+    thumb?.dispatchEvent(new Event('error'));
+    fixture.detectChanges();
+    expect(el.querySelector('[data-testid="live-thumb"]')).toBeNull();
     expect(el.textContent).toContain('Starting soon');
     expect(el.textContent).toContain('Recording available');
     fixture.destroy();

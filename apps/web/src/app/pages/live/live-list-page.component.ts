@@ -35,6 +35,10 @@ export class LiveListPageComponent {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private destroyed = false;
 
+  /** Shows whose picture failed (audio-only, or not ready): the gradient card instead. */
+  protected readonly noThumb = signal<ReadonlySet<string>>(new Set());
+  /** Bumped at each refresh so the pictures follow the stream (the server keeps one for 10 s). */
+  private readonly refreshes = signal(0);
   protected readonly viewers = viewersText;
   protected readonly timeText = showTimeText;
 
@@ -46,10 +50,19 @@ export class LiveListPageComponent {
     });
   }
 
+  protected thumbUrl(s: LiveShow): string {
+    return `/api/live/${encodeURIComponent(s.id)}/thumbnail.jpg?v=${this.refreshes()}`;
+  }
+
+  protected thumbFailed(id: string): void {
+    this.noThumb.update((ids) => new Set([...ids, id]));
+  }
+
   protected async refresh(): Promise<void> {
     clearTimeout(this.timer);
     try {
       this.shows.set(await this.live.list());
+      this.refreshes.update((n) => n + 1);
       this.error.set(null);
     } catch (error) {
       this.error.set(
