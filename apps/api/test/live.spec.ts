@@ -97,6 +97,12 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
     console.log(`RTMP publish -> playable live HLS in ${Date.now() - t0} ms`);
     expect(live.hlsUrl).toBe(`/api/live/${id}/hls/index.m3u8`);
     expect(live.startedAt).not.toBeNull();
+    // Stream health for the creator: output bit rate, 1 s segments (= keyframe interval), fresh.
+    const { health } = await getShow(srv.url, id);
+    expect(health?.kbps).toBeGreaterThan(20);
+    expect(health?.segmentSeconds).toBeGreaterThan(0.9);
+    expect(health?.segmentSeconds).toBeLessThan(1.2);
+    expect(health?.lastSegmentAgeMs).toBeLessThan(3000);
 
     const res = await fetch(`${srv.url}${live.hlsUrl}`);
     expect(res.status).toBe(200);

@@ -309,6 +309,32 @@ export class LiveService implements OnModuleInit, BeforeApplicationShutdown {
       createdAt: r.createdAt,
       endedAt: r.endedAt,
       publishing,
+      ...(r.status === 'live' ? { health: await this.health(r.id) } : {}),
+    };
+  }
+
+  /** Output bit rate, segment length and freshness from the served window; null before a segment. */
+  private async health(id: string): Promise<LiveShow['health']> {
+    const dir = this.showDir(id);
+    const window = await readWindow(dir);
+    if (window.segments.length === 0) return null;
+    let bytes = 0;
+    let seconds = 0;
+    let newest = 0;
+    for (const seg of window.segments) {
+      const st = await stat(join(dir, `seg_${seg.seq}.ts`)).catch(() => null);
+      if (!st) continue;
+      bytes += st.size;
+      seconds += seg.duration;
+      newest = Math.max(newest, st.mtimeMs);
+    }
+    if (seconds === 0) return null;
+    const last = window.segments[window.segments.length - 1];
+    return {
+      kbps: Math.round((bytes * 8) / seconds / 1000),
+      segmentSeconds: Math.round(last.duration * 1000) / 1000,
+      // File times are wall-clock times: compared with the wall clock, not the Clock port.
+      lastSegmentAgeMs: Math.max(0, Math.round(Date.now() - newest)),
     };
   }
 

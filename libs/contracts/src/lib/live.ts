@@ -44,6 +44,15 @@ export const liveShowSchema = z.object({
    * for its publisher to come back (LIVE_PUBLISHER_GRACE_MS): the stream is interrupted.
    */
   publishing: z.boolean().optional(),
+  /**
+   * added to the contract: stream health while live, from the segments being served: output
+   * bit rate (kbit/s over the listed segments), segment (= keyframe interval) length, and how
+   * long ago the newest segment was written.
+   */
+  health: z
+    .object({ kbps: z.number(), segmentSeconds: z.number(), lastSegmentAgeMs: z.number() })
+    .nullable()
+    .optional(),
 });
 export type LiveShow = z.infer<typeof liveShowSchema>;
 

@@ -252,6 +252,15 @@ describe('GoLivePageComponent', () => {
       expect(players[0].load).toHaveBeenCalledWith(`${LIVE.hlsUrl}?preview=1`); // the creator's preview is not counted as a viewer
       await poll();
       expect(players).toHaveLength(1);
+      // Stream health under the preview; red once no video has arrived for a while.
+      live.get.mockResolvedValue({ ...LIVE, health: { kbps: 2480, segmentSeconds: 1, lastSegmentAgeMs: 400 } });
+      await poll();
+      expect(text('stream-health')).toMatch(/2480 kbit\/s\s*·\s*keyframe every 1\.0 s\s*·\s*last segment 0\.4 s ago/);
+      expect(q('stream-health')?.classList.contains('health-bad')).toBe(false);
+      live.get.mockResolvedValue({ ...LIVE, health: { kbps: 0, segmentSeconds: 1, lastSegmentAgeMs: 7200 } });
+      await poll();
+      expect(text('stream-health')).toContain('no new video for 7 s');
+      expect(q('stream-health')?.classList.contains('health-bad')).toBe(true);
 
       q('end-show')?.click();
       await settle();
