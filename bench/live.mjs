@@ -1,4 +1,4 @@
-// Figure 6: live_glass_to_glass_s.
+// Figure 6: live_glass_to_glass_s (HLS) and live_glass_to_glass_ws_s (sub-second WebSocket delivery).
 // The built server (RTMP_PORT on a free loopback port) gets a show; ffmpeg publishes a generated
 // test pattern to it over RTMP in real time (the e2e publisher: 640x360 30 fps, x264 veryfast
 // zerolatency, 1 s GOP, AAC). Once the show's playlist lists 3 segments, headless Chromium opens
@@ -83,7 +83,7 @@ async function waitForSegments(url, n, timeoutMs, alive) {
  * Opens `url`, waits until the video plays (currentTime > 1 s and a latency is known), then
  * samples `window[handle].latencyMs()` every 500 ms for `seconds`.
  */
-async function sampleLatency(browser, url, { seconds, handle, timeoutMs }) {
+async function sampleLatency(browser, url, { seconds, handle, timeoutMs, transport }) {
   const context = await browser.newContext({ viewport: { width: 640, height: 480 } });
   // The app publishes window.__wpLive only with this flag (DebugHandlesService).
   await context.addInitScript(() => localStorage.setItem('wp.debug', '1'));
@@ -113,6 +113,10 @@ async function sampleLatency(browser, url, { seconds, handle, timeoutMs }) {
       throw new Error(`${url} did not play: ${why} ${errors.join('; ')} (${String(err.message ?? err).split('\n')[0]})`);
     }
     const startupMs = performance.now() - t0;
+    if (transport) {
+      const used = await page.evaluate((h) => window[h]?.transport ?? null, handle);
+      if (used !== transport) throw new Error(`${url} played over ${used}, not ${transport}`);
+    }
     const samples = [];
     const end = performance.now() + seconds * 1000;
     while (performance.now() < end) {
@@ -147,12 +151,21 @@ async function measureApp(browser, seconds) {
     const segmentS = await waitForSegments(`${api.url}/api/live/${id}/hls/index.m3u8`, JOIN_AFTER_SEGMENTS, 30000, () => {
       if (publisher.exitCode !== null) throw new Error(`publisher exited: ${publisher.output.slice(-500)}`);
     });
-    const r = await sampleLatency(browser, `${api.url}/live/${id}`, {
+    // The same show, the same publisher: the audience page over HLS only, then as it plays by
+    // default (sub-second WebSocket delivery, /live-watch).
+    const r = await sampleLatency(browser, `${api.url}/live/${id}?transport=hls`, {
       seconds,
       handle: '__wpLive',
       timeoutMs: 30000,
     });
-    return { ...r, segmentS };
+    let ws = null;
+    let wsError = null;
+    try {
+      ws = await sampleLatency(browser, `${api.url}/live/${id}`, { seconds, handle: '__wpLive', timeoutMs: 30000, transport: 'ws' });
+    } catch (err) {
+      wsError = String(err.message ?? err).split('\n')[0];
+    }
+    return { ...r, segmentS, ws, wsError };
   } finally {
     await stopChild(publisher, 2000);
     await api.stop();
@@ -265,6 +278,26 @@ export async function liveBench({ quick, emit }) {
         'plain ffmpeg RTMP listener, x264 veryfast 2 s GOP, -f hls -hls_time 6 -hls_list_size 6 -hls_flags program_date_time, static server, hls.js default config',
       ...(b ? { referenceP90: round(b.p90, 3), referenceSamples: b.n, referenceSegmentSeconds: ref.segmentS } : {}),
       ...(app?.pageErrors.length ? { pageErrors: app.pageErrors } : {}),
+    },
+  });
+  // Sub-second delivery over WebSocket, same show and publisher, against the same reference.
+  const w = app?.ws && app.ws.samples.length ? summarize(app.ws) : null;
+  if (w) log(`live app over WebSocket: median ${round(w.median)} s, p90 ${round(w.p90)} s (${w.n} samples)`);
+  const wsFailure = error ?? app?.wsError ?? (app && !w ? 'no latency samples over WebSocket' : undefined) ?? (refError ? `reference failed: ${refError}` : undefined);
+  emit({
+    name: 'live_glass_to_glass_ws_s',
+    value: w ? w.median : null,
+    unit: 's',
+    reference: b ? b.median : null,
+    ...(wsFailure ? { error: wsFailure } : {}),
+    params: {
+      target: 'value p50 < 1.0 s on loopback',
+      p90: w ? round(w.p90, 3) : null,
+      samples: w ? w.n : 0,
+      sampling: `window.__wpLive.latencyMs() over /live-watch (now - the wallclock at which the newest fragment's input reached the server + seconds behind the buffer end - one fragment; approximate: the publisher's upload is not counted) every ${SAMPLE_EVERY_MS} ms for ${seconds} s`,
+      hlsFigureSameRun: a ? round(a.median, 3) : null,
+      ...(app?.ws ? { startupMs: Math.round(app.ws.startupMs) } : {}),
+      reference: 'the plain-ffmpeg HLS reference of live_glass_to_glass_s, same run',
     },
   });
 }

@@ -33,7 +33,7 @@ const FIGURES = [
   },
   // Chromium, Firefox ESR and WebKitGTK through the browser tests' adapters (bench/engines.mjs).
   { key: 'engines', names: ['browser_sync_error_p95_ms'], run: async (o) => (await import('./engines.mjs')).enginesBench(o) },
-  { key: 'live', names: ['live_glass_to_glass_s'], run: liveBench },
+  { key: 'live', names: ['live_glass_to_glass_s', 'live_glass_to_glass_ws_s'], run: liveBench },
   { key: 'party-join', names: ['party_join_p99_ms'], run: async (o) => (await import('./party-join.mjs')).partyJoinBench(o) },
   { key: 'rtmp-abuse', names: ['rtmp_abuse_rss_mib'], run: async (o) => (await import('./rtmp-abuse.mjs')).rtmpAbuseBench(o) },
 ];

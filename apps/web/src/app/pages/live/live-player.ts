@@ -2,6 +2,7 @@ import { InjectionToken, inject } from '@angular/core';
 import type Hls from 'hls.js';
 import type { ErrorData, HlsConfig } from 'hls.js';
 import { DebugHandlesService } from '../../services/debug-handles.service';
+import { LiveWsPlayer } from './live-ws-player';
 
 /** hls.js tuned for live: two 1 s segments behind the edge, catching up at up to 1.2×. */
 export const LIVE_HLS_CONFIG: Partial<HlsConfig> = {
@@ -15,9 +16,15 @@ export const LIVE_HLS_CONFIG: Partial<HlsConfig> = {
 
 /** Read-only view for browser tests and debugging: `window.__wpLive`, only with the debug flag (DebugHandlesService). */
 export interface LiveDebugHandle {
+  /** How the video arrives: fMP4 fragments over `/live-watch` (LiveWsPlayer), or HLS (LivePlayer). */
+  readonly transport: 'ws' | 'hls';
+  /** hls.js, null over WebSocket or with native HLS. */
   readonly hls: Hls | null;
   readonly video: HTMLVideoElement | null;
-  /** Glass-to-glass: now minus the capture time of the frame on screen (PROGRAM-DATE-TIME). */
+  /**
+   * Glass-to-glass: now minus the capture time of the frame on screen (HLS: PROGRAM-DATE-TIME;
+   * WebSocket: an approximation from the newest fragment's arrival time, see estimateLatencyMs).
+   */
   latencyMs(): number | null;
   /** Seconds behind the live position (what the "Jump to live" button shows). */
   behindLiveS(): number | null;
@@ -64,9 +71,82 @@ export const LIVE_PLAYER_FACTORY = new InjectionToken<LivePlayerFactory>('LIVE_P
   providedIn: 'root',
   factory: () => {
     const debug = inject(DebugHandlesService);
-    return (video, events) => new LivePlayer(video, events, debug);
+    // `?transport=hls` on the page plays HLS only (a viewer behind a proxy that drops
+    // WebSockets; the benchmark's HLS figure).
+    const hlsOnly = typeof location !== 'undefined' && new URLSearchParams(location.search).get('transport') === 'hls';
+    return (video, events) =>
+      hlsOnly
+        ? new LivePlayer(video, events, debug)
+        : new LiveAutoPlayer(
+            (fallback) => new LiveWsPlayer(video, events, debug, { fallback }),
+            () => new LivePlayer(video, events, debug),
+          );
   },
 });
+
+/**
+ * Sub-second WebSocket playback first (LiveWsPlayer); HLS (LivePlayer, same video and events)
+ * when that cannot work here: no MSE, codecs not supported, the socket refused or silent, a
+ * SourceBuffer error.
+ */
+export class LiveAutoPlayer implements LivePlayback {
+  private current: LivePlayback;
+  private url: string | null = null;
+  private usingHls = false;
+  private destroyed = false;
+  /** Why WebSocket playback was given up, if it was (for debugging). */
+  fallbackReason: string | null = null;
+
+  constructor(
+    createWs: (fallback: (reason: string) => void) => LivePlayback,
+    private readonly createHls: () => LivePlayback,
+  ) {
+    this.current = createWs((reason) => this.fallback(reason));
+  }
+
+  get transport(): 'ws' | 'hls' {
+    return this.usingHls ? 'hls' : 'ws';
+  }
+
+  load(url: string): Promise<void> {
+    this.url = url;
+    return this.current.load(url);
+  }
+
+  play(): Promise<void> {
+    return this.current.play();
+  }
+
+  pause(): void {
+    this.current.pause();
+  }
+
+  unmute(): void {
+    this.current.unmute();
+  }
+
+  goLive(): void {
+    this.current.goLive();
+  }
+
+  behindLiveS(): number | null {
+    return this.current.behindLiveS();
+  }
+
+  destroy(): void {
+    this.destroyed = true;
+    this.current.destroy();
+  }
+
+  private fallback(reason: string): void {
+    if (this.usingHls || this.destroyed) return;
+    this.fallbackReason = reason;
+    this.usingHls = true;
+    this.current.destroy();
+    this.current = this.createHls();
+    if (this.url !== null) void this.current.load(this.url);
+  }
+}
 
 /** Native HLS (Safari) has no live sync position: stay this far behind the end of what is seekable. */
 const NATIVE_LIVE_OFFSET_S = 3;
@@ -186,6 +266,7 @@ export class LivePlayer implements LivePlayback {
   private debugHandle(): LiveDebugHandle {
     const player = (): { hls: Hls | null; video: HTMLVideoElement } => ({ hls: this.hls, video: this.video });
     return {
+      transport: 'hls',
       get hls() {
         return player().hls;
       },
