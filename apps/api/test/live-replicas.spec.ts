@@ -20,7 +20,7 @@ describe('live shows across replicas (Redis)', () => {
     redis = await startRedis();
     mediaDir = mkdtempSync(join(tmpdir(), 'wp-live-replicas-'));
     rtmpA = await freePort();
-    const env = { REDIS_URL: redis.url, MEDIA_DIR: mediaDir, APP_SECRET: 'x'.repeat(32), LIVE_PUBLISHER_GRACE_MS: '1500' };
+    const env = { REDIS_URL: redis.url, MEDIA_DIR: mediaDir, APP_SECRET: 'x'.repeat(32), LIVE_PUBLISHER_GRACE_MS: '1500', LIVE_ENDED_LINGER_MS: '1000' };
     a = await startApi({ ...env, RTMP_PORT: String(rtmpA) });
     b = await startApi({ ...env, RTMP_PORT: String(await freePort()) });
   }, 60_000);

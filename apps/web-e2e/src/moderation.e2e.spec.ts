@@ -45,6 +45,7 @@ describe('the host removes, bans and locks in real browsers', () => {
     const dialog = host.page.locator('[data-testid="remove-confirm"]');
     expect(await dialog.locator('#remove-title').innerText()).toBe('Remove Bo from the party?');
     await host.page.click('[data-testid="remove-confirm-cancel"]');
+    await dialog.waitFor({ state: 'detached', timeout: 5000 }); // it closes on the next render
     expect(await dialog.count()).toBe(0);
     expect(await row(host.page, 'Bo').count()).toBe(1);
 

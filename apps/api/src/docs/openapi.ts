@@ -216,6 +216,13 @@ export function buildOpenApiDocument() {
       '/live/{id}/hls/index.m3u8': {
         get: { summary: 'Live HLS playlist while on air', parameters: [idParam], responses: { '200': { description: 'playlist' }, '404': error('not live') } },
       },
+      '/live/{id}/thumbnail.jpg': {
+        get: {
+          summary: 'A frame of the live stream (the newest segment, at most 10 s old)',
+          parameters: [idParam],
+          responses: { '200': { description: 'JPEG' }, '404': error('not live, or no video') },
+        },
+      },
       '/live/{id}/hls/{file}': {
         get: { summary: 'Live MPEG-TS segments', parameters: [idParam, fileParam('file')], responses: { '200': { description: 'segment' }, '404': error('no such segment') } },
       },

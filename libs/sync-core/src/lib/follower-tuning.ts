@@ -81,10 +81,11 @@ export const RATE_VERIFY_TOLERANCE_NOISY = 0.03;
 export const FREEZE_AFTER_WRITE_MS = 600;
 /**
  * Freezes right after our rate writes, while the element has data (not buffering), before
- * steering is given up for seek-only correction. One is proof enough: Chromium and Firefox
- * clocks never stop after a write, WebKit's does every time (and each costs 100-250 ms).
+ * steering is given up for seek-only correction. WebKit's clock stalls after every write; two
+ * are required so one odd stall in Chromium (a false positive is remembered per browser) does
+ * not switch it off steering for good.
  */
-export const FREEZES_TO_STOP_STEERING = 1;
+export const FREEZES_TO_STOP_STEERING = 2;
 /**
  * A seek-only player (WebKit: every rate write stalls its clock 100-250 ms, measured) is
  * resynced with a timed play when this far off (times the rate above 1x)...

@@ -376,7 +376,7 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     expect(c.tick({ ...at(seen[1].at + 50, 0.02), playbackRate: 1 }).kind).toBe('seek');
   });
 
-  it('waits out reads frozen by its rate writes; after one such freeze (with data), corrects by seeking only', () => {
+  it('waits out reads frozen by its rate writes; after two such freezes (with data), corrects by seeking only', () => {
     const { c, at } = settled();
     let now = 3000;
     const freezeAfterWrite = (ahead: number): void => {
@@ -395,6 +395,9 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
       return void c.tick({ ...at(now, 0), playbackRate: rate });
     };
     freezeAfterWrite(0.02);
+    expect(c.strategy).toBe('steer');
+    now += 1000;
+    freezeAfterWrite(-0.02);
     expect(c.strategy).toBe('seek-only');
     // Back to the group rate (once), then no steering inside the wider band...
     now += 50;
