@@ -6,10 +6,11 @@
 // as a user does (the invite URL /watch/:id, name, join button), each in its own browser,
 // through the browser tests' engine adapters (apps/web-e2e/src/engines, loaded by
 // lib/ts-adapters.mjs). Script per engine: play, a seek to 20 s after 1/3 of the run, rate 1.5 after 2/3 (30 s per engine, 18 s quick).
-// Each follower samples its element clock in the page the way engines.e2e.spec.ts's measure()
-// does (currentTime looked at every ~1-5 ms; the clock is the value read, fresh when it changed;
-// read dips ignored; paused / seeking / stalled handled), one sample per 100 ms, tagged with the
-// time since the last command (server time). Value = steady p95 (group playing, >= SETTLE_MS
+// Each follower samples its element clock in the page with the sampler engines.e2e.spec.ts uses
+// (apps/web-e2e/src/engines/element-clock.ts, loaded with the adapters: currentTime looked at
+// every ~1-5 ms; the clock is the value read, fresh when it changed; read dips ignored; paused /
+// seeking / stalled handled), one sample per 100 ms, tagged with the time since the last command
+// (server time). Value = steady p95 (group playing, >= SETTLE_MS
 // after the last command); reference = Chromium's steady p95 in this same run, same code.
 import { accessSync, constants } from 'node:fs';
 import { io } from 'socket.io-client';
@@ -51,88 +52,6 @@ function preflight(engine) {
 }
 const MEASURED_AS = 'element clock (stepped reads taken when fresh; read dips ignored)';
 
-/**
- * In-page recorder, started and left running (one long evaluate would hit WebKitWebDriver's
- * 30 s script timeout). The clock logic is measure()'s in apps/web-e2e/src/engines.e2e.spec.ts:
- * keep the two in step. Rows: [ms since the last command (server time), group playing 0/1,
- * |element clock - expected| ms, |currentTime - expected| ms].
- */
-function startClockRecorder({ MAX_DIP_S, MAX_HOLD_MS }) {
-  const sync = window.__wpSync;
-  const video = document.querySelector('video');
-  if (!sync || !video) throw new Error('no window.__wpSync (debug flag off?) or no <video>');
-  const wait = (ms) => new Promise((r) => setTimeout(r, ms));
-  const rec = { rows: [], dips: 0, looks: 0, w0: sync.rateWrites, t0: performance.now(), stopped: false, error: null };
-  window.__benchClockRec = rec;
-  const loop = async () => {
-    let value = Number.NaN;
-    let lastLook = Number.NaN;
-    let held = 0;
-    let valueSince = performance.now();
-    let freshErr = Number.NaN;
-    let nextSample = performance.now();
-    while (!rec.stopped) {
-      const now = performance.now();
-      const state = sync.state;
-      const current = video.currentTime;
-      const expected = sync.expectedPosition();
-      const rate = state?.rate ?? 1;
-      const rawErr = (current - expected) * 1000;
-      if (video.paused || video.seeking) {
-        // A stopped clock's value is fresh now.
-        freshErr = rawErr;
-        value = current;
-        valueSince = now;
-        held = 0;
-      } else if (current < value && value - current < MAX_DIP_S) {
-        // A running clock never goes back: a read a little below the last one is a read glitch
-        // (WebKit dips 15-50 ms now and then), not the element's clock; a big drop is a seek.
-        rec.dips++;
-      } else if (current !== value) {
-        // A value held over several looks changed between the last two; one that changes at
-        // every look (a continuous clock) is fresh now.
-        const changedAt = held > 1 ? (lastLook + now) / 2 : now;
-        freshErr = (current - (expected - ((now - changedAt) / 1000) * rate)) * 1000;
-        value = current;
-        valueSince = changedAt;
-        held = 0;
-      } else if (now - valueSince > MAX_HOLD_MS) {
-        // Held far longer than any step: the clock itself stands still (a stall), fresh now.
-        freshErr = rawErr;
-      }
-      held++;
-      rec.looks++;
-      lastLook = now;
-      if (now >= nextSample) {
-        if (state) rec.rows.push([now + sync.offsetMs - state.at, state.playing ? 1 : 0, Math.abs(freshErr), Math.abs(rawErr)]);
-        // One sample per 100 ms; a page that stalled longer skips the missed slots rather than
-        // repeating one value for each.
-        do nextSample += 100;
-        while (nextSample <= now);
-      }
-      await wait(1);
-    }
-  };
-  loop().catch((e) => (rec.error = String(e)));
-  return true;
-}
-
-function stopClockRecorder() {
-  const rec = window.__benchClockRec;
-  if (!rec) return null;
-  rec.stopped = true;
-  const rows = rec.rows.map((r) => r.map((x) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null)));
-  return {
-    rows,
-    dips: rec.dips,
-    looks: rec.looks,
-    visibility: document.visibilityState,
-    writes: window.__wpSync.rateWrites - rec.w0,
-    ms: performance.now() - rec.t0,
-    error: rec.error,
-  };
-}
-
 /** A follower joins as a user does: the invite URL, a name, the join button; then waits to be loaded. */
 async function join(browser, inviteUrl, name) {
   const page = await browser.newPage({ debug: true });
@@ -168,7 +87,8 @@ async function join(browser, inviteUrl, name) {
  * one window, and every tab but the front one is hidden (its timers run about once a second,
  * the app's sync loop included).
  */
-async function runEngine(launchEngine, engine, { api, src, durationS }) {
+async function runEngine(adapters, engine, { api, src, durationS }) {
+  const { launchEngine, startElementClock, stopElementClock, ELEMENT_CLOCK_OPTIONS } = adapters;
   const missing = preflight(engine);
   if (missing) throw new Error(`${engine} did not launch: ${missing} (${INSTALL[engine]})`);
   const browsers = [];
@@ -202,7 +122,7 @@ async function runEngine(launchEngine, engine, { api, src, durationS }) {
     if (failed) throw failed.reason;
 
     await sleep(1000); // the followers settle on the paused start position
-    for (const page of pages) await page.evaluate(startClockRecorder, { MAX_DIP_S: 0.5, MAX_HOLD_MS: 150 });
+    for (const page of pages) await page.evaluate(startElementClock, ELEMENT_CLOCK_OPTIONS);
 
     const start = performance.now();
     const ackErrors = [];
@@ -217,7 +137,7 @@ async function runEngine(launchEngine, engine, { api, src, durationS }) {
 
     const followers = [];
     for (const page of pages) {
-      const rec = await page.evaluate(stopClockRecorder, null);
+      const rec = await page.evaluate(stopElementClock, null);
       if (!rec) throw new Error('the in-page recorder is gone (page reloaded?)');
       const problems = await page.problems().catch((e) => [`problems(): ${String(e)}`]);
       followers.push({ ...rec, problems });
@@ -291,9 +211,9 @@ export async function enginesBench({ quick, emit }) {
     }
   };
 
-  let launchEngine;
+  let adapters;
   try {
-    ({ launchEngine } = await loadEngineAdapters());
+    adapters = await loadEngineAdapters();
   } catch (err) {
     failAll(`engine adapters did not load: ${String(err.message ?? err).split('\n')[0]}`);
     return;
@@ -319,7 +239,7 @@ export async function enginesBench({ quick, emit }) {
       let result = null;
       let error;
       try {
-        const r = await runEngine(launchEngine, engine, { api, src, durationS });
+        const r = await runEngine(adapters, engine, { api, src, durationS });
         if (process.env.BENCH_DEBUG) debugDump(engine, r.followers);
         result = { ...analyse(r.followers, durationS), ackErrors: r.ackErrors };
       } catch (err) {

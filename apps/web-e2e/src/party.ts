@@ -121,6 +121,10 @@ declare global {
       readonly phase: string;
       readonly status: string;
       readonly needsGesture: boolean;
+      /** Follower playbackRate writes so far, its strategy, and its last actions (SyncDebugHandle). */
+      readonly rateWrites: number;
+      readonly strategy: string;
+      readonly actions: { atMs: number; kind: string; rate?: number; error: number }[];
       emit(event: string, payload: unknown): Promise<{ ok: boolean; error?: { code: string; message: string } }>;
       dropConnection(): void;
     };

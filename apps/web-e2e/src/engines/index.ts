@@ -4,6 +4,7 @@ import { launchFirefox } from './firefox';
 import { launchWebkit } from './webkit';
 
 export * from './engine';
+export * from './element-clock';
 
 declare global {
   interface Window {

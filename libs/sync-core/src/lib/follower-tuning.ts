@@ -87,10 +87,54 @@ export const FREEZE_AFTER_WRITE_MS = 600;
  */
 export const FREEZES_TO_STOP_STEERING = 2;
 /**
+ * A stall need not freeze two reads in a row: WebKit stalls as short as 40 ms (loaded machine)
+ * fall between two 50 ms ticks and only show as time lost. Reads this long after one of our rate
+ * writes that fell behind the rates read back by more than STALL_MIN_LOSS_MS (times the rate
+ * above 1x) count as a stall caused by the write too. A 5 % write applied 85 ms late (Chromium)
+ * loses ~4 ms, a dropped one ~20 ms in this window; clean reads only (noisy ones: frozen reads).
+ */
+export const STALL_WINDOW_MS = 400;
+export const STALL_MIN_LOSS_MS = 30;
+/**
+ * A stall (frozen reads or time lost) is only blamed on a write made once the clock has run this
+ * long since it (re)started (earlier, it only makes the follower probe once the clock runs
+ * steadily: WebKit's first correction comes right at the start):
+ * right after a start or a seek a loaded machine's Chromium loses 50+ ms by itself (seen at 1.5x
+ * in the browser suite on a 2-core machine under load, which then went seek-only for good).
+ */
+export const STALL_MIN_RUN_MS = 500;
+/**
+ * Nor is a stall (frozen reads or time lost) after a write during which our own ~50 ms ticks came
+ * further apart than this: the page was starved of CPU, and the media with it. WebKit's stalls
+ * are in its media pipeline; the page's timers keep time through them.
+ */
+export const STALL_MAX_TICK_GAP_MS = 90;
+/**
+ * After the first stall, rate writes are put to the test at once rather than at the next
+ * correction (which can come seconds later, after a second stall has thrown the player 100+ ms
+ * off): the next tick with the clock running writes the rate again, nudged by this much
+ * (relative) if steering would not change it. A second stall makes the player seek-only
+ * within ~0.5 s of the first.
+ */
+export const STALL_PROBE_RATE_STEP = 0.002;
+/** The probe waits for two consecutive reads this close to the rate read back (the stall is over). */
+export const STALL_PROBE_STEADY_MS = 5;
+/**
  * A seek-only player (WebKit: every rate write stalls its clock 100-250 ms, measured) is
  * resynced with a timed play when this far off (times the rate above 1x)...
  */
 export const SEEK_ONLY_BAND_S = 0.01;
+/**
+ * The band widens where starts land further off (WebKit on a loaded machine: settled errors of
+ * 10-20 ms after a resync, so a 10 ms band resyncs again and again, each time paused for ~0.3 s):
+ * to this factor times the median |settled error| of the last SEEK_ONLY_BAND_SAMPLES starts
+ * (once SEEK_ONLY_BAND_SAMPLES_MIN are known), at most SEEK_ONLY_BAND_MAX_S (issue 15 bounds
+ * WebKit's p95 at 20 ms).
+ */
+export const SEEK_ONLY_BAND_MISS_FACTOR = 1.5;
+export const SEEK_ONLY_BAND_SAMPLES = 5;
+export const SEEK_ONLY_BAND_SAMPLES_MIN = 2;
+export const SEEK_ONLY_BAND_MAX_S = 0.018;
 /** ...on this many ticks in a row (a single odd read is not worth a pause). */
 export const SEEK_ONLY_CONFIRM_TICKS = 3;
 /** An error this large (times the rate above 1x) on a seek-only player is a stall: resync at once. */

@@ -151,7 +151,8 @@ describe('FollowerController: steering', () => {
     for (const g of [0.25, 1, 4]) {
       const { c, at } = settled(g);
       expect(c.tick(at(3000, 0.5))).toEqual({ kind: 'rate', rate: g * (1 - MAX_RATE_DEVIATION) });
-      expect(c.tick({ ...at(3050, -0.5), playbackRate: g * 0.95 })).toEqual({
+      // Later than STALL_WINDOW_MS after the write: a jump this size that soon would be a stall.
+      expect(c.tick({ ...at(3450, -0.5), playbackRate: g * 0.95 })).toEqual({
         kind: 'rate',
         rate: g * (1 + MAX_RATE_DEVIATION),
       });
@@ -396,7 +397,13 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     };
     freezeAfterWrite(0.02);
     expect(c.strategy).toBe('steer');
-    now += 1000;
+    // Once the clock runs steadily again (two reads in step), the next write is a probe...
+    now += 50;
+    expect(c.tick({ ...at(now, -0.02), playbackRate: 0.97 }).kind).toBe('none');
+    now += 50;
+    expect(c.tick({ ...at(now, -0.02), playbackRate: 0.97 }).kind).toBe('none');
+    now += 50;
+    // ...which freezes the reads too: seek-only.
     freezeAfterWrite(-0.02);
     expect(c.strategy).toBe('seek-only');
     // Back to the group rate (once), then no steering inside the wider band...
@@ -407,6 +414,69 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     expect(c.tick(at((now += 50), 0.02)).kind).toBe('none');
     expect(c.tick(at((now += 50), 0.02)).kind).toBe('none');
     expect(c.tick(at((now += 50), 0.02)).kind).toBe('seek');
+  });
+
+  it('a stall too short to freeze two reads counts by the time it loses; the first is probed at once, a second makes it seek-only', () => {
+    const { c, at } = settled();
+    let now = 3000;
+    // 20 ms ahead: steer down; the write stalls the clock 45 ms between two ticks.
+    const a = c.tick(at(now, 0.02));
+    expect(a.kind).toBe('rate');
+    const rate = a.kind === 'rate' ? a.rate : 1;
+    let ahead = 0.02 - 0.045;
+    const read = (extra: Partial<FollowerInput> = {}) => {
+      now += 50;
+      ahead -= ((1 - rate) * 50) / 1000; // running at `rate` against the group's 1x
+      return c.tick({ ...at(now, ahead), playbackRate: rate, ...extra });
+    };
+    read(); // 45 ms lost: the first stall
+    expect(c.strategy).toBe('steer');
+    read();
+    // The clock runs again (two steady reads): a probe write at once, whatever steering needs.
+    const probe = read();
+    expect(probe.kind).toBe('rate');
+    // The probe stalls too: seek-only.
+    const probed = probe.kind === 'rate' ? probe.rate : 1;
+    ahead -= 0.045;
+    now += 50;
+    c.tick({ ...at(now, ahead), playbackRate: probed });
+    expect(c.strategy).toBe('seek-only');
+  });
+
+  it('time lost right after the clock started (a loaded machine) is not blamed on a rate write', () => {
+    const { c, at } = settled();
+    // settled() leaves the clock started ~50 ms ago: a write now, then 45 ms lost.
+    const now = 1000 + MARGIN_MS - DEFAULT_PLAY_LATENCY_MS + DEFAULT_PLAY_LATENCY_MS + 50 + 50;
+    const a = c.tick(at(now, 0.02));
+    expect(a.kind).toBe('rate');
+    c.tick({ ...at(now + 50, 0.02 - 0.045), playbackRate: a.kind === 'rate' ? a.rate : 1 });
+    expect((c as unknown as { freezes: number }).freezes).toBe(0);
+  });
+
+  it('time lost while its own ticks came late (the page starved of CPU) is not blamed on a rate write', () => {
+    const { c, at } = settled();
+    const a = c.tick(at(3000, 0.02));
+    expect(a.kind).toBe('rate');
+    // The next tick comes 150 ms late; 60 ms were lost meanwhile.
+    c.tick({ ...at(3200, 0.02 - 0.06), playbackRate: a.kind === 'rate' ? a.rate : 1 });
+    expect((c as unknown as { freezes: number }).freezes).toBe(0);
+    expect(c.strategy).toBe('steer');
+  });
+
+  it('a rate write that takes effect 85 ms late (Chromium) is no stall', () => {
+    const { c, at } = settled();
+    let now = 3000;
+    const a = c.tick(at(now, 0.02));
+    const rate = a.kind === 'rate' ? a.rate : 1;
+    let ahead = 0.02;
+    for (let i = 0; i < 8; i++) {
+      now += 50;
+      // The old rate (1x) for the first 85 ms, then `rate` (later writes are not applied here).
+      ahead -= i === 0 ? 0 : i === 1 ? ((1 - rate) * 15) / 1000 : ((1 - rate) * 50) / 1000;
+      c.tick({ ...at(now, ahead), playbackRate: rate });
+    }
+    expect(c.strategy).toBe('steer');
+    expect((c as unknown as { freezes: number }).freezes).toBe(0);
   });
 
   it('a freeze after a rate write while the element buffers (no data) does not count against steering', () => {

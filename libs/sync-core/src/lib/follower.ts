@@ -21,10 +21,18 @@
  * - Dropped rate writes (WebKit, during or right after a seek): the effective speed (a robust
  *   Theil-Sen slope of the reads, so WebKit's occasional read dips do not count) is compared
  *   with playbackRate; on disagreement the write is retried once, then a timed seek follows.
- * - Rate writes that stall the clock (WebKit: 100-250 ms lost per write, reads stand still):
- *   decisions wait for the clock to move again; after FREEZES_TO_STOP_STEERING such freezes
- *   while the element has data, steering is dropped for seek-only correction (timed seeks
- *   beyond SEEK_ONLY_BAND_S), and the play latency is learned from the settled error.
+ * - Rate writes that stall the clock (WebKit: 40-250 ms lost per write, reads stand still):
+ *   decisions wait for the clock to move again. A stall is seen as reads frozen after our
+ *   write, or (short stalls fall between two ticks) as more than STALL_MIN_LOSS_MS lost
+ *   against the rates read back within STALL_WINDOW_MS of it. The first stall is put to the
+ *   test at once: no write until the clock runs steadily again, then one (a probe), so that a
+ *   fresh WebKit knows within ~1 s of its first correction, long before 3 s after play (issue
+ *   15). Not blamed on a write: time lost while our own ticks came late (a starved page), or
+ *   right after the clock started (then only the probe decides). After
+ *   FREEZES_TO_STOP_STEERING stalls while the element has data, steering is dropped for
+ *   seek-only correction (timed seeks beyond SEEK_ONLY_BAND_S, widened up to
+ *   SEEK_ONLY_BAND_MAX_S where starts land further off), and the play latency is learned from
+ *   the settled error (the first one after the switch replaces what steering learned).
  * - Never a rate write and a currentTime write in the same tick: a resync whose rate differs
  *   from playbackRate first returns the `rate` action, and the `seek` one tick later.
  *
@@ -50,6 +58,10 @@ import {
   RATE_VERIFY_TOLERANCE_NOISY,
   READ_NOISE_MIN_SAMPLES,
   READ_NOISE_SAMPLES,
+  SEEK_ONLY_BAND_MAX_S,
+  SEEK_ONLY_BAND_MISS_FACTOR,
+  SEEK_ONLY_BAND_SAMPLES,
+  SEEK_ONLY_BAND_SAMPLES_MIN,
   SEEK_ONLY_CONFIRM_TICKS,
   SEEK_ONLY_STALL_S,
   SETTLED_LEARN_AT_MS,
@@ -62,7 +74,14 @@ import {
   PLAY_START_TIMEOUT_MS,
   RATE_WRITE_MIN_STEP,
   SEEK_DEADLINE_GUARD_MS,
+  STALL_MIN_LOSS_MS,
+  STALL_MAX_TICK_GAP_MS,
+  STALL_MIN_RUN_MS,
+  STALL_PROBE_RATE_STEP,
+  STALL_PROBE_STEADY_MS,
+  STALL_WINDOW_MS,
 } from './follower-tuning';
+import { median } from './stats';
 
 /** What the follower sees on one tick. Times in ms on the local clock, positions in s. */
 export interface FollowerInput {
@@ -149,12 +168,6 @@ const finite = (a: FollowerAction): boolean =>
     : a.kind !== 'seek' || [a.position, a.rate, a.playAtLocalMs ?? 0].every(Number.isFinite);
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
 
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 /**
  * Robust slope of ct over t (s per ms), or null for fewer than 3 reads: the median of the
  * slopes between pairs of reads at least half the span apart (Theil-Sen). A single odd read
@@ -209,6 +222,19 @@ export class FollowerController {
   private verifyFromMs = Number.NEGATIVE_INFINITY;
   private frozenSinceMs: number | null = null;
   private freezeCounted = false;
+  /** The residual (read − model) when we last wrote the rate, to see the time a stall loses. */
+  private writeResid: number | null = null;
+  /** A stall was seen and steering still holds: write the rate again to confirm (a probe). */
+  private probeDue = false;
+  /** Our last rate write was such a probe. */
+  private probeWrite = false;
+  /** The last steady tick, and the longest gap between steady ticks since our last rate write. */
+  private lastTickMs = Number.NEGATIVE_INFINITY;
+  private maxTickGapSinceWriteMs = 0;
+  /** |settled error| (s, at 1x) of the last seek-only starts: how well a resync lands here. */
+  private readonly startMisses: number[] = [];
+  /** First read of the current steady stretch (the clock ran from about then). */
+  private runningSinceMs = Number.POSITIVE_INFINITY;
   private offTicks = 0;
   /** A noisy player's play latency is learned from the filtered error, not the first read. */
   private pendingLatency: { g: number; early: boolean } | null = null;
@@ -284,7 +310,33 @@ export class FollowerController {
     this.frozenSinceMs = null;
     this.retried = false;
     this.offTicks = 0;
+    this.writeResid = null;
+    this.runningSinceMs = Number.POSITIVE_INFINITY;
     this.verifyFromMs = nowMs + RATE_VERIFY_SETTLE_MS;
+  }
+
+  /** Our last rate write stalled the clock: count it (once per write), and go seek-only or probe. */
+  private countStall(): void {
+    if (this.freezeCounted) return;
+    this.freezeCounted = true;
+    // Not blamed on the write when our own ticks came late (the page, so maybe the media,
+    // starved of CPU); nor when the clock had only just started (a loaded machine's start-up
+    // loses time by itself), unless the write was a probe: then it is only a suspicion, and
+    // the probe (made once the clock runs steadily) decides.
+    if (this.maxTickGapSinceWriteMs > STALL_MAX_TICK_GAP_MS) return;
+    if (!this.probeWrite && this.lastWriteMs - this.runningSinceMs < STALL_MIN_RUN_MS) {
+      if (this.strategyNow === 'steer') this.probeDue = true;
+      return;
+    }
+    if (++this.freezes >= FREEZES_TO_STOP_STEERING) {
+      this.strategyNow = 'seek-only';
+      this.probeDue = false;
+      // What L learned while steering came from first reads, which lag on such a player:
+      // the first settled error after the next start replaces it whole.
+      this.latencySamples = 0;
+    } else {
+      this.probeDue = true;
+    }
   }
 
   tick(input: FollowerInput): FollowerAction {
@@ -467,6 +519,7 @@ export class FollowerController {
     const m = this.model;
     if (m === null) {
       this.model = { pos: ct, atMs: nowMs, rate };
+      this.runningSinceMs = nowMs;
     } else {
       m.pos += ((nowMs - m.atMs) / 1000) * m.rate;
       m.atMs = nowMs;
@@ -476,7 +529,13 @@ export class FollowerController {
     const resid = ct - model;
     const prev = this.reads[this.reads.length - 1];
     if (prev !== undefined) {
-      this.jumps.push(Math.abs(resid - prev.resid) * 1000);
+      // A clock that runs at another speed than the rate read back (a dropped write) drifts
+      // off the model by the same step on every read: a drift, not noise. Noise changes its
+      // step from read to read.
+      const step = resid - prev.resid;
+      const before = this.reads[this.reads.length - 2];
+      const drift = before === undefined ? step : step - (prev.resid - before.resid);
+      this.jumps.push(Math.min(Math.abs(step), Math.abs(drift)) * 1000);
       if (this.jumps.length > READ_NOISE_SAMPLES) this.jumps.shift();
     }
     this.reads.push({ t: nowMs, ct, resid });
@@ -508,9 +567,13 @@ export class FollowerController {
     return Math.abs(speed * 1000 - playbackRate) > tol * playbackRate ? 'wrong' : 'ok';
   }
 
-  private rateWrite(nowMs: number, rate: number): FollowerAction {
+  private rateWrite(nowMs: number, rate: number, probe = false): FollowerAction {
     this.lastWriteMs = nowMs;
+    this.probeWrite = probe;
     this.freezeCounted = false;
+    this.probeDue = false;
+    this.maxTickGapSinceWriteMs = 0;
+    this.writeResid = this.reads[this.reads.length - 1]?.resid ?? null;
     this.verifyFromMs = nowMs + RATE_VERIFY_SETTLE_MS;
     return { kind: 'rate', rate };
   }
@@ -530,6 +593,9 @@ export class FollowerController {
       this.restartStretch(nowMs);
       return NONE;
     }
+    if (this.lastTickMs >= this.lastWriteMs)
+      this.maxTickGapSinceWriteMs = Math.max(this.maxTickGapSinceWriteMs, nowMs - this.lastTickMs);
+    this.lastTickMs = nowMs;
     if (!this.observe(nowMs, ct, playbackRate)) {
       const sinceWrite = nowMs - this.lastWriteMs;
       if (sinceWrite <= FREEZE_AFTER_WRITE_MS) {
@@ -537,13 +603,19 @@ export class FollowerController {
         // not even a huge error (at 4x a 300 ms freeze reads 1.2 s behind).
         // A buffering element (readyState < HAVE_FUTURE_DATA) stalls for want of data, not
         // because of the write: that says nothing about rate writes.
-        if (!this.freezeCounted && input.buffering !== true) {
-          this.freezeCounted = true;
-          if (++this.freezes >= FREEZES_TO_STOP_STEERING) this.strategyNow = 'seek-only';
-        }
+        if (input.buffering !== true) this.countStall();
         return NONE;
       }
       if (this.freezeCounted && sinceWrite <= 2 * FREEZE_AFTER_WRITE_MS) return NONE;
+    } else if (
+      this.writeResid !== null &&
+      nowMs - this.lastWriteMs <= STALL_WINDOW_MS &&
+      input.buffering !== true &&
+      !this.noisy()
+    ) {
+      // A stall too short to freeze two tick reads still shows as time lost since the write.
+      const lostS = this.writeResid - (this.reads[this.reads.length - 1]?.resid ?? this.writeResid);
+      if (lostS > (STALL_MIN_LOSS_MS / 1000) * Math.max(1, g)) this.countStall();
     }
     if (Math.abs(rawErr) > t.resyncErrorS) return this.resync(input, expected);
     const noisy = this.noisy();
@@ -578,8 +650,13 @@ export class FollowerController {
       if (since >= SETTLED_LEARN_FROM_MS) settled.errs.push(err);
       if (since >= SETTLED_LEARN_AT_MS) {
         this.pendingSettled = null;
-        if (settled.errs.length >= 3)
-          this.learnLatency(median(settled.errs), settled.g, settled.early);
+        if (settled.errs.length >= 3) {
+          const e = median(settled.errs);
+          this.learnLatency(e, settled.g, settled.early);
+          // How far a start lands off (on the media clock at 1x), for the seek-only band.
+          this.startMisses.push(Math.abs(e) / Math.max(1, settled.g));
+          if (this.startMisses.length > SEEK_ONLY_BAND_SAMPLES) this.startMisses.shift();
+        }
       }
     }
     if (this.strategyNow === 'seek-only') {
@@ -607,15 +684,49 @@ export class FollowerController {
     const minStep = noisy ? NOISY_RATE_WRITE_MIN_STEP : RATE_WRITE_MIN_STEP;
     const needsWrite =
       target === g ? playbackRate !== g : Math.abs(target - playbackRate) > g * minStep;
+    // A probe not made within FREEZE_AFTER_WRITE_MS of the suspect write (the clock never ran
+    // steadily again, or the reads are noisy) is given up: steering goes on as before.
+    if (this.probeDue && (noisy || nowMs - this.lastWriteMs > FREEZE_AFTER_WRITE_MS))
+      this.probeDue = false;
+    if (this.probeDue) {
+      // No writes while a stall may still run (each would stall the clock again)...
+      if (!this.clockRunsAgain(g)) return NONE;
+      // ...then put rate writes to the test: stalls again, and this player goes seek-only.
+      if (needsWrite) return this.rateWrite(nowMs, target, true);
+      const nudge = err > 0 ? -STALL_PROBE_RATE_STEP : STALL_PROBE_RATE_STEP;
+      return this.rateWrite(nowMs, playbackRate !== g ? g : g * (1 + nudge), true);
+    }
     return needsWrite ? this.rateWrite(nowMs, target) : NONE;
+  }
+
+  /** The last two reads moved with the rates read back: a stall (if any) is over. */
+  private clockRunsAgain(g: number): boolean {
+    const n = this.reads.length;
+    if (n < 3) return false;
+    const tol = (STALL_PROBE_STEADY_MS / 1000) * Math.max(1, g);
+    return (
+      Math.abs(this.reads[n - 1].resid - this.reads[n - 2].resid) < tol &&
+      Math.abs(this.reads[n - 2].resid - this.reads[n - 3].resid) < tol
+    );
   }
 
   /** A player whose rate writes stall its clock: rate = group rate, a timed seek when off. */
   private seekOnly(input: FollowerInput, err: number, expected: number): FollowerAction {
     this.steering = false;
+    // Far off (a stall): resync at once; it sets the rate a tick before its seek, so there is
+    // no separate write (and stall) first.
+    if (Math.abs(err) > SEEK_ONLY_STALL_S * Math.max(1, input.groupRate))
+      return this.resync(input, expected);
     if (input.playbackRate !== input.groupRate) return this.rateWrite(input.nowMs, input.groupRate);
-    // A timed play() lands within ~±12 ms of wall time: g times that on the media clock.
-    const off = Math.abs(err) > this.tuning.seekOnlyBandS * Math.max(1, input.groupRate);
+    // A timed play() lands within ~±12 ms of wall time: g times that on the media clock. Where
+    // starts land further off than the band (a loaded machine), a resync would only draw again
+    // (and pause to do it): the band widens to what starts achieve, up to SEEK_ONLY_BAND_MAX_S.
+    const typicalMiss =
+      this.startMisses.length >= SEEK_ONLY_BAND_SAMPLES_MIN
+        ? SEEK_ONLY_BAND_MISS_FACTOR * median(this.startMisses)
+        : 0;
+    const band = clamp(typicalMiss, this.tuning.seekOnlyBandS, SEEK_ONLY_BAND_MAX_S);
+    const off = Math.abs(err) > band * Math.max(1, input.groupRate);
     this.offTicks = off ? this.offTicks + 1 : 0;
     return this.offTicks >= SEEK_ONLY_CONFIRM_TICKS ? this.resync(input, expected) : NONE;
   }

@@ -15,6 +15,7 @@
  *
  * Pure: the caller passes the times (ms, local monotonic clock).
  */
+import { median } from './stats';
 
 /** Observations kept to decide whether reads come in steps (a rolling window). */
 export const STEP_OBSERVATIONS = 48;
@@ -38,11 +39,6 @@ export interface SteppedRead {
   mediaTime: number;
   /** ... and the local time (ms) it was current at. */
   atMs: number;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
 }
 
 export class SteppedReads {
@@ -115,7 +111,7 @@ export class SteppedReads {
     const period = this.intervals.reduce((a, x) => a + x, 0) / this.intervals.length;
     // Continuous reads change at every look: their typical interval is the look gap itself
     // (the median, so a few long freezes do not count as steps).
-    if (median(this.intervals) < STEP_MIN_GAPS * median(this.gaps)) return null;
+    if (median(this.intervals, 'upper') < STEP_MIN_GAPS * median(this.gaps, 'upper')) return null;
     return period >= STEP_MIN_PERIOD_MS && period <= STEP_MAX_PERIOD_MS ? period : null;
   }
 

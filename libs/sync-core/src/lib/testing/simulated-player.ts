@@ -83,13 +83,18 @@ export const FIREFOX_LIKE: Omit<SimulatedPlayerOptions, 'rng'> = {
 };
 
 /**
- * WebKitGTK as measured: every rate write stalls the clock 100-250 ms (reads stand still with
- * it and it resumes from there: the time is lost), writes are dropped during and ~300 ms
- * after a seek, a seek right after a rate write may land at double its target, and the first
- * reads after a start lag ~10 ms.
+ * WebKitGTK as measured: play() moves the clock within ~20 ms (the follower learns 4-15 ms, far
+ * below Chromium's 85 ms default, so a fresh follower starts ~70 ms ahead and steers at once),
+ * every rate write stalls the clock 40-250 ms (reads stand still with it and it resumes from
+ * there: the time is lost; the short stalls of a loaded machine often fall between two 50 ms
+ * ticks, so no two reads are equal), writes are dropped during and ~300 ms after a seek, a seek
+ * right after a rate write may land at double its target, and the first reads after a start
+ * lag ~10 ms.
  */
+export const WEBKIT_PLAY_LATENCY: DelayRange = { min: 2, typical: 8, max: 20 };
 export const WEBKIT_LIKE: Omit<SimulatedPlayerOptions, 'rng'> = {
-  rateWriteStall: { min: 100, typical: 180, max: 250 },
+  playLatency: WEBKIT_PLAY_LATENCY,
+  rateWriteStall: { min: 40, typical: 120, max: 250 },
   startReadLagMs: 10,
   rateDropAfterSeekMs: 300,
   seekAfterRateDoubles: 0.5,
