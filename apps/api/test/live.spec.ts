@@ -189,14 +189,22 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
     expect(final).toContain('#EXT-X-ENDLIST');
     const lastSeg = [...final.matchAll(/^(seg_\d+\.ts)$/gm)].pop()?.[1];
     expect((await fetch(`${srv.url}/api/live/${id}/hls/${lastSeg}`)).status).toBe(200);
+    // The recording is in the library as soon as it is imported, while the ended playlist still lingers.
     const ended = await waitForShow(srv.url, id, (s) => s.status === 'ended' && !!s.recordingMediaId, 20_000);
     expect(ended).toMatchObject({ hlsUrl: null, viewerCount: 0, endedAt: expect.any(String) });
-    expect((await api(srv.url, `/api/live/${id}/hls/index.m3u8`)).status).toBe(404);
-
+    const endedAt = Date.parse(ended.endedAt ?? '');
+    if (Date.now() < endedAt + ENDED_LINGER_MS - 500) {
+      expect((await fetch(`${srv.url}/api/live/${id}/hls/index.m3u8`)).status).toBe(200);
+      expect(readdirSync(join(mediaDir, 'live'))).toContain(id);
+    }
     const media = (await api<Media>(srv.url, `/api/media/${ended.recordingMediaId}`)).body;
     expect(media).toMatchObject({ title: 'Recorded show' });
     expect(media.durationSec).toBeGreaterThan(2);
+    // Then the live files go, LIVE_ENDED_LINGER_MS after the end.
+    while (readdirSync(join(mediaDir, 'live')).includes(id) && Date.now() < endedAt + ENDED_LINGER_MS + 10_000) await sleep(100);
+    expect(Date.now()).toBeGreaterThanOrEqual(endedAt + ENDED_LINGER_MS - 50);
     expect(readdirSync(join(mediaDir, 'live'))).not.toContain(id); // live files cleaned up
+    expect((await api(srv.url, `/api/live/${id}/hls/index.m3u8`)).status).toBe(404);
 
     // The key is now spent: refused.
     const again = publishRtmp(rtmp(created.streamKey), 3);
@@ -317,6 +325,16 @@ describe('live shows: RTMP and browser ingest, HLS, recordings (real ffmpeg)', (
         const [num, den] = (streams.find((s) => s.codec_type === 'video')?.avg_frame_rate ?? '0/1').split('/').map(Number);
         expect(num / den).toBeGreaterThan(want.fps - 3);
       }
+    }
+    // Stream health carries the output frame rate (measured from the fMP4 fragments, brought by
+    // the publisher's heartbeat): none for the radio show, the source's for the others.
+    for (const [i, created] of shows.entries()) {
+      const want = cases[i].want;
+      const show = await waitForShow(srv.url, created.show.id, (s) => s.health?.fps !== undefined && (s.health.fps !== null || !want.video), 10_000);
+      console.log(`${cases[i].title}: health ${JSON.stringify(show.health)}`);
+      if (!want.video) expect(show.health?.fps).toBeNull();
+      // Frames over decode time, so the machine's load does not show; rounding does, a little.
+      else expect(Math.abs((show.health?.fps ?? 0) - ('fps' in want ? want.fps : 30))).toBeLessThan(2);
     }
   }, 90_000);
 

@@ -1,4 +1,4 @@
-import { childBoxes, Fmp4Splitter, MAX_BOX_BYTES, startsWithKeyframe } from './fmp4-splitter';
+import { childBoxes, describeInit, type Fmp4Fragment, Fmp4Splitter, MAX_BOX_BYTES, startsWithKeyframe, videoSamples } from './fmp4-splitter';
 
 const box = (type: string, ...payload: Buffer[]): Buffer => {
   const body = Buffer.concat(payload);
@@ -18,6 +18,29 @@ const fragment = (track: number, firstFlags: number) =>
     box('moof', box('traf', box('tfhd', u32(0x000020), u32(track), u32(0x01010000)), box('trun', u32(0x000005), u32(1), u32(0), u32(firstFlags)))),
     box('mdat', Buffer.from('frame')),
   ]);
+/** An init with one track: tkhd (its id), mdhd (its timescale), hdlr (vide or soun). */
+const initWith = (track: number, timescale: number, handler: 'vide' | 'soun') =>
+  Buffer.concat([
+    box('ftyp', Buffer.from('isom')),
+    box(
+      'moov',
+      box(
+        'trak',
+        box('tkhd', u32(0), u32(0), u32(0), u32(track), Buffer.alloc(68)),
+        box('mdia', box('mdhd', u32(0), u32(0), u32(0), u32(timescale), u32(0)), box('hdlr', u32(0), u32(0), Buffer.from(handler), Buffer.alloc(12))),
+      ),
+    ),
+  ]);
+/** A fragment of `track` decoded from `decodeTime` (tfdt version 1), with trun boxes of these sample counts. */
+const timedFragment = (track: number, decodeTime: number, ...counts: number[]) => {
+  const tfdt = Buffer.alloc(12);
+  tfdt.writeUInt32BE(0x01000000);
+  tfdt.writeBigUInt64BE(BigInt(decodeTime), 4);
+  return Buffer.concat([
+    box('moof', box('traf', box('tfhd', u32(0), u32(track)), box('tfdt', tfdt), ...counts.map((n) => box('trun', u32(0), u32(n))))),
+    box('mdat', Buffer.from('frames')),
+  ]);
+};
 const SYNC = 0x02000000;
 const NON_SYNC = 0x01010000;
 
@@ -42,6 +65,22 @@ describe('the fMP4 splitter', () => {
       // No video track in this moov: every fragment is a starting point.
       expect(frags.map((f) => f.data)).toEqual([fragment(1, SYNC), fragment(1, NON_SYNC)]);
     }
+  });
+
+  it('counts the video frames of each fragment and when they start (tfdt over the mdhd timescale), for the frame rate', () => {
+    const init = initWith(1, 15360, 'vide');
+    expect(describeInit(init)).toMatchObject({ videoTracks: [1], timescales: new Map([[1, 15360]]) });
+    expect(videoSamples(timedFragment(1, 15360 * 2, 10, 5), [1], new Map([[1, 15360]]))).toEqual({ frames: 15, startSec: 2 });
+    expect(videoSamples(timedFragment(2, 100, 10), [1], new Map([[1, 15360]]))).toEqual({ frames: 0, startSec: null }); // not video
+    const frags: Fmp4Fragment[] = [];
+    const s = new Fmp4Splitter(() => undefined, (f) => frags.push(f));
+    s.push(Buffer.concat([init, timedFragment(1, 0, 15), timedFragment(1, 7680, 15)]));
+    expect(frags.map((f) => [f.videoFrames, f.videoStartSec])).toEqual([[15, 0], [15, 0.5]]);
+    // Audio only: no video frames, no start.
+    const audio: Fmp4Fragment[] = [];
+    const a = new Fmp4Splitter(() => undefined, (f) => audio.push(f));
+    a.push(Buffer.concat([initWith(1, 48000, 'soun'), timedFragment(1, 48000, 23)]));
+    expect(audio.map((f) => [f.videoFrames, f.videoStartSec])).toEqual([[0, null]]);
   });
 
   it('gives up for good on a box over MAX_BOX_BYTES, a bad header, or a fragment before the init', () => {
@@ -75,6 +114,8 @@ describe('the fMP4 splitter', () => {
       expect(out).toBeLessThanOrEqual(input.length);
       expect(() => childBoxes(input, 0, input.length)).not.toThrow();
       expect(() => startsWithKeyframe(input, [1])).not.toThrow();
+      expect(() => videoSamples(input, [1], new Map([[1, 90000]]))).not.toThrow();
+      expect(() => describeInit(input)).not.toThrow();
     }
   });
 });

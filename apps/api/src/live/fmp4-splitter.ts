@@ -22,6 +22,10 @@ export interface Fmp4Fragment {
   data: Buffer;
   /** Starts with a video sync sample (or the stream has no video). */
   keyframe: boolean;
+  /** Video frames (samples of the video track) in this fragment; 0 without video. */
+  videoFrames: number;
+  /** When its first video frame is to be decoded, seconds on the track's timeline; null without video. */
+  videoStartSec: number | null;
 }
 
 interface Box {
@@ -63,10 +67,11 @@ function find(buf: Buffer, box: Box, path: string[]): Box[] {
 
 const hex2 = (n: number) => n.toString(16).padStart(2, '0');
 
-/** Codecs (RFC 6381) and the video track ids of an init segment (ftyp + moov). */
-export function describeInit(init: Buffer): { codecs: string; videoTracks: number[] } {
+/** Codecs (RFC 6381), the video track ids and each track's timescale (mdhd) of an init segment (ftyp + moov). */
+export function describeInit(init: Buffer): { codecs: string; videoTracks: number[]; timescales: Map<number, number> } {
   const codecs: string[] = [];
   const videoTracks: number[] = [];
+  const timescales = new Map<number, number>();
   const top = childBoxes(init, 0, init.length);
   for (const moov of top.filter((b) => b.type === 'moov')) {
     for (const trak of find(init, moov, ['trak'])) {
@@ -94,9 +99,50 @@ export function describeInit(init: Buffer): { codecs: string; videoTracks: numbe
         }
       }
       if (handler === 'vide' && trackId >= 0) videoTracks.push(trackId);
+      const mdhd = find(init, trak, ['mdia', 'mdhd'])[0];
+      if (mdhd && trackId >= 0) {
+        // version/flags, then creation and modification times (4 or 8 bytes each), then the timescale.
+        const at = mdhd.start + (init[mdhd.start] === 1 ? 20 : 12);
+        if (at + 4 <= mdhd.end) {
+          const timescale = init.readUInt32BE(at);
+          if (timescale > 0) timescales.set(trackId, timescale);
+        }
+      }
     }
   }
-  return { codecs: codecs.join(','), videoTracks };
+  return { codecs: codecs.join(','), videoTracks, timescales };
+}
+
+/**
+ * The video frames of a fragment (the sample counts of its video track's `trun` boxes) and
+ * when the first is decoded (`tfdt`, in seconds of the track's timescale); zero frames and a
+ * null start when it carries no video, or its boxes are not what ffmpeg writes.
+ */
+export function videoSamples(
+  fragment: Buffer,
+  videoTracks: readonly number[],
+  timescales: ReadonlyMap<number, number>,
+): { frames: number; startSec: number | null } {
+  const none = { frames: 0, startSec: null };
+  const moof = childBoxes(fragment, 0, fragment.length).find((b) => b.type === 'moof');
+  if (!moof) return none;
+  for (const traf of find(fragment, moof, ['traf'])) {
+    const tfhd = find(fragment, traf, ['tfhd'])[0];
+    if (!tfhd || tfhd.end - tfhd.start < 8) continue;
+    const track = fragment.readUInt32BE(tfhd.start + 4);
+    const timescale = timescales.get(track);
+    if (!videoTracks.includes(track) || timescale === undefined) continue;
+    const tfdt = find(fragment, traf, ['tfdt'])[0];
+    let decodeTime: number | null = null;
+    if (tfdt && fragment[tfdt.start] === 1 && tfdt.end - tfdt.start >= 12) decodeTime = Number(fragment.readBigUInt64BE(tfdt.start + 4));
+    else if (tfdt && tfdt.end - tfdt.start >= 8) decodeTime = fragment.readUInt32BE(tfdt.start + 4);
+    let frames = 0;
+    for (const trun of find(fragment, traf, ['trun'])) {
+      if (trun.end - trun.start >= 8) frames += fragment.readUInt32BE(trun.start + 4);
+    }
+    return decodeTime === null ? none : { frames, startSec: decodeTime / timescale };
+  }
+  return none;
 }
 
 /** Whether a fragment (moof + mdat) starts with a sync sample of one of `videoTracks`. */
@@ -146,6 +192,7 @@ export class Fmp4Splitter {
   private initParts: Buffer[] = [];
   private fragmentParts: Buffer[] = [];
   private videoTracks: number[] = [];
+  private timescales = new Map<number, number>();
   private initDone = false;
   failed: string | null = null;
 
@@ -188,8 +235,9 @@ export class Fmp4Splitter {
         const init = Buffer.concat(this.initParts);
         this.initParts = [];
         this.initDone = true;
-        const { codecs, videoTracks } = describeInit(init);
+        const { codecs, videoTracks, timescales } = describeInit(init);
         this.videoTracks = videoTracks;
+        this.timescales = timescales;
         this.onInit({ data: init, codecs });
       }
       return;
@@ -200,7 +248,8 @@ export class Fmp4Splitter {
       this.fragmentParts.push(data);
       const fragment = Buffer.concat(this.fragmentParts);
       this.fragmentParts = [];
-      this.onFragment({ data: fragment, keyframe: startsWithKeyframe(fragment, this.videoTracks) });
+      const video = videoSamples(fragment, this.videoTracks, this.timescales);
+      this.onFragment({ data: fragment, keyframe: startsWithKeyframe(fragment, this.videoTracks), videoFrames: video.frames, videoStartSec: video.startSec });
     }
     // Anything else (styp, sidx, mfra at the end, free) carries nothing a player needs here.
   }

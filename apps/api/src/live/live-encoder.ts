@@ -27,11 +27,13 @@ export interface Packager {
   write(data: Buffer): boolean;
   /** End of input: the encoder flushes and exits. */
   finish(): Promise<void>;
+  /** Frames per second of the output video lately (live-packager's OutputFrameRate); null without video yet. */
+  outputFps(): number | null;
 }
 
 /**
- * The live service's encoder (ffmpeg) behind a port: the service never spawns processes
- * itself, so its show lifecycle is unit-tested with a fake encoder.
+ * The live feature's encoder (ffmpeg) behind a port: ingest and the recorder never spawn
+ * processes themselves, so the show lifecycle is unit-tested with a fake encoder.
  */
 export abstract class LiveEncoder {
   /** Starts packaging one publisher connection into the show's folder. */

@@ -1,6 +1,6 @@
 import { handshakeErrorCode, type HandshakeErrorCode } from '@watch-party/contracts';
 import { ingestHandshakeError } from './live-ingest.gateway';
-import { LiveRefusal, type LiveRefusalCode } from './live.service';
+import { LiveRefusal, type LiveRefusalCode } from './live-ingest.service';
 
 describe('the /live-ingest handshake refusal', () => {
   const refusals: [LiveRefusalCode, string][] = [

@@ -3,7 +3,9 @@ import { type OnGatewayInit, WebSocketGateway } from '@nestjs/websockets';
 import { LIVE_INGEST_NAMESPACE, type LiveIngestClientEvents, type LiveIngestServerEvents } from '@watch-party/contracts';
 import type { Namespace, Socket } from 'socket.io';
 import { HandshakeRefusal } from '../common/handshake-refusal';
-import { LiveRefusal, LiveService, type Publication } from './live.service';
+import { LiveIngest, LiveRefusal } from './live-ingest.service';
+import type { Publication } from './live-publication';
+import { LiveShows } from './live-shows.service';
 
 interface IngestData {
   publication: Publication;
@@ -32,14 +34,17 @@ export function ingestHandshakeError(err: unknown): HandshakeRefusal {
 export class LiveIngestGateway implements OnGatewayInit {
   private readonly logger = new Logger('LiveIngest');
 
-  constructor(private readonly live: LiveService) {}
+  constructor(
+    private readonly ingest: LiveIngest,
+    private readonly shows: LiveShows,
+  ) {}
 
   afterInit(nsp: IngestNamespace) {
     nsp.use((socket, next) => {
       const auth = (socket.handshake.auth ?? {}) as { streamKey?: unknown; timesliceMs?: unknown };
       const timeslice = typeof auth.timesliceMs === 'number' && Number.isFinite(auth.timesliceMs) ? auth.timesliceMs : 0;
       const lead = Math.min(Math.max(0, timeslice), MAX_TIMESLICE_MS);
-      this.live.openPublisher(auth.streamKey, 'browser', lead, socket.handshake.address).then(
+      this.ingest.openPublisher(auth.streamKey, 'browser', lead, socket.handshake.address).then(
         (publication) => {
           socket.data.publication = publication;
           // Whatever happens next (even a connection lost during the handshake), free the slot.
@@ -75,7 +80,7 @@ export class LiveIngestGateway implements OnGatewayInit {
     socket.on('end', (ack) => {
       void (async () => {
         await publication.close();
-        await this.live.end(publication.showId);
+        await this.shows.end(publication.showId);
         if (typeof ack === 'function') ack({ ok: true });
         socket.disconnect(true);
       })();

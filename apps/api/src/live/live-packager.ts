@@ -1,18 +1,11 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  appendSegments,
-  EMPTY_WINDOW,
-  endWindow,
-  type HlsWindow,
-  parseLivePlaylist,
-  renderLivePlaylist,
-  SEGMENT_RETENTION_MS,
-  startOfRun,
-} from './hls-window';
+import { spawnFfmpeg } from '../common/ffmpeg-process';
+import { appendSegments, type HlsWindow, parseLivePlaylist, SEGMENT_RETENTION_MS, startOfRun } from './hls-window';
 import { Fmp4Splitter } from './fmp4-splitter';
 import type { Packager, PackagerOptions } from './live-encoder';
+import { readTextIn, readWindowIn, removeFile, SEGMENT_NAME, segmentName, segmentNumbersIn, writeWindowIn } from './live-storage';
+import { OutputFrameRate } from './output-frame-rate';
 
 /** 1 s segments, keyframes exactly on segment boundaries; the served window is hls-window.ts's. */
 export const SEGMENT_SECONDS = 1;
@@ -28,10 +21,6 @@ const WATCH_EVERY_MS = 200;
 /** ffmpeg gets this long to flush after its input ends, then it is killed. */
 const FINISH_GRACE_MS = 10_000;
 
-export const SEGMENT_NAME = /^seg_(\d{1,9})\.ts$/;
-/** The playlist we serve (hls-window.ts); ffmpeg writes only its private per-run one. */
-export const PLAYLIST_NAME = 'index.m3u8';
-export const RECORDING_PART = /^rec_(\d{1,6})\.ts$/;
 /** ffmpeg's private playlist of one run: never served. */
 export const runPlaylistName = (run: number): string => `run_${run}.m3u8`;
 
@@ -140,6 +129,7 @@ export class LivePackager implements Packager {
   private window: HlsWindow | null = null;
   /** Segment numbers out of the window, and since when (ms). */
   private readonly leaving: { seq: number; atMs: number }[] = [];
+  private readonly frameRate = new OutputFrameRate();
   private updating: Promise<void> = Promise.resolve();
   readonly done: Promise<void>;
 
@@ -147,8 +137,7 @@ export class LivePackager implements Packager {
     ffmpeg: string,
     private readonly o: PackagerOptions,
   ) {
-    this.child = spawn(ffmpeg, packagerArguments(o), { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdin.on('error', () => undefined); // EPIPE once ffmpeg is gone
+    this.child = spawnFfmpeg(ffmpeg, packagerArguments(o), { stdio: ['pipe', 'pipe', 'pipe'] });
     let lastFragmentAt = Date.now();
     const splitter = new Fmp4Splitter(
       (init) => o.onInit?.(init),
@@ -156,7 +145,8 @@ export class LivePackager implements Packager {
         // Its media began arriving around when the previous fragment was complete.
         const wallclock = lastFragmentAt;
         lastFragmentAt = Date.now();
-        o.onFragment?.({ ...fragment, wallclock });
+        this.frameRate.add(fragment.videoFrames, fragment.videoStartSec);
+        o.onFragment?.({ data: fragment.data, keyframe: fragment.keyframe, wallclock });
       },
     );
     this.child.stdout.on('data', (chunk: Buffer) => splitter.push(chunk));
@@ -203,6 +193,10 @@ export class LivePackager implements Packager {
     await this.done;
   }
 
+  outputFps(): number | null {
+    return this.frameRate.fps;
+  }
+
   kill() {
     if (!this.exited) this.child.kill('SIGKILL');
   }
@@ -221,24 +215,19 @@ export class LivePackager implements Packager {
   private async sync() {
     const dir = this.o.dir;
     if (this.window === null) {
-      this.window = await readWindow(dir);
+      this.window = await readWindowIn(dir);
       // Segments an earlier run left behind outside the window: deleted after the retention.
-      for (const seq of await segmentNumbers(dir)) {
+      for (const seq of await segmentNumbersIn(dir)) {
         if (seq < this.window.mediaSequence) this.leaving.push({ seq, atMs: Date.now() });
       }
     }
-    let runText: string;
-    try {
-      runText = await readFile(join(dir, runPlaylistName(this.o.run)), 'utf8');
-    } catch {
-      runText = '';
-    }
+    const runText = (await readTextIn(dir, runPlaylistName(this.o.run))) ?? '';
     const last = this.window.segments[this.window.segments.length - 1]?.seq ?? -1;
     const fresh = parseLivePlaylist(runText).segments.filter((s) => s.seq >= this.o.startNumber && s.seq > last);
     if (fresh.length > 0) {
       const first = fresh[0].seq === this.o.startNumber;
       const { window, removed } = appendSegments(this.window, first ? startOfRun(fresh, this.o.run > 1) : fresh);
-      await writeWindow(dir, window);
+      await writeWindowIn(dir, window);
       this.window = window;
       const now = Date.now();
       for (const seq of removed) this.leaving.push({ seq, atMs: now });
@@ -252,42 +241,8 @@ export class LivePackager implements Packager {
     const now = Date.now();
     while (this.leaving.length > 0 && now - this.leaving[0].atMs >= SEGMENT_RETENTION_MS) {
       const gone = this.leaving.shift();
-      if (gone) await unlink(join(dir, `seg_${gone.seq}.ts`)).catch(() => undefined);
+      if (gone) await removeFile(join(dir, segmentName(gone.seq)));
     }
-  }
-}
-
-/** The served window of a show's folder (empty when there is none yet). */
-export async function readWindow(dir: string): Promise<HlsWindow> {
-  try {
-    return parseLivePlaylist(await readFile(join(dir, PLAYLIST_NAME), 'utf8'));
-  } catch {
-    return EMPTY_WINDOW;
-  }
-}
-
-/** Writes the served playlist by rename: a reader never sees half of it. */
-export async function writeWindow(dir: string, window: HlsWindow): Promise<void> {
-  const tmp = join(dir, `.${PLAYLIST_NAME}.${process.pid}.tmp`);
-  await writeFile(tmp, renderLivePlaylist(window));
-  await rename(tmp, join(dir, PLAYLIST_NAME));
-}
-
-/** The show is over: its playlist gets EXT-X-ENDLIST (players stop cleanly). No-op without one. */
-export async function endLivePlaylist(dir: string): Promise<void> {
-  const window = await readWindow(dir);
-  if (window.segments.length === 0 || window.ended) return;
-  await writeWindow(dir, endWindow(window));
-}
-
-async function segmentNumbers(dir: string): Promise<number[]> {
-  try {
-    return (await readdir(dir))
-      .map((n) => SEGMENT_NAME.exec(n))
-      .filter((m): m is RegExpExecArray => m !== null)
-      .map((m) => Number(m[1]));
-  } catch {
-    return [];
   }
 }
 
@@ -318,13 +273,4 @@ export function correctPlaylist(text: string, fixes: { fromSeq: number; offsetMs
     }
   }
   return lines.join('\n');
-}
-
-/**
- * The next segment number of a show: after every number listed in its served playlist and
- * every segment file still on disk (0 when none), so a new run never reuses or renumbers one.
- */
-export async function nextSegmentNumber(dir: string): Promise<number> {
-  const listed = (await readWindow(dir)).segments.map((s) => s.seq);
-  return Math.max(-1, ...listed, ...(await segmentNumbers(dir))) + 1;
 }

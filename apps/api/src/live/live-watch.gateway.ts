@@ -4,10 +4,13 @@ import { LIVE_WATCH_LIMITS, LIVE_WATCH_NAMESPACE, type LiveWatchServerEvents } f
 import type { Namespace, Socket } from 'socket.io';
 import { HandshakeRefusal } from '../common/handshake-refusal';
 import { LiveWatchHub, type WatchEvent } from './live-watch.hub';
-import { HLS_VIEWER_WINDOW_MS, LiveService } from './live.service';
+import { LiveShows } from './live-shows.service';
+import { HLS_VIEWER_WINDOW_MS, LiveViewers } from './live-viewers';
 
 interface WatchData {
   showId: string;
+  /** The creator's own preview: not counted as a viewer. */
+  preview: boolean;
 }
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 type WatchSocket = Socket<{}, LiveWatchServerEvents, {}, WatchData>;
@@ -43,18 +46,21 @@ export class LiveWatchGateway implements OnGatewayInit {
   private readonly logger = new Logger('LiveWatch');
 
   constructor(
-    private readonly live: LiveService,
+    private readonly shows: LiveShows,
+    private readonly viewers: LiveViewers,
     private readonly hub: LiveWatchHub,
   ) {}
 
   afterInit(nsp: WatchNamespace) {
     nsp.use((socket, next) => {
-      const showId = (socket.handshake.auth as { showId?: unknown } | undefined)?.showId;
+      const auth = socket.handshake.auth as { showId?: unknown; preview?: unknown } | undefined;
+      const showId = auth?.showId;
       if (typeof showId !== 'string') return next(new HandshakeRefusal('SHOW_NOT_FOUND', 'send auth: { showId }'));
-      this.live.get(showId).then(
+      this.shows.get(showId).then(
         (show) => {
           if (show.status !== 'live') return next(new HandshakeRefusal('SHOW_NOT_LIVE', 'this show is not live'));
           socket.data.showId = show.id;
+          socket.data.preview = auth?.preview === true;
           next();
         },
         () => next(new HandshakeRefusal('SHOW_NOT_FOUND', 'no such show')),
@@ -84,11 +90,12 @@ export class LiveWatchGateway implements OnGatewayInit {
     }
     const unsubscribe = this.hub.subscribe(showId, send);
     // A WebSocket viewer counts like an HLS one (distinct viewers within the window).
-    const mark = () => void this.live.sawWatcher(showId, `ws:${socket.id}`).catch(() => undefined);
-    mark();
-    const timer = setInterval(mark, HLS_VIEWER_WINDOW_MS / 2);
+    const mark = () => void this.viewers.sawWatcher(showId, `ws:${socket.id}`).catch(() => undefined);
+    // The creator's own preview (`auth.preview: true`) is not an audience member.
+    const timer = socket.data.preview ? null : setInterval(mark, HLS_VIEWER_WINDOW_MS / 2);
+    if (timer) mark();
     socket.on('disconnect', () => {
-      clearInterval(timer);
+      if (timer) clearInterval(timer);
       unsubscribe();
       if (feed.skipped > 0) this.logger.log(`show ${showId}: a slow viewer skipped ahead ${feed.skipped} time(s)`);
     });

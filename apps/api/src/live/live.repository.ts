@@ -28,6 +28,8 @@ export interface LiveRecord {
   lastPublisherAt: number | null;
   pdt: PdtFix[];
   recordingMediaId?: string;
+  /** frames per second of the output video, as its publisher's last heartbeat measured; null without video */
+  outputFps?: number | null;
 }
 
 export type LivePatch = Partial<Omit<LiveRecord, 'id' | 'createdAt' | 'keyHash' | 'sessionId' | 'creatorParticipantId'>>;

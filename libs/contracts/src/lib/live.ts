@@ -47,10 +47,11 @@ export const liveShowSchema = z.object({
   /**
    * added to the contract: stream health while live, from the segments being served: output
    * bit rate (kbit/s over the listed segments), segment (= keyframe interval) length, and how
-   * long ago the newest segment was written.
+   * long ago the newest segment was written. `fps` (added to the contract): frames per second of
+   * the output video over the last ~6 s, null for an audio-only stream or before it is known.
    */
   health: z
-    .object({ kbps: z.number(), segmentSeconds: z.number(), lastSegmentAgeMs: z.number() })
+    .object({ kbps: z.number(), segmentSeconds: z.number(), lastSegmentAgeMs: z.number(), fps: z.number().nullable().optional() })
     .nullable()
     .optional(),
 });
@@ -93,7 +94,10 @@ export interface LiveIngestServerEvents {
   'ingest:stopped': (payload: { reason: string }) => void;
 }
 
-/** Socket.IO namespace of sub-second live watching: handshake `auth: { showId }`. */
+/**
+ * Socket.IO namespace of sub-second live watching: handshake `auth: { showId }`
+ * (`preview: true` added by the creator's own preview, which is not counted as a viewer).
+ */
 export const LIVE_WATCH_NAMESPACE = '/live-watch';
 
 /** `/live-watch` server -> client (no client events: the server pushes). */

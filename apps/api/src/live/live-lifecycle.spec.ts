@@ -1,8 +1,6 @@
 import { ForbiddenException, Logger, NotFoundException } from '@nestjs/common';
 import { LIVE_INGEST_NAMESPACE, type LiveShow } from '@watch-party/contracts';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Clock, type Timer } from '../common/clock';
 import { newId } from '../common/ids';
@@ -10,12 +8,17 @@ import { afterFileWork } from '../common/testing/after-file-work';
 import { FakeClock } from '../common/testing/fake-clock';
 import { type AppConfig, loadConfig } from '../config/app-config';
 import { FakeMediaImporter } from '../media/testing/fake-media-importer';
-import { Metrics } from '../ops/metrics';
-import { Refusals } from '../ops/refusals';
+import type { Metrics } from '../ops/metrics';
+import { LiveRefusal, type LiveRefusalCode, LOCK_TTL_MS } from './live-ingest.service';
+import { HEARTBEAT_MS, type Publication } from './live-publication';
+import type { LiveShows } from './live-shows.service';
+import { SCHEDULED_TTL_MS } from './live-sweeper';
+import { THUMBNAIL_MAX_AGE_MS } from './live-thumbnails';
+import { HLS_VIEWER_WINDOW_MS } from './live-viewers';
 import { MemoryLiveRepository } from './live.repository';
-import { HEARTBEAT_MS, HLS_VIEWER_WINDOW_MS, THUMBNAIL_MAX_AGE_MS, LiveRefusal, type LiveRefusalCode, LiveService, LOCK_TTL_MS, type Publication, SCHEDULED_TTL_MS } from './live.service';
-import { FakeLiveEncoder } from './testing/fake-live-encoder';
 import { FakeLiveParties } from './testing/fake-live-parties';
+import { type LiveParts, liveParts } from './testing/live-kit';
+import { MemoryLiveStorage } from './testing/memory-live-storage';
 
 /** LIVE_PUBLISHER_GRACE_MS as configured below. */
 const GRACE_MS = 15_000;
@@ -57,11 +60,24 @@ class ReplicaClock extends Clock {
   }
 }
 
-interface Replica {
-  live: LiveService;
+/** The calls clients make, whichever part answers them. */
+function clientFacing(p: LiveParts) {
+  return {
+    create: p.shows.create.bind(p.shows),
+    list: p.shows.list.bind(p.shows),
+    get: p.shows.get.bind(p.shows),
+    end: p.shows.end.bind(p.shows),
+    endByAdmin: p.shows.endByAdmin.bind(p.shows),
+    endByCreator: p.shows.endByCreator.bind(p.shows),
+    openPublisher: p.ingest.openPublisher.bind(p.ingest),
+    sawHlsViewer: p.viewers.sawHlsViewer.bind(p.viewers),
+    thumbnail: p.thumbnails.thumbnail.bind(p.thumbnails),
+  };
+}
+
+interface Replica extends LiveParts {
+  live: ReturnType<typeof clientFacing>;
   clock: ReplicaClock;
-  encoder: FakeLiveEncoder;
-  metrics: Metrics;
 }
 
 const sha256Hex = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -87,9 +103,9 @@ async function refusalCount(metrics: Metrics, reason: string): Promise<number> {
   return (await metrics.refusals.get()).values.find((v) => v.labels.reason === reason)?.value ?? 0;
 }
 
-describe('LiveService: the live show lifecycle', () => {
-  let dir: string;
+describe('the live show lifecycle (shows, ingest, recorder, sweeper together)', () => {
   let config: AppConfig;
+  let storage: MemoryLiveStorage;
   let clock: FakeClock;
   let repo: MemoryLiveRepository;
   let parties: FakeLiveParties;
@@ -99,10 +115,9 @@ describe('LiveService: the live show lifecycle', () => {
   beforeAll(() => Logger.overrideLogger(false));
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'wp-live-unit-'));
     config = loadConfig({
-      DATA_DIR: dir,
-      MEDIA_DIR: join(dir, 'media'),
+      DATA_DIR: '/nonexistent/data',
+      MEDIA_DIR: '/nonexistent/media',
       STORE: 'memory',
       RTMP_PORT: '0',
       LIVE_PUBLISHER_GRACE_MS: String(GRACE_MS),
@@ -110,6 +125,7 @@ describe('LiveService: the live show lifecycle', () => {
       LIVE_MAX_KBPS: String(MAX_KBPS),
     });
     clock = new FakeClock();
+    storage = new MemoryLiveStorage(clock);
     repo = new MemoryLiveRepository(clock);
     parties = new FakeLiveParties();
     library = new FakeMediaImporter();
@@ -119,26 +135,24 @@ describe('LiveService: the live show lifecycle', () => {
   afterEach(async () => {
     for (const r of replicas) {
       r.clock.resume();
-      const stopped = r.live.beforeApplicationShutdown();
+      const stopped = r.lifecycle.beforeApplicationShutdown();
       await clock.advance(10_000);
       await stopped;
     }
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /** A replica sharing the store, the parties and the library with the others; its sweeper runs. */
   async function replica(): Promise<Replica> {
     const replicaClock = new ReplicaClock(clock);
-    const metrics = new Metrics();
-    const encoder = new FakeLiveEncoder();
-    const live = new LiveService(repo, parties, library, encoder, replicaClock, new Refusals(metrics, replicaClock), config);
-    await live.onModuleInit();
-    const r = { live, clock: replicaClock, encoder, metrics };
+    const parts = liveParts({ repo, storage, parties, library, config }, replicaClock);
+    const r = { ...parts, live: clientFacing(parts), clock: replicaClock };
+    await r.lifecycle.onModuleInit();
     replicas.push(r);
     return r;
   }
 
-  const create = (live: LiveService, title = 'Launch night') => live.create({ title, creatorName: 'Ann' }, '203.0.113.7', 'watch.example');
+  const create = (shows: Pick<LiveShows, 'create'>, title = 'Launch night') => shows.create({ title, creatorName: 'Ann' }, '203.0.113.7', 'watch.example');
+  const showFolderExists = (id: string) => storage.has(storage.showDir(id));
 
   async function status(id: string) {
     return (await repo.get(id))?.status;
@@ -255,7 +269,7 @@ describe('LiveService: the live show lifecycle', () => {
       await clock.advance(5000);
       await live.openPublisher(created.streamKey, 'browser', 400, '198.51.100.1');
       expect(await repo.get(created.show.id)).toMatchObject({ status: 'live', startedAt: new Date(clock.now()).toISOString(), runs: 1, lastPublisherAt: clock.now() });
-      expect(encoder.last.options).toMatchObject({ dir: join(config.mediaDir, 'live', created.show.id), input: 'probe', run: 1, startNumber: 0, inputLeadMs: 400 });
+      expect(encoder.last.options).toMatchObject({ dir: storage.showDir(created.show.id), input: 'probe', run: 1, startNumber: 0, inputLeadMs: 400 });
       expect(await repo.publisherHeld(created.show.id)).toBe(true);
     });
 
@@ -357,6 +371,27 @@ describe('LiveService: the live show lifecycle', () => {
   });
 
   describe('heartbeats and the sweeper', () => {
+    it('brings the output frame rate to every replica\'s health with the publisher\'s heartbeat; a new run starts unknown', async () => {
+      const a = await replica();
+      const b = await replica();
+      const created = await create(a.live);
+      const first = await a.live.openPublisher(created.streamKey, 'rtmp', 0, 'x');
+      a.encoder.last.writePlaylist(3);
+      a.encoder.last.fps = 59.94;
+      expect((await b.live.get(created.show.id)).health).toMatchObject({ segmentSeconds: 1, fps: null });
+      await clock.advance(HEARTBEAT_MS);
+      expect((await b.live.get(created.show.id)).health).toMatchObject({ segmentSeconds: 1, fps: 59.94 });
+      a.encoder.last.fps = null; // audio only now
+      await clock.advance(HEARTBEAT_MS);
+      expect((await b.live.get(created.show.id)).health?.fps).toBeNull();
+      a.encoder.last.fps = 30;
+      await clock.advance(HEARTBEAT_MS);
+      await first.close();
+      await b.live.openPublisher(created.streamKey, 'browser', 0, 'y');
+      await clock.advance(1000); // past the health cache
+      expect((await a.live.get(created.show.id)).health?.fps).toBeNull();
+    });
+
     it(`keeps a show live while its publisher, on another replica, heartbeats every ${HEARTBEAT_MS / 1000} s`, async () => {
       const a = await replica();
       await replica(); // its sweeper watches the show too
@@ -383,7 +418,7 @@ describe('LiveService: the live show lifecycle', () => {
       expect(await status(created.show.id)).toBe('ended');
       await afterFileWork(async () => (await repo.get(created.show.id))?.recordingMediaId !== undefined);
       expect(b.encoder.joined).toHaveLength(1);
-      expect(library.imports).toEqual([{ path: join(config.mediaDir, 'live', created.show.id, 'recording.mp4'), title: 'Crash test', id: expect.any(String) }]);
+      expect(library.imports).toEqual([{ path: storage.recordingPath(created.show.id), title: 'Crash test', id: expect.any(String) }]);
       expect((await b.live.get(created.show.id)).recordingMediaId).toBe(library.imports[0].id);
     });
 
@@ -403,7 +438,7 @@ describe('LiveService: the live show lifecycle', () => {
     it('ends a show LIVE_PUBLISHER_GRACE_MS after its publisher left, and turns the recording parts, in order, into a library item', async () => {
       const { live, encoder } = await replica();
       const created = await create(live, 'Two runs');
-      const showDir = join(config.mediaDir, 'live', created.show.id);
+      const showDir = storage.showDir(created.show.id);
       const first = await live.openPublisher(created.streamKey, 'browser', 0, 'x');
       first.write(Buffer.from('first run;'));
       await first.close();
@@ -419,7 +454,7 @@ describe('LiveService: the live show lifecycle', () => {
       expect(library.imports).toHaveLength(1);
       expect(library.imports[0].title).toBe('Two runs');
       expect((await live.get(created.show.id)).recordingMediaId).toBe(library.imports[0].id);
-      expect(existsSync(showDir)).toBe(false); // the live files go once the recording is in the library
+      expect(showFolderExists(created.show.id)).toBe(false); // LIVE_ENDED_LINGER_MS is 0 here: the live files are gone too
     });
 
     it('ends the show without a recording when joining the parts fails, and still removes the live files', async () => {
@@ -430,21 +465,20 @@ describe('LiveService: the live show lifecycle', () => {
       encoder.joinFailure = 'ffmpeg 1';
       await publication.close();
       await live.endByAdmin(created.show.id);
-      await afterFileWork(() => !existsSync(join(config.mediaDir, 'live', created.show.id)));
+      await afterFileWork(() => !showFolderExists(created.show.id));
       expect(library.imports).toHaveLength(0);
       expect((await live.get(created.show.id)).recordingMediaId).toBeUndefined();
-      expect(existsSync(join(config.mediaDir, 'live', created.show.id))).toBe(false);
+      expect(showFolderExists(created.show.id)).toBe(false);
     });
 
     it('closes a scheduled show nobody published to after a day', async () => {
       const clockOnly = new ReplicaClock(clock);
-      const metrics = new Metrics();
-      const live = new LiveService(repo, parties, library, new FakeLiveEncoder(), clockOnly, new Refusals(metrics, clockOnly), config);
-      const old = await create(live, 'old');
+      const parts = liveParts({ repo, storage, parties, library, config }, clockOnly);
+      const old = await create(parts.shows, 'old');
       await clock.advance(SCHEDULED_TTL_MS - SWEEP_MS);
-      const fresh = await create(live, 'fresh');
-      await live.onModuleInit(); // the sweeper starts now: a day of sweeps would be slow to fake
-      replicas.push({ live, clock: clockOnly, encoder: new FakeLiveEncoder(), metrics });
+      const fresh = await create(parts.shows, 'fresh');
+      await parts.lifecycle.onModuleInit(); // the sweeper starts now: a day of sweeps would be slow to fake
+      replicas.push({ ...parts, live: clientFacing(parts), clock: clockOnly });
       await clock.advance(SWEEP_MS);
       expect(await status(old.show.id)).toBe('scheduled'); // exactly a day old
       await clock.advance(SWEEP_MS);
@@ -537,11 +571,11 @@ describe('LiveService: the live show lifecycle', () => {
 
   describe('shutting down', () => {
     it('cuts this replica\'s publishers, frees their slots and refuses new ones (SERVER_RESTARTING)', async () => {
-      const { live } = await replica();
+      const { live, lifecycle } = await replica();
       const created = await create(live);
       const other = await create(live);
       const pub = watched(await live.openPublisher(created.streamKey, 'rtmp', 0, 'x'));
-      await live.beforeApplicationShutdown();
+      await lifecycle.beforeApplicationShutdown();
       expect(pub.kicks).toEqual(['server shutting down']);
       expect(await repo.publisherHeld(created.show.id)).toBe(false);
       expect(await status(created.show.id)).toBe('live'); // another replica may take over within the grace
@@ -552,16 +586,16 @@ describe('LiveService: the live show lifecycle', () => {
     });
 
     it('waits for a recording being imported, up to 5 s', async () => {
-      const { live } = await replica();
+      const { live, lifecycle } = await replica();
       const created = await create(live);
       const publication = await live.openPublisher(created.streamKey, 'browser', 0, 'x');
       publication.write(Buffer.from('data'));
       await publication.close();
       const release = library.hold();
       await live.endByAdmin(created.show.id);
-      await afterFileWork(() => existsSync(join(config.mediaDir, 'live', created.show.id, 'recording.mp4')));
+      await afterFileWork(() => storage.has(storage.recordingPath(created.show.id)));
       let stopped = false;
-      void live.beforeApplicationShutdown().then(() => (stopped = true));
+      void lifecycle.beforeApplicationShutdown().then(() => (stopped = true));
       await clock.advance(4900);
       expect(stopped).toBe(false);
       await clock.advance(100);
