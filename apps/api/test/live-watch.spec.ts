@@ -19,8 +19,9 @@ interface Received {
 }
 
 /** A /live-watch viewer recording everything it gets. */
-function watch(base: string, showId: string): { socket: Socket; got: Received[]; ready: Promise<void> } {
-  const socket = io(`${base}${LIVE_WATCH_NAMESPACE}`, { transports: ['websocket'], auth: { showId }, reconnection: false });
+function watch(base: string, showId: string, preview = false): { socket: Socket; got: Received[]; ready: Promise<void> } {
+  const auth = preview ? { showId, preview: true } : { showId };
+  const socket = io(`${base}${LIVE_WATCH_NAMESPACE}`, { transports: ['websocket'], auth, reconnection: false });
   const got: Received[] = [];
   socket.on('live:init', (p: { codecs: string; data: Buffer }) => got.push({ at: Date.now(), kind: 'init', codecs: p.codecs, data: Buffer.from(p.data) }));
   socket.on('live:fragment', (p: { seq: number; keyframe: boolean; data: Buffer }) =>
@@ -87,6 +88,10 @@ describe('live over WebSocket (/live-watch): two replicas, Redis, no shared disk
     const late = watch(b.url, id);
     sockets.push(late.socket);
     await late.ready;
+    // The creator's own preview watches too, and is not an audience member.
+    const preview = watch(a.url, id, true);
+    sockets.push(preview.socket);
+    await preview.ready;
     await until(() => late.got.filter((g) => g.kind === 'fragment').length >= 4, 10_000, 'a late joiner');
 
     for (const viewer of [early, late]) {
@@ -109,8 +114,9 @@ describe('live over WebSocket (/live-watch): two replicas, Redis, no shared disk
     console.log(`/live-watch on the other replica: fragment gaps p50 ${gaps[gaps.length >> 1]} ms, max ${gaps.at(-1)} ms`);
     expect(gaps[gaps.length >> 1]).toBeLessThanOrEqual(600);
 
-    // Everyone watching counts: two WebSocket viewers (the party has none).
-    expect((await getShow(a.url, id)).viewerCount).toBeGreaterThanOrEqual(2);
+    // Everyone watching counts: two WebSocket viewers (the party has none), not the preview.
+    expect(preview.got.some((g) => g.kind === 'init')).toBe(true);
+    expect((await getShow(a.url, id)).viewerCount).toBe(2);
 
     const ended = await api(a.url, `/api/live/${id}/end`, { body: { streamKey: created.streamKey } });
     expect(ended.status).toBe(200);

@@ -1,29 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { type BuiltServer, freePort, startBuiltServer } from './built-server';
 import { launchChromium } from './chromium';
+import { publishRtmp } from './publisher';
 
 /** Where the OBS-mode screenshots go (desktop and 390 px). */
 const SHOTS_DIR = process.env['WP_SCREENSHOT_DIR'] ?? '/tmp/wp-go-live-screenshots';
-
-/** ffmpeg publishing a test pattern over RTMP, like OBS would. */
-function publish(url: string): ChildProcess {
-  return spawn(
-    'ffmpeg',
-    [
-      '-v', 'error', '-nostdin', '-re',
-      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      '-t', '300',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-g', '30', '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-b:a', '64k',
-      '-f', 'flv', url,
-    ],
-    { stdio: 'ignore' },
-  );
-}
 
 describe('the Go-live page (creator) in a real browser', () => {
   let server: BuiltServer;
@@ -64,7 +48,7 @@ describe('the Go-live page (creator) in a real browser', () => {
     const rtmpUrl = await page.inputValue('[data-testid="rtmp-url"]');
     const streamKey = await page.inputValue('[data-testid="stream-key"]');
     expect(rtmpUrl).toMatch(new RegExp(`^rtmp://.+:${rtmpPort}/live$`));
-    publishers.push(publish(`rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`));
+    publishers.push(publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${streamKey}`));
 
     // OBS mode: no camera, no Go live; the elapsed time runs; the viewers' view plays.
     await page.locator('[data-testid="obs-mode"]').waitFor({ timeout: 20_000 });
@@ -83,13 +67,75 @@ describe('the Go-live page (creator) in a real browser', () => {
     expect(elapsed?.trim()).toMatch(/^\d+:\d\d$/);
     expect(await page.inputValue('[data-testid="viewer-url"]')).toBe(`${server.url}/live/${showId}`);
 
+    // Stream health under the preview: bit rate, frame rate (or "— fps" while the server has none), keyframes.
+    const health = page.locator('[data-testid="stream-health"]');
+    await health.waitFor({ timeout: 15_000 });
+    expect(await health.textContent()).toMatch(/\d+ kbit\/s\s*·\s*(\d+(\.\d+)?|—) fps\s*·\s*keyframe every/);
+    console.log(`creator stream health: ${(await health.textContent())?.replace(/\s+/g, ' ').trim()}`);
+
+    // The show's chat beside the preview, with the creator's host pass: write, and a viewer reads it.
+    const chat = page.locator('[data-testid="creator-chat"]');
+    const chatInput = chat.locator('[data-testid="chat-input"]');
+    await page.waitForFunction(() => {
+      const input = document.querySelector<HTMLInputElement>('[data-testid="creator-chat"] [data-testid="chat-input"]');
+      return !!input && !input.disabled;
+    });
+    const box = async (selector: string) => (await page.locator(selector).boundingBox()) ?? { x: 0, y: 0, width: 0, height: 0 };
+    const preview = await box('[data-testid="output-preview"]');
+    const chatBox = await box('[data-testid="creator-chat"]');
+    expect(chatBox.x).toBeGreaterThanOrEqual(preview.x + preview.width); // beside, not below
+    expect(chatBox.y).toBeLessThan(preview.y + preview.height);
+    await chatInput.fill('welcome, everyone');
+    await chatInput.press('Enter');
+    await chat.locator('[data-testid="chat-message"]', { hasText: 'welcome, everyone' }).waitFor();
+
+    const audience = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const viewer = await audience.newPage();
+    await viewer.goto(viewerUrl);
+    await viewer.fill('[data-testid="chat-name"]', 'Vic');
+    await viewer.click('[data-testid="join-chat"]');
+    await viewer.locator('[data-testid="chat-message"]', { hasText: 'welcome, everyone' }).waitFor({ timeout: 10_000 });
+    await viewer.fill('[data-testid="chat-input"]', 'hi Cleo');
+    await viewer.press('[data-testid="chat-input"]', 'Enter');
+    await chat.locator('[data-testid="chat-message"]', { hasText: 'hi Cleo' }).waitFor({ timeout: 10_000 });
+
     await page.screenshot({ path: join(SHOTS_DIR, 'go-live-obs-desktop.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(300);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    // A phone: the chat still reads and writes.
+    await chatInput.scrollIntoViewIfNeeded();
+    await chatInput.fill('from my phone');
+    await chatInput.press('Enter');
+    await chat.locator('[data-testid="chat-message"]', { hasText: 'from my phone' }).waitFor();
+    await viewer.locator('[data-testid="chat-message"]', { hasText: 'from my phone' }).waitFor({ timeout: 10_000 });
+    // The ffmpeg hint wraps between arguments only (never after a "-"), its Copy button in view.
+    const parts = await page.evaluate(() =>
+      [...document.querySelectorAll('[data-testid="ffmpeg-command"] .command-part')].map((e) => ({
+        text: e.textContent ?? '',
+        lines: e.getClientRects().length,
+      })),
+    );
+    expect(parts.length).toBeGreaterThan(5);
+    expect(parts.filter((p) => p.lines !== 1)).toEqual([]);
+    const command = await box('[data-testid="ffmpeg-command"]');
+    expect(command.height).toBeGreaterThan(40); // it does wrap on a phone, between parts
+    const copy = await box('[data-testid="copy-ffmpeg"]');
+    expect(copy.x + copy.width).toBeLessThanOrEqual(390);
+    // Element shots centred (clear of the sticky top bar), the whole page from the top.
+    for (const [id, file] of [
+      ['creator-chat', 'go-live-chat-390.png'],
+      ['ffmpeg-command', 'go-live-ffmpeg-390.png'],
+    ] as const) {
+      const element = page.locator(`[data-testid="${id}"]`);
+      await element.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+      await element.screenshot({ path: join(SHOTS_DIR, file) });
+    }
+    await page.evaluate(() => window.scrollTo(0, 0));
     await page.screenshot({ path: join(SHOTS_DIR, 'go-live-obs-390.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
+    await audience.close();
 
     // End show asks first; Cancel keeps the show on air.
     await page.click('[data-testid="end-show"]');

@@ -1,11 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { type BuiltServer, freePort, startBuiltServer } from './built-server';
 import { launchChromium } from './chromium';
 import { enableDebugHandles, percentile, round } from './party';
+import { publishRtmp } from './publisher';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const GRACE_MS = 20_000;
+/** Where the audience page's screenshots go. */
+const SHOTS_DIR = process.env['WP_SCREENSHOT_DIR'] ?? '/tmp/wp-live-screenshots';
 
 interface Created {
   show: { id: string; sessionId: string };
@@ -21,23 +26,6 @@ async function createShow(server: string, title: string): Promise<Created> {
   });
   if (res.status !== 201) throw new Error(`create show: ${res.status} ${await res.text()}`);
   return (await res.json()) as Created;
-}
-
-/** ffmpeg publishing a test pattern over RTMP, like OBS would. */
-function publish(url: string): ChildProcess {
-  return spawn(
-    'ffmpeg',
-    [
-      '-v', 'error', '-nostdin', '-re',
-      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30',
-      '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      '-t', '300',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-g', '30', '-pix_fmt', 'yuv420p',
-      '-c:a', 'aac', '-b:a', '64k',
-      '-f', 'flv', url,
-    ],
-    { stdio: 'ignore' },
-  );
 }
 
 declare global {
@@ -94,7 +82,7 @@ describe('live shows in real browsers', () => {
 
   it('plays an RTMP-published show with a few seconds of glass-to-glass latency, chat and a viewer count', async () => {
     const created = await createShow(server.url, 'RTMP in the browser');
-    publishers.push(publish(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`));
+    publishers.push(publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`));
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await enableDebugHandles(context);
     const page = await context.newPage();
@@ -136,7 +124,7 @@ describe('live shows in real browsers', () => {
 
   it('plays over WebSocket (MSE) sub-second behind the buffer end, without console errors', async () => {
     const created = await createShow(server.url, 'WebSocket show');
-    const publisher = publish(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`);
+    const publisher = publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`);
     publishers.push(publisher);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await enableDebugHandles(context);
@@ -177,7 +165,7 @@ describe('live shows in real browsers', () => {
 
   it('falls back to HLS when the WebSocket cannot connect', async () => {
     const created = await createShow(server.url, 'Fallback show');
-    const publisher = publish(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`);
+    const publisher = publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`);
     publishers.push(publisher);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await enableDebugHandles(context);
@@ -230,7 +218,7 @@ describe('live shows in real browsers', () => {
 
   it('gives the audience player controls, jump to live, an interrupted and an ended state', async () => {
     const created = await createShow(server.url, 'Controls show');
-    const publisher = publish(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`);
+    const publisher = publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`);
     publishers.push(publisher);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     await enableDebugHandles(context);
@@ -241,6 +229,15 @@ describe('live shows in real browsers', () => {
     await expectAdvancing(page);
     const edge = page.locator('[data-testid="go-live-edge"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="go-live-edge"]')?.textContent?.trim() === 'LIVE');
+    mkdirSync(SHOTS_DIR, { recursive: true });
+    await page.locator('[data-testid="live-player"]').screenshot({ path: join(SHOTS_DIR, 'live-player-desktop.png') });
+    // On a phone the live bar keeps a shorter volume slider (the party player's hides it).
+    await page.setViewportSize({ width: 390, height: 844 });
+    const slider = await page.locator('[data-testid="volume"]').boundingBox();
+    expect(slider?.width ?? 0).toBeGreaterThan(40);
+    expect(slider?.width ?? 99).toBeLessThan(70);
+    await page.locator('[data-testid="live-player"]').screenshot({ path: join(SHOTS_DIR, 'live-player-390.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // Mute and volume act on the <video> and are remembered.
     const muted = () => page.evaluate(() => window.__wpLive?.video?.muted);
@@ -297,7 +294,7 @@ describe('live shows in real browsers', () => {
     await page.locator('[data-testid="interrupted-badge"]').waitFor();
 
     // The publisher comes back within the grace: the page plays again by itself.
-    const again = publish(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`);
+    const again = publishRtmp(`rtmp://127.0.0.1:${rtmpPort}/live/${created.streamKey}`);
     publishers.push(again);
     await page.locator('[data-testid="show-interrupted"]').waitFor({ state: 'detached', timeout: 15_000 });
     await page.locator('[data-testid="live-badge"]').waitFor({ timeout: 15_000 });
@@ -317,6 +314,13 @@ describe('live shows in real browsers', () => {
     await page.locator('[data-testid="ended-at"]', { hasText: 'Ended at' }).waitFor();
     expect(await page.locator('[data-testid="live-video"]').count()).toBe(0);
     expect(await page.locator('[data-testid="live-badge"]').count()).toBe(0);
+    // Nobody joins the chat of a show that is over: it says so instead of offering the form.
+    await page.locator('[data-testid="chat-ended"]', { hasText: 'The show has ended' }).waitFor();
+    expect(await page.locator('[data-testid="join-chat"]').count()).toBe(0);
+    await page.screenshot({ path: join(SHOTS_DIR, 'live-ended-desktop.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: join(SHOTS_DIR, 'live-ended-390.png'), fullPage: true });
     await context.close();
   }, 120_000);
 });

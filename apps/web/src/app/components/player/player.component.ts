@@ -24,6 +24,7 @@ import { playbackUrl } from '../../services/media-library.service';
 import { SyncEngineService } from '../../services/sync-engine.service';
 import { formatRate, formatTime } from '../../util/format';
 import { MenuButtonComponent, type MenuItem } from '../menu/menu-button.component';
+import { PlayerControlsComponent } from '../player-controls/player-controls.component';
 import { ProgressBarComponent } from '../progress-bar/progress-bar.component';
 import { transientMessage } from '../../util/transient-message';
 import { MediaLoader, type QualityLevel } from './media-loader';
@@ -59,7 +60,7 @@ interface Range {
 @Component({
   selector: 'wp-player',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [MenuButtonComponent, ProgressBarComponent],
+  imports: [MenuButtonComponent, PlayerControlsComponent, ProgressBarComponent],
   templateUrl: './player.component.html',
   styleUrl: './player.component.scss',
 })
@@ -189,9 +190,6 @@ export class PlayerComponent {
         .map((l) => ({ value: String(l.index), label: `${l.height}p`, checked: !this.autoLevel() && l.index === this.level() })),
     ];
   });
-  protected readonly volumeIcon = computed(() =>
-    this.muted() || this.volume() === 0 ? 'muted' : this.volume() < 0.5 ? 'low' : 'high',
-  );
 
   constructor() {
     const storedVolume = this.storage.read(VOLUME_KEY);

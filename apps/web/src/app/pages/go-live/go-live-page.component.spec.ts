@@ -1,9 +1,57 @@
 import { type ComponentFixture, TestBed } from '@angular/core/testing';
 import { provideRouter } from '@angular/router';
-import type { CreatedLiveShow, LiveShow } from '@watch-party/contracts';
+import type { CreatedLiveShow, JoinedSession, LiveShow } from '@watch-party/contracts';
+import { ApiService } from '../../services/api.service';
+import { IdentityStoreService } from '../../services/identity-store.service';
 import { LiveApiService } from '../../services/live-api.service';
+import { SOCKET_FACTORY } from '../../services/session-socket.service';
+import { FakeSocket, handshakeError, snapshotFor } from '../../testing/fake-socket';
 import { LIVE_PLAYER_FACTORY, type LivePlayback } from '../live/live-player';
-import { FFMPEG_OUTPUT_ARGS, GoLivePageComponent, OBS_SETTINGS_TEXT } from './go-live-page.component';
+import {
+  CREATOR_SHOW_KEY,
+  FFMPEG_OUTPUT_ARGS,
+  GoLivePageComponent,
+  OBS_SETTINGS_TEXT,
+  commandParts,
+  ffmpegCommand,
+  fpsText,
+  healthFps,
+} from './go-live-page.component';
+
+describe('commandParts', () => {
+  it('cuts between arguments, keeps an option with its value and a quoted argument whole', () => {
+    expect(commandParts('ffmpeg -re -i in.mp4 -c:v libx264 -f flv "rtmp://h:1935/live/k"')).toEqual([
+      'ffmpeg',
+      '-re',
+      '-i in.mp4',
+      '-c:v libx264',
+      '-f flv',
+      '"rtmp://h:1935/live/k"',
+    ]);
+    expect(commandParts('')).toEqual([]);
+  });
+
+  it('gives back the whole command when joined with spaces', () => {
+    const command = ffmpegCommand('rtmp://example.test:1935/live', 'sk_secret_123');
+    expect(commandParts(command).join(' ')).toBe(command);
+    // no part starts with an option's value (an option is never cut from it)
+    for (const part of commandParts(command)) expect(part.split(' ').length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('healthFps / fpsText', () => {
+  it('reads fps when the server sends it, else null ("— fps")', () => {
+    const base = { kbps: 1, segmentSeconds: 1, lastSegmentAgeMs: 0 };
+    expect(healthFps({ ...base, fps: 29.97 } as typeof base)).toBe(29.97);
+    expect(healthFps(base)).toBeNull();
+    expect(healthFps({ ...base, fps: null } as typeof base)).toBeNull();
+    expect(healthFps({ ...base, fps: Number.NaN } as typeof base)).toBeNull();
+    expect(healthFps({ ...base, fps: '30' } as unknown as typeof base)).toBeNull();
+    expect(fpsText(30)).toBe('30 fps');
+    expect(fpsText(29.97)).toBe('29.97 fps');
+    expect(fpsText(null)).toBe('— fps');
+  });
+});
 
 const SCHEDULED: LiveShow = {
   id: 'ShowId_000000001',
@@ -40,6 +88,8 @@ describe('GoLivePageComponent', () => {
   let live: { create: jest.Mock; get: jest.Mock; end: jest.Mock; list: jest.Mock };
   let players: { video: HTMLVideoElement; load: jest.Mock; destroy: jest.Mock }[];
   let writeText: jest.Mock;
+  let api: { joinSession: jest.Mock };
+  let sockets: FakeSocket[];
 
   const el = () => fixture.nativeElement as HTMLElement;
   const q = <T extends HTMLElement = HTMLElement>(id: string) => el().querySelector<T>(`[data-testid="${id}"]`);
@@ -74,6 +124,8 @@ describe('GoLivePageComponent', () => {
     jest.useFakeTimers({ now: STARTED_AT + 65_000 });
     localStorage.clear();
     players = [];
+    sockets = [];
+    api = { joinSession: jest.fn() };
     writeText = jest.fn().mockResolvedValue(undefined);
     Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
     // jsdom has no MediaRecorder: pretend this browser can record, so browser mode is offered.
@@ -89,6 +141,15 @@ describe('GoLivePageComponent', () => {
       providers: [
         provideRouter([]),
         { provide: LiveApiService, useValue: live },
+        { provide: ApiService, useValue: api },
+        {
+          provide: SOCKET_FACTORY,
+          useValue: (token: string) => {
+            const socket = new FakeSocket(token);
+            sockets.push(socket);
+            return socket.asSocket();
+          },
+        },
         {
           provide: LIVE_PLAYER_FACTORY,
           useValue: (video: HTMLVideoElement): LivePlayback => {
@@ -227,6 +288,11 @@ describe('GoLivePageComponent', () => {
       expect(text('copy-ffmpeg')).toBe('Copied');
       // On screen the key stays hidden until "Show".
       expect(text('ffmpeg-command')).not.toContain('sk_secret_123');
+      // Shown in parts that wrap only between them; its text is still the command, single-spaced.
+      const shown = q('ffmpeg-command');
+      expect(shown?.textContent).toBe(ffmpegCommand('rtmp://example.test:1935/live', '•'.repeat(12)));
+      expect(shown?.querySelectorAll('.command-part').length).toBe(commandParts(shown?.textContent ?? '').length);
+      expect(shown?.querySelector('.command-part')?.textContent).toBe('ffmpeg');
 
       const settings = await copyWith('copy-obs-settings');
       expect(settings).toBe(OBS_SETTINGS_TEXT);
@@ -255,7 +321,10 @@ describe('GoLivePageComponent', () => {
       // Stream health under the preview; red once no video has arrived for a while.
       live.get.mockResolvedValue({ ...LIVE, health: { kbps: 2480, segmentSeconds: 1, lastSegmentAgeMs: 400 } });
       await poll();
-      expect(text('stream-health')).toMatch(/2480 kbit\/s\s*·\s*keyframe every 1\.0 s\s*·\s*last segment 0\.4 s ago/);
+      expect(text('stream-health')).toMatch(/2480 kbit\/s\s*·\s*— fps\s*·\s*keyframe every 1\.0 s\s*·\s*last segment 0\.4 s ago/);
+      live.get.mockResolvedValue({ ...LIVE, health: { kbps: 2480, fps: 30, segmentSeconds: 1, lastSegmentAgeMs: 400 } });
+      await poll();
+      expect(text('stream-fps')).toBe('30 fps');
       expect(q('stream-health')?.classList.contains('health-bad')).toBe(false);
       live.get.mockResolvedValue({ ...LIVE, health: { kbps: 0, segmentSeconds: 1, lastSegmentAgeMs: 7200 } });
       await poll();
@@ -268,6 +337,77 @@ describe('GoLivePageComponent', () => {
       await settle();
       expect(q('output-preview')).toBeNull();
       expect(players[0].destroy).toHaveBeenCalled();
+    });
+  });
+
+  describe("the show's chat", () => {
+    const chat = () => q('creator-chat');
+
+    it('connects to the show\'s party with the host pass from creation, and sends what the creator writes', async () => {
+      await createShow();
+      expect(sockets.map((s) => s.token)).toEqual([CREATED.token]);
+      const socket = sockets[0];
+      socket.responder = (event) => (event === 'chat:send' ? { ok: true } : undefined);
+      socket.connected = true;
+      socket.fire('connect');
+      socket.fire('session:snapshot', snapshotFor(SCHEDULED.sessionId, CREATED.participantId));
+      await settle();
+      const input = chat()?.querySelector<HTMLTextAreaElement | HTMLInputElement>('[data-testid="chat-input"]');
+      if (!input) throw new Error('no chat input');
+      expect(input.disabled).toBe(false);
+      input.value = 'hello viewers';
+      input.dispatchEvent(new Event('input'));
+      chat()?.querySelector('form')?.dispatchEvent(new Event('submit'));
+      await settle();
+      expect(socket.sent('chat:send').map((e) => e.payload)).toEqual([expect.objectContaining({ text: 'hello viewers' })]);
+    });
+
+    it('comes first in the side column while on air, after the setup before', async () => {
+      await createShow();
+      expect(chat()?.classList.contains('gl-chat-first')).toBe(false);
+      live.get.mockResolvedValue(LIVE);
+      await poll();
+      expect(chat()?.classList.contains('gl-chat-first')).toBe(true);
+      expect(chat()?.querySelector('wp-party-chat')).not.toBeNull();
+    });
+
+    it('leaves the chat when the show ends', async () => {
+      await createShow();
+      live.get.mockResolvedValue(LIVE);
+      await poll();
+      q('end-show')?.click();
+      await settle();
+      q('confirm-end')?.click();
+      await settle();
+      expect(sockets[0].disconnected).toBe(true);
+      expect(chat()).toBeNull();
+    });
+
+    it('offers to join again, as the creator, when the pass is gone', async () => {
+      await createShow();
+      sockets[0].active = false;
+      sockets[0].fire('connect_error', handshakeError('TOKEN_EXPIRED', 'token expired'));
+      await settle();
+      expect(TestBed.inject(IdentityStoreService).get(SCHEDULED.sessionId)).toBeNull();
+      expect(text('creator-chat')).toContain('no longer in the chat');
+      const joined: JoinedSession = { session: snapshotFor(SCHEDULED.sessionId, 'p2').session, participantId: 'p2', token: 'tok-2' };
+      api.joinSession.mockResolvedValue(joined);
+      q('creator-join-chat')?.click();
+      await settle();
+      expect(api.joinSession).toHaveBeenCalledWith(SCHEDULED.sessionId, { name: 'Cleo', deviceId: expect.any(String) });
+      expect(sockets.at(-1)?.token).toBe('tok-2');
+      expect(q('creator-join-chat')).toBeNull();
+    });
+
+    it('comes back with the stored show after a reload', async () => {
+      localStorage.setItem(
+        CREATOR_SHOW_KEY,
+        JSON.stringify({ id: SCHEDULED.id, title: 'DJ set', sessionId: SCHEDULED.sessionId, streamKey: 'sk', rtmpUrl: null }),
+      );
+      TestBed.inject(IdentityStoreService).set(SCHEDULED.sessionId, { token: 'stored', participantId: 'host-1', name: 'Cleo' });
+      fixture = TestBed.createComponent(GoLivePageComponent);
+      await settle();
+      expect(sockets.map((s) => s.token)).toEqual(['stored']);
     });
   });
 });

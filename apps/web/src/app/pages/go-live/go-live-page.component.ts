@@ -13,16 +13,20 @@ import {
 } from '@angular/core';
 import { NgTemplateOutlet } from '@angular/common';
 import { RouterLink } from '@angular/router';
-import { createLiveBodySchema, type LiveShow, type LiveStatus } from '@watch-party/contracts';
+import { createLiveBodySchema, joinSessionBodySchema, type LiveShow, type LiveStatus } from '@watch-party/contracts';
+import { PartyChatComponent } from '../../components/chat/party-chat.component';
 import { FORM_FIELD } from '../../components/form-field/form-field.imports';
 import { BrowserStorageService } from '../../services/browser-storage.service';
 import { isApiRequestError } from '../../services/http';
 import { IdentityStoreService } from '../../services/identity-store.service';
 import { LiveApiService } from '../../services/live-api.service';
 import { LiveBroadcastService } from '../../services/live-broadcast.service';
+import { PartyConnectionService } from '../../services/party-connection.service';
 import { toFieldErrors, type FieldErrors } from '../../util/form-errors';
 import { formatTime } from '../../util/format';
 import { LIVE_PLAYER_FACTORY, type LivePlayback } from '../live/live-player';
+import { chatJoinError } from '../live/chat-join-error';
+import { PARTY_PAGE_PROVIDERS } from '../party-page';
 
 /** What the creator's browser keeps to come back to its show (the key is shown to it only). */
 export interface CreatorShow {
@@ -57,6 +61,50 @@ export const OBS_SETTINGS_TEXT = [
   'Audio: AAC 128 kbps, 48 kHz',
 ].join('\n');
 
+/** Older than this, the newest segment means the stream stalled: the health line turns red. */
+export const HEALTH_STALE_MS = 3000;
+
+type StreamHealth = NonNullable<LiveShow['health']>;
+
+/**
+ * Frames per second of the stream, when the server measured it (`health.fps`, added to the
+ * contract after kbit/s and the segment length; older servers leave it out).
+ */
+export function healthFps(health: StreamHealth): number | null {
+  const fps = (health as { fps?: unknown }).fps;
+  return typeof fps === 'number' && Number.isFinite(fps) && fps >= 0 ? fps : null;
+}
+
+/** "30 fps", "29.97 fps"; "— fps" while unknown. */
+export function fpsText(fps: number | null): string {
+  return fps === null ? '— fps' : `${Math.round(fps * 100) / 100} fps`;
+}
+
+/** The health line's last part: the newest segment's age, or how long no video came. */
+export function segmentAgeText(ageMs: number): string {
+  return ageMs > HEALTH_STALE_MS ? `no new video for ${(ageMs / 1000).toFixed(0)} s` : `last segment ${(ageMs / 1000).toFixed(1)} s ago`;
+}
+
+/**
+ * A command line cut where it may wrap on screen: between arguments, an option kept with its
+ * value ("-c:v libx264"), a quoted argument whole. Joined with spaces it is the command again.
+ */
+export function commandParts(command: string): string[] {
+  const words = command.match(/"[^"]*"|\S+/g) ?? [];
+  const parts: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i];
+    const next = words[i + 1];
+    if (word.startsWith('-') && next !== undefined && !next.startsWith('-') && i + 1 < words.length - 1) {
+      parts.push(`${word} ${next}`);
+      i++;
+    } else {
+      parts.push(word);
+    }
+  }
+  return parts;
+}
+
 /** "rtmp://host:1935/live" → the full URL ffmpeg takes, key included. */
 export function fullRtmpUrl(rtmpUrl: string, key: string): string {
   return `${rtmpUrl.replace(/\/+$/, '')}/${key}`;
@@ -70,8 +118,9 @@ export function ffmpegCommand(rtmpUrl: string, key: string): string {
 @Component({
   selector: 'wp-go-live-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, NgTemplateOutlet, FORM_FIELD],
-  providers: [LiveBroadcastService],
+  imports: [RouterLink, NgTemplateOutlet, FORM_FIELD, PartyChatComponent],
+  // The show's chat: this page is one more party page (the creator is the party's host).
+  providers: [LiveBroadcastService, ...PARTY_PAGE_PROVIDERS],
   templateUrl: './go-live-page.component.html',
   styleUrl: './go-live-page.component.scss',
 })
@@ -81,6 +130,7 @@ export class GoLivePageComponent {
   private readonly document = inject(DOCUMENT);
   private readonly storage = inject(BrowserStorageService);
   protected readonly broadcast = inject(LiveBroadcastService);
+  protected readonly party = inject(PartyConnectionService);
 
   protected readonly title = signal('');
   protected readonly name = signal(this.identities.lastName());
@@ -127,6 +177,17 @@ export class GoLivePageComponent {
   protected readonly canRecord = this.broadcast.supported;
   protected readonly hasDisplayMedia = !!this.document.defaultView?.navigator.mediaDevices?.getDisplayMedia;
   protected readonly ending = signal(false);
+  /** The show's party while it is not over: the creator reads and writes its chat here. */
+  private readonly chatSessionId = computed(() => {
+    const mine = this.created();
+    return mine && this.status() !== 'ended' ? mine.sessionId : null;
+  });
+  protected readonly chatError = signal<string | null>(null);
+  protected readonly fpsText = fpsText;
+  protected readonly healthFps = healthFps;
+  protected readonly segmentAgeText = segmentAgeText;
+  protected readonly healthStaleMs = HEALTH_STALE_MS;
+  protected readonly commandParts = commandParts;
 
   private readonly preview = viewChild<ElementRef<HTMLVideoElement>>('preview');
   private readonly outputVideo = viewChild<ElementRef<HTMLVideoElement>>('output');
@@ -162,6 +223,15 @@ export class GoLivePageComponent {
       if (this.obsMode()) untracked(() => this.stopTracks());
     });
     effect(() => this.attachOutput(this.outputVideo()?.nativeElement ?? null, this.outputUrl()));
+    // Connects with the host pass stored at creation (or a rejoin's); leaves when the show ends.
+    effect(() => {
+      const sessionId = this.chatSessionId();
+      untracked(() => {
+        this.chatError.set(null);
+        if (sessionId) this.party.open(sessionId);
+        else this.party.close();
+      });
+    });
     // The confirmation opens on Cancel (the safe choice); closing it returns to "End show".
     effect(() => {
       const cancel = this.cancelEndButton()?.nativeElement;
@@ -224,6 +294,23 @@ export class GoLivePageComponent {
       );
     } finally {
       this.busy.set(false);
+    }
+  }
+
+  /** Without a pass (lost, or the server no longer takes it): join the chat again, by name. */
+  protected async joinChat(): Promise<void> {
+    if (this.party.joining()) return;
+    this.party.dismissDrop();
+    const parsed = joinSessionBodySchema.safeParse({ name: this.show()?.creatorName ?? this.party.name() });
+    if (!parsed.success) {
+      this.chatError.set('Enter a name (up to 32 characters).');
+      return;
+    }
+    this.chatError.set(null);
+    try {
+      await this.party.join(parsed.data);
+    } catch (error) {
+      this.chatError.set(chatJoinError(error));
     }
   }
 

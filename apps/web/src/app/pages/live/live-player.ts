@@ -148,6 +148,70 @@ export class LiveAutoPlayer implements LivePlayback {
   }
 }
 
+/**
+ * What both live players (HLS and WebSocket) do on the page's <video>: play with sound if the
+ * browser allows it (else muted, the page offers "Unmute"), unmute, pause, and turn the video's
+ * events into LivePlayerEvents. `extra` handlers (a player's own) are attached along with them.
+ */
+export class LiveVideo {
+  private readonly handlers: [string, () => void][];
+
+  constructor(
+    private readonly video: HTMLVideoElement,
+    private readonly events: LivePlayerEvents,
+    extra: [string, () => void][] = [],
+  ) {
+    this.handlers = [
+      [
+        'playing',
+        () => {
+          events.waiting(false);
+          events.paused(false);
+          events.playing();
+        },
+      ],
+      ['waiting', () => events.waiting(true)],
+      ['pause', () => events.paused(true)],
+      ['play', () => events.paused(false)],
+      ['ended', () => events.ended()],
+      ...extra,
+    ];
+  }
+
+  /** With sound if the browser allows it, else muted (the page offers "Unmute"). */
+  async play(): Promise<void> {
+    try {
+      await this.video.play();
+      this.events.muted(this.video.muted);
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'NotAllowedError' || this.video.muted) return;
+      this.video.muted = true;
+      this.events.muted(true);
+      await this.video.play().catch(() => undefined);
+    }
+  }
+
+  unmute(): void {
+    this.video.muted = false;
+    this.events.muted(false);
+    void this.video.play().catch(() => undefined);
+  }
+
+  pause(): void {
+    this.video.pause();
+  }
+
+  /** Attaches the handlers (once: attaching again does not double them). */
+  listen(): void {
+    this.unlisten();
+    for (const [name, handler] of this.handlers) this.video.addEventListener(name, handler);
+  }
+
+  unlisten(): void {
+    for (const [name, handler] of this.handlers) this.video.removeEventListener(name, handler);
+  }
+}
+
 /** Native HLS (Safari) has no live sync position: stay this far behind the end of what is seekable. */
 const NATIVE_LIVE_OFFSET_S = 3;
 
@@ -157,12 +221,14 @@ export class LivePlayer implements LivePlayback {
   private destroyed = false;
   private mediaRecoveries = 0;
   private readonly hideDebugHandle: () => void;
+  private readonly liveVideo: LiveVideo;
 
   constructor(
     private readonly video: HTMLVideoElement,
     private readonly events: LivePlayerEvents,
     debug: DebugHandlesService,
   ) {
+    this.liveVideo = new LiveVideo(video, events);
     this.hideDebugHandle = debug.expose('__wpLive', () => this.debugHandle());
   }
 
@@ -201,7 +267,7 @@ export class LivePlayer implements LivePlayback {
     if (this.destroyed) return;
     if (!HlsClass.isSupported()) {
       if (this.video.canPlayType('application/vnd.apple.mpegurl')) {
-        this.listen();
+        this.liveVideo.listen();
         this.video.src = url;
         void this.play();
       } else {
@@ -220,32 +286,21 @@ export class LivePlayer implements LivePlayback {
         this.events.trouble('The stream stopped.');
       }
     });
-    this.listen();
+    this.liveVideo.listen();
     hls.attachMedia(this.video);
     hls.loadSource(url);
   }
 
-  /** With sound if the browser allows it, else muted (the page offers "Unmute"). */
-  async play(): Promise<void> {
-    try {
-      await this.video.play();
-      this.events.muted(this.video.muted);
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'NotAllowedError' || this.video.muted) return;
-      this.video.muted = true;
-      this.events.muted(true);
-      await this.video.play().catch(() => undefined);
-    }
+  play(): Promise<void> {
+    return this.liveVideo.play();
   }
 
   unmute(): void {
-    this.video.muted = false;
-    this.events.muted(false);
-    void this.video.play().catch(() => undefined);
+    this.liveVideo.unmute();
   }
 
   pause(): void {
-    this.video.pause();
+    this.liveVideo.pause();
   }
 
   /** Jump to the live edge (after a pause, a stall or a seek back). */
@@ -257,7 +312,7 @@ export class LivePlayer implements LivePlayback {
 
   destroy(): void {
     this.destroyed = true;
-    this.unlisten();
+    this.liveVideo.unlisten();
     this.hls?.destroy();
     this.hls = null;
     this.hideDebugHandle();
@@ -277,28 +332,4 @@ export class LivePlayer implements LivePlayback {
       behindLiveS: () => this.behindLiveS(),
     };
   }
-
-  private listen(): void {
-    this.unlisten();
-    for (const [name, handler] of this.handlers) this.video.addEventListener(name, handler);
-  }
-
-  private unlisten(): void {
-    for (const [name, handler] of this.handlers) this.video.removeEventListener(name, handler);
-  }
-
-  private readonly handlers: [string, () => void][] = [
-    [
-      'playing',
-      () => {
-        this.events.waiting(false);
-        this.events.paused(false);
-        this.events.playing();
-      },
-    ],
-    ['waiting', () => this.events.waiting(true)],
-    ['pause', () => this.events.paused(true)],
-    ['play', () => this.events.paused(false)],
-    ['ended', () => this.events.ended()],
-  ];
 }

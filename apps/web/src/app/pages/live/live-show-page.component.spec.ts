@@ -120,4 +120,20 @@ describe('LiveShowPageComponent chat', () => {
     expect(q('#chat-name-error')?.textContent).toContain('Your chat pass expired. Join again.');
     expect(q(tid('join-chat'))).not.toBeNull();
   });
+
+  it('offers no join once the show has ended, and says the chat is over; those in it keep it', async () => {
+    const live = TestBed.inject(LiveApiService) as unknown as { get: jest.Mock };
+    live.get.mockResolvedValue({ ...SHOW, status: 'ended', endedAt: '2026-01-01T21:00:00.000Z' });
+    await open();
+    expect(q(tid('join-chat'))).toBeNull();
+    expect(q(tid('chat-name'))).toBeNull();
+    expect(q(tid('chat-ended'))?.textContent).toContain('The show has ended');
+    fixture.destroy();
+
+    TestBed.inject(IdentityStoreService).set(SHOW.sessionId, { token: 'old', participantId: 'me', name: 'Vic' });
+    await open();
+    expect(sockets.at(-1)?.token).toBe('old');
+    expect(q(tid('chat-ended'))).toBeNull();
+    expect(q('wp-party-chat')).not.toBeNull();
+  });
 });

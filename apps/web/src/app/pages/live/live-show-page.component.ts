@@ -17,14 +17,15 @@ import { joinSessionBodySchema, type LiveShow } from '@watch-party/contracts';
 import { PartyChatComponent } from '../../components/chat/party-chat.component';
 import { FORM_FIELD } from '../../components/form-field/form-field.imports';
 import { PageStateComponent, UnreachablePageComponent } from '../../components/page-state/page-state.component';
+import { PlayerControlsComponent } from '../../components/player-controls/player-controls.component';
 import { BrowserStorageService } from '../../services/browser-storage.service';
-import { isApiRequestError } from '../../services/http';
 import { IdentityStoreService } from '../../services/identity-store.service';
 import { LiveApiService } from '../../services/live-api.service';
 import type { PartyDrop } from '../../services/party-connection.service';
 import { PartyStarterService } from '../../services/party-starter.service';
 import { formatClock } from '../../util/format';
 import { PARTY_PAGE_PROVIDERS, PartyPage } from '../party-page';
+import { chatJoinError } from './chat-join-error';
 import { LIVE_PLAYER_FACTORY, type LivePlayback } from './live-player';
 
 const POLL_MS = 3000;
@@ -67,7 +68,7 @@ function dropMessage(dropped: PartyDrop | null): string | null {
 @Component({
   selector: 'wp-live-show-page',
   changeDetection: ChangeDetectionStrategy.OnPush,
-  imports: [RouterLink, FORM_FIELD, PageStateComponent, PartyChatComponent, UnreachablePageComponent],
+  imports: [RouterLink, FORM_FIELD, PageStateComponent, PartyChatComponent, PlayerControlsComponent, UnreachablePageComponent],
   providers: PARTY_PAGE_PROVIDERS,
   templateUrl: './live-show-page.component.html',
   styleUrl: './live-show-page.component.scss',
@@ -115,10 +116,6 @@ export class LiveShowPageComponent extends PartyPage<LiveShow> {
   protected readonly behindAria = computed(() =>
     this.atLive() ? 'Live: playing at the live edge' : `${Math.round(this.behind() ?? 0)} seconds behind live. Jump to live`,
   );
-  protected readonly volumeIcon = computed(() =>
-    this.muted() || this.volume() === 0 ? 'muted' : this.volume() < 0.5 ? 'low' : 'high',
-  );
-  protected readonly volumeText = computed(() => `${this.muted() ? 0 : Math.round(this.volume() * 100)}%`);
   protected readonly endedText = computed(() => {
     const at = this.show()?.endedAt;
     return at ? `Ended at ${formatClock(Date.parse(at))}` : null;
@@ -285,7 +282,7 @@ export class LiveShowPageComponent extends PartyPage<LiveShow> {
 
   protected async joinChat(event: Event): Promise<void> {
     event.preventDefault();
-    if (!this.show() || this.party.joining()) return;
+    if (!this.show() || this.show()?.status === 'ended' || this.party.joining()) return;
     this.party.dismissDrop();
     const parsed = joinSessionBodySchema.safeParse({ name: this.party.name() });
     if (!parsed.success) {
@@ -413,21 +410,5 @@ export class LiveShowPageComponent extends PartyPage<LiveShow> {
     this.paused.set(false);
     this.waiting.set(false);
     this.behind.set(null);
-  }
-}
-
-/** Why joining a show's chat failed, in words; a ban or a lock (403) will not pass by retrying. */
-export function chatJoinError(error: unknown): string {
-  if (!isApiRequestError(error)) return "Couldn't join the chat. Try again.";
-  if (error.isNetworkError) return 'Server unreachable. Check your connection and try again.';
-  switch (error.statusCode) {
-    case 409:
-      return 'The chat is full.';
-    case 403:
-      return `Can't join the chat: ${error.message}.`;
-    case 429:
-      return 'Too many attempts, wait a minute.';
-    default:
-      return "Couldn't join the chat. Try again.";
   }
 }

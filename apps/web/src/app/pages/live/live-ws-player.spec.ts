@@ -11,7 +11,17 @@ import {
   mediaSourceClass,
   mimeOf,
   showIdFromHlsUrl,
+  isPreviewUrl,
 } from './live-ws-player';
+
+describe('isPreviewUrl', () => {
+  it('is true only for the creator preview (?preview=1)', () => {
+    expect(isPreviewUrl('/api/live/S1/hls/index.m3u8?preview=1')).toBe(true);
+    expect(isPreviewUrl('https://watch.example/api/live/S1/hls/index.m3u8?a=b&preview=1')).toBe(true);
+    expect(isPreviewUrl('/api/live/S1/hls/index.m3u8')).toBe(false);
+    expect(isPreviewUrl('/api/live/S1/hls/index.m3u8?preview=0')).toBe(false);
+  });
+});
 
 describe('showIdFromHlsUrl', () => {
   it('takes the show id from the HLS URL, relative or absolute', () => {

@@ -1,21 +1,22 @@
 import { LIVE_WATCH_NAMESPACE, handshakeErrorCode, type LiveWatchServerEvents } from '@watch-party/contracts';
 import { io, type Socket } from 'socket.io-client';
 import type { DebugHandlesService } from '../../services/debug-handles.service';
-import type { LiveDebugHandle, LivePlayback, LivePlayerEvents } from './live-player';
+import { LiveVideo, type LiveDebugHandle, type LivePlayback, type LivePlayerEvents } from './live-player';
 
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export type LiveWatchSocket = Socket<LiveWatchServerEvents, {}>;
 
 /** Opens the (not yet connected) `/live-watch` socket for a show. */
-export type LiveWatchSocketFactory = (showId: string) => LiveWatchSocket;
+export type LiveWatchSocketFactory = (showId: string, preview?: boolean) => LiveWatchSocket;
 
-export const openLiveWatchSocket: LiveWatchSocketFactory = (showId) =>
+export const openLiveWatchSocket: LiveWatchSocketFactory = (showId, preview = false) =>
   io(`${location.origin}${LIVE_WATCH_NAMESPACE}`, {
     path: '/socket.io',
     transports: ['websocket'],
     // Its own connection: video bytes must not queue ahead of the chat's events (nor share its fate).
     forceNew: true,
-    auth: { showId },
+    // The creator's own preview (`?preview=1` on the playlist URL) is not counted as a viewer.
+    auth: preview ? { showId, preview: true } : { showId },
     autoConnect: false,
     reconnectionDelay: 500,
     reconnectionDelayMax: 5000,
@@ -54,6 +55,15 @@ export function showIdFromHlsUrl(url: string): string | null {
     return id.length > 0 ? id : null;
   } catch {
     return null;
+  }
+}
+
+/** The creator's preview asks with `?preview=1` (not an audience member). */
+export function isPreviewUrl(url: string): boolean {
+  try {
+    return new URL(url, 'http://x.invalid').searchParams.get('preview') === '1';
+  } catch {
+    return false;
   }
 }
 
@@ -125,6 +135,8 @@ export class LiveWsPlayer implements LivePlayback {
   private tickTimer: ReturnType<typeof setInterval> | undefined;
   private readonly hideDebugHandle: () => void;
   private readonly openSocket: LiveWatchSocketFactory;
+  /** play/unmute/pause and the video events, shared with the HLS player. */
+  private readonly liveVideo: LiveVideo;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -133,6 +145,26 @@ export class LiveWsPlayer implements LivePlayback {
     private readonly options: LiveWsPlayerOptions,
   ) {
     this.openSocket = options.openSocket ?? openLiveWatchSocket;
+    this.liveVideo = new LiveVideo(video, events, [
+      [
+        'seeking',
+        () => {
+          if (this.selfSeek) {
+            this.selfSeek = false;
+            return;
+          }
+          // The viewer seeked: follow the live edge again only if they went (near) there.
+          const end = this.bufferedEnd();
+          this.following = end !== null && end - this.video.currentTime <= CATCH_UP_ABOVE_S;
+        },
+      ],
+      [
+        'error',
+        () => {
+          if (this.objectUrl) this.fail(`media error ${this.video.error?.code ?? '?'}: ${this.video.error?.message ?? ''}`);
+        },
+      ],
+    ]);
     this.hideDebugHandle = debug.expose('__wpLive', () => this.debugHandle());
   }
 
@@ -140,7 +172,7 @@ export class LiveWsPlayer implements LivePlayback {
     const showId = showIdFromHlsUrl(url);
     if (!showId) return this.fail(`not a live show URL: ${url}`);
     if (!mediaSourceClass()) return this.fail('no Media Source Extensions');
-    const socket = this.openSocket(showId);
+    const socket = this.openSocket(showId, isPreviewUrl(url));
     this.socket = socket;
     socket.on('live:init', ({ codecs, data }) => this.onInit(codecs, data));
     socket.on('live:fragment', ({ data, wallclock }) => this.onFragment(data, wallclock));
@@ -162,28 +194,17 @@ export class LiveWsPlayer implements LivePlayback {
     await Promise.resolve();
   }
 
-  /** With sound if the browser allows it, else muted (the page offers "Unmute"). */
-  async play(): Promise<void> {
-    try {
-      await this.video.play();
-      this.events.muted(this.video.muted);
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'NotAllowedError' || this.video.muted) return;
-      this.video.muted = true;
-      this.events.muted(true);
-      await this.video.play().catch(() => undefined);
-    }
+  play(): Promise<void> {
+    return this.liveVideo.play();
   }
 
   unmute(): void {
-    this.video.muted = false;
-    this.events.muted(false);
-    void this.video.play().catch(() => undefined);
+    this.liveVideo.unmute();
   }
 
   pause(): void {
     this.following = false;
-    this.video.pause();
+    this.liveVideo.pause();
   }
 
   goLive(): void {
@@ -218,7 +239,7 @@ export class LiveWsPlayer implements LivePlayback {
     this.socket?.removeAllListeners();
     this.socket?.disconnect();
     this.socket = null;
-    for (const [name, handler] of this.handlers) this.video.removeEventListener(name, handler);
+    this.liveVideo.unlisten();
     this.queue = [];
     const sb = this.sourceBuffer;
     if (sb) {
@@ -331,10 +352,7 @@ export class LiveWsPlayer implements LivePlayback {
     );
     // ManagedMediaSource (Safari) plays only with remote playback off, or an AirPlay alternative.
     this.video.disableRemotePlayback = true;
-    for (const [name, handler] of this.handlers) {
-      this.video.removeEventListener(name, handler);
-      this.video.addEventListener(name, handler);
-    }
+    this.liveVideo.listen();
     this.objectUrl = URL.createObjectURL(ms);
     this.video.src = this.objectUrl;
     clearInterval(this.tickTimer);
@@ -478,37 +496,4 @@ export class LiveWsPlayer implements LivePlayback {
       behindLiveS: () => this.behindLiveS(),
     };
   }
-
-  private readonly handlers: [string, () => void][] = [
-    [
-      'playing',
-      () => {
-        this.events.waiting(false);
-        this.events.paused(false);
-        this.events.playing();
-      },
-    ],
-    ['waiting', () => this.events.waiting(true)],
-    ['pause', () => this.events.paused(true)],
-    ['play', () => this.events.paused(false)],
-    ['ended', () => this.events.ended()],
-    [
-      'seeking',
-      () => {
-        if (this.selfSeek) {
-          this.selfSeek = false;
-          return;
-        }
-        // The viewer seeked: follow the live edge again only if they went (near) there.
-        const end = this.bufferedEnd();
-        this.following = end !== null && end - this.video.currentTime <= CATCH_UP_ABOVE_S;
-      },
-    ],
-    [
-      'error',
-      () => {
-        if (this.objectUrl) this.fail(`media error ${this.video.error?.code ?? '?'}: ${this.video.error?.message ?? ''}`);
-      },
-    ],
-  ];
 }
