@@ -52,7 +52,7 @@ describe('media: the served HLS master playlist (real ffmpeg)', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  it('says INDEPENDENT-SEGMENTS, BANDWIDTH / AVERAGE-BANDWIDTH measured from the segments, RESOLUTION, CODECS and FRAME-RATE; renditions[] agrees', async () => {
+  it('says INDEPENDENT-SEGMENTS, BANDWIDTH / AVERAGE-BANDWIDTH measured from the segments (audio counted), RESOLUTION, CODECS, FRAME-RATE and the one audio group; renditions[] agrees', async () => {
     const item = await upload(srv.url, clip);
     // While encoding: a master is served as soon as it is playable, and it already agrees with renditions[].
     let early: { media: Media; master: string } | null = null;
@@ -69,7 +69,10 @@ describe('media: the served HLS master playlist (real ffmpeg)', () => {
     if (early) {
       expect(early.master).toContain('#EXT-X-INDEPENDENT-SEGMENTS');
       const infs = streamInfs(early.master);
-      expect(infs.map((v) => Number(v.attrs['BANDWIDTH']))).toEqual(early.media.renditions.map((r) => r.bandwidth));
+      // While encoding: the lowest rung only (the others are behind it), at the bit rate renditions[] says.
+      expect(infs.map((v) => v.uri)).toEqual(['v0/index.m3u8']);
+      expect(infs.map((v) => Number(v.attrs['BANDWIDTH']))).toEqual(early.media.renditions.slice(0, 1).map((r) => r.bandwidth));
+      expect(early.master).toContain('#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio"');
       for (const v of infs) expect(v.attrs).toMatchObject({ 'AVERAGE-BANDWIDTH': expect.any(String), 'FRAME-RATE': '24.000' });
     } else {
       console.warn('the transcode finished before a poll saw it playable: the early master was not checked');
@@ -80,8 +83,23 @@ describe('media: the served HLS master playlist (real ffmpeg)', () => {
     const variants = streamInfs(master);
     expect(variants.map((v) => v.uri)).toEqual(['v0/index.m3u8', 'v1/index.m3u8']);
     expect(variants.map((v) => v.attrs['RESOLUTION'])).toEqual(['640x360', '854x480']);
+    // The audio, encoded once, is one rendition every variant refers to.
+    expect(master.split('\n').filter((l) => l.startsWith('#EXT-X-MEDIA:'))).toEqual([
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="v2/index.m3u8"',
+    ]);
+    const audioBase = `${srv.url}/api/media/${item.id}/hls/v2/`;
+    const audioPlaylist = await text(audioBase + 'index.m3u8');
+    expect(audioPlaylist).toContain('#EXT-X-ENDLIST');
+    let audioBytes = 0;
+    let audioSec = 0;
+    for (const m of audioPlaylist.matchAll(/#EXTINF:([\d.]+),\n(seg_\d+\.m4s)/g)) {
+      audioBytes += (await bytes(audioBase + m[2])).length;
+      audioSec += Number(m[1]);
+    }
+    const audioAverage = Math.ceil((audioBytes * 8) / audioSec);
     for (const v of variants) {
-      expect(Object.keys(v.attrs).sort()).toEqual(['AVERAGE-BANDWIDTH', 'BANDWIDTH', 'CODECS', 'FRAME-RATE', 'RESOLUTION']);
+      expect(Object.keys(v.attrs).sort()).toEqual(['AUDIO', 'AVERAGE-BANDWIDTH', 'BANDWIDTH', 'CODECS', 'FRAME-RATE', 'RESOLUTION']);
+      expect(v.attrs['AUDIO']).toBe('audio');
       expect(v.attrs['CODECS']).toMatch(/^avc1\.64[0-9a-f]{4},mp4a\.40\.2$/);
       expect(v.attrs['FRAME-RATE']).toBe('24.000');
     }
@@ -91,6 +109,7 @@ describe('media: the served HLS master playlist (real ffmpeg)', () => {
       { height: 480, bandwidth: Number(variants[1].attrs['BANDWIDTH']) },
     ]);
 
+    const toProbe: string[] = [];
     for (const [i, v] of variants.entries()) {
       const base = `${srv.url}/api/media/${item.id}/hls/v${i}/`;
       const playlist = await text(base + 'index.m3u8');
@@ -111,15 +130,20 @@ describe('media: the served HLS master playlist (real ffmpeg)', () => {
         if (i === 0) {
           const file = join(work, `v${i}-${n}.mp4`);
           writeFileSync(file, Buffer.concat([initBytes, data]));
-          const probe = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_entries', 'frame=key_frame,pict_type', '-of', 'csv=p=0', file], { encoding: 'utf8' });
-          expect(probe.stdout.trim().split('\n')[0]).toMatch(/^1,I/);
+          toProbe.push(file);
         }
       }
-      // AVERAGE-BANDWIDTH: all the segment bytes over the whole duration; BANDWIDTH: the peak.
-      expect(Number(v.attrs['AVERAGE-BANDWIDTH'])).toBe(Math.ceil((totalBytes * 8) / totalSec));
+      // AVERAGE-BANDWIDTH: all the segment bytes over the whole duration, the audio's added; BANDWIDTH: the peak.
+      expect(Number(v.attrs['AVERAGE-BANDWIDTH'])).toBe(Math.ceil((totalBytes * 8) / totalSec) + audioAverage);
       expect(Number(v.attrs['BANDWIDTH'])).toBeGreaterThanOrEqual(Math.floor(fullPeak));
       expect(Number(v.attrs['BANDWIDTH'])).toBeGreaterThanOrEqual(Number(v.attrs['AVERAGE-BANDWIDTH']));
     }
     expect(Number(variants[1].attrs['AVERAGE-BANDWIDTH'])).toBeGreaterThan(Number(variants[0].attrs['AVERAGE-BANDWIDTH']));
+    // Probed once every download is done: spawnSync blocks the event loop, and a keep-alive
+    // socket the server closed meanwhile would be reused (ECONNRESET) on a loaded machine.
+    for (const file of toProbe) {
+      const probe = spawnSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-read_intervals', '%+#1', '-show_entries', 'frame=key_frame,pict_type', '-of', 'csv=p=0', file], { encoding: 'utf8' });
+      expect(probe.stdout.trim().split('\n')[0]).toMatch(/^1,I/);
+    }
   }, 120_000);
 });

@@ -1,48 +1,14 @@
-import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { type FfmpegRunResult as RunResult, runFfmpeg as run } from '../common/ffmpeg-process';
+import { mkdir, readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
-import { hlsArguments, type LadderRung } from './ladder';
+import { hlsLayout, hlsPasses, type LadderRung, layoutVariants } from './ladder';
 import { SUBTITLE_LANG_MAX, SUBTITLE_LANG_PATTERN } from '@watch-party/contracts';
 import { type ProbeResult, type SubtitleStream, TEXT_SUBTITLE_CODECS, type TranscodeProgress, Transcoder } from './transcoder';
 
 const PROBE_TIMEOUT_MS = 30_000;
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs a child process, collecting output; SIGKILL on abort or timeout. */
-function run(
-  cmd: string,
-  args: string[],
-  opts: { signal?: AbortSignal; timeoutMs?: number; onStdout?: (chunk: string) => void } = {},
-): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    const kill = () => child.kill('SIGKILL');
-    const timer = opts.timeoutMs ? setTimeout(kill, opts.timeoutMs) : undefined;
-    if (opts.signal?.aborted) kill();
-    else opts.signal?.addEventListener('abort', kill, { once: true });
-    child.stdout.on('data', (d: Buffer) => {
-      const s = d.toString();
-      if (opts.onStdout) opts.onStdout(s);
-      else if (stdout.length < 1_000_000) stdout += s;
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr = (stderr + d.toString()).slice(-4000);
-    });
-    child.on('error', (err) => resolve({ code: -1, stdout, stderr: err.message }));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener('abort', kill);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** How often the first pass's playlists are read until they list a segment (the job is playable). */
+export const FIRST_SEGMENT_POLL_MS = 50;
 
 export interface FfprobeStream {
   index?: number;
@@ -139,26 +105,42 @@ export class FfmpegTranscoder extends Transcoder {
     probe: ProbeResult,
     onProgress: (progress: TranscodeProgress) => void,
     signal: AbortSignal,
+    onPlayable?: () => void,
   ): Promise<void> {
-    await Promise.all(rungs.map((_, i) => mkdir(join(outDir, `v${i}`), { recursive: true })));
-    let buffer = '';
-    const current: TranscodeProgress = { outSeconds: 0, frames: 0 };
-    const r = await run(this.ffmpeg, hlsArguments(input, outDir, rungs, probe.fps, probe.hasAudio, probe.stream), {
-      signal,
-      onStdout: (chunk) => {
-        buffer += chunk;
-        const lines = buffer.split('\n');
-        buffer = lines.pop() ?? '';
-        for (const line of lines) {
-          const [key, value] = line.split('=', 2);
-          if (key === 'out_time_us' && /^\d+$/.test(value)) current.outSeconds = Number(value) / 1e6;
-          else if (key === 'frame' && /^\d+$/.test(value)) current.frames = Number(value);
-          else if (key === 'progress') onProgress({ ...current });
-        }
-      },
-    });
-    if (signal.aborted) throw new Error('cancelled');
-    if (r.code !== 0) throw new Error(`ffmpeg failed (${r.code}): ${lastLine(r.stderr)}`);
+    const layout = hlsLayout(rungs.length, probe.hasAudio);
+    await Promise.all(layoutVariants(layout).map((v) => mkdir(join(outDir, `v${v}`), { recursive: true })));
+    const passes = hlsPasses(input, outDir, rungs, probe.fps, probe.hasAudio, probe.stream);
+    // One pass failing stops the others; the caller's abort stops them all.
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    if (signal.aborted) abort();
+    else signal.addEventListener('abort', abort, { once: true });
+    // The job's progress is its slowest pass's (a pass not started yet counts 0).
+    const progress = passes.map((): TranscodeProgress => ({ outSeconds: 0, frames: 0 }));
+    const report = () =>
+      onProgress({ outSeconds: Math.min(...progress.map((p) => p.outSeconds)), frames: Math.min(...progress.map((p) => p.frames)) });
+    const start = (n: number): Promise<RunResult> =>
+      run(this.ffmpeg, passes[n].args, { signal: stop.signal, onStdout: progressReader(progress[n], report) }).then((r) => {
+        if (r.code !== 0) stop.abort();
+        return r;
+      });
+    try {
+      const first = start(0);
+      let firstDone = false;
+      void first.finally(() => (firstDone = true));
+      // The lowest rung and the audio alone until they are playable: nothing else takes the CPU.
+      const firstPlaylists = passes[0].variants.map((v) => join(outDir, `v${v}`, 'index.m3u8'));
+      while (!firstDone && !stop.signal.aborted && !(await allListSegments(firstPlaylists))) await sleep(FIRST_SEGMENT_POLL_MS);
+      if (!stop.signal.aborted && (await allListSegments(firstPlaylists))) onPlayable?.();
+      const results = await Promise.all([first, ...passes.slice(1).map((_, i) => (stop.signal.aborted ? null : start(i + 1)))]);
+      if (signal.aborted) throw new Error('cancelled');
+      // The pass that failed by itself, rather than one it stopped.
+      const failed = results.find((r) => r !== null && r.code !== 0 && r.code !== null) ?? results.find((r) => r !== null && r.code !== 0);
+      if (failed) throw new Error(`ffmpeg failed (${failed.code}): ${lastLine(failed.stderr)}`);
+      if (results.includes(null)) throw new Error('ffmpeg stopped');
+    } finally {
+      signal.removeEventListener('abort', abort);
+    }
   }
 
   async extractSubtitles(input: string, tracks: { stream: number; output: string }[], signal: AbortSignal): Promise<void> {
@@ -205,6 +187,31 @@ function positive(text: string | undefined): number | null {
 function parseRate(rate: string | undefined): number {
   const [n, d] = (rate ?? '').split('/').map(Number);
   return n && d ? n / d : 0;
+}
+
+/** ffmpeg's `-progress` lines (key=value, a block ending with `progress=`) into `into`; `report` after each block. */
+function progressReader(into: TranscodeProgress, report: () => void): (chunk: string) => void {
+  let buffer = '';
+  return (chunk) => {
+    buffer += chunk;
+    const lines = buffer.split('\n');
+    buffer = lines.pop() ?? '';
+    for (const line of lines) {
+      const [key, value] = line.split('=', 2);
+      if (key === 'out_time_us' && /^\d+$/.test(value)) into.outSeconds = Number(value) / 1e6;
+      else if (key === 'frame' && /^\d+$/.test(value)) into.frames = Number(value);
+      else if (key === 'progress') report();
+    }
+  };
+}
+
+/** Every playlist exists and lists a segment. */
+async function allListSegments(playlists: string[]): Promise<boolean> {
+  for (const file of playlists) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (!text.includes('#EXTINF')) return false;
+  }
+  return true;
 }
 
 function lastLine(text: string): string {

@@ -5,6 +5,8 @@ import {
   parseMasterPlaylist,
   parseMediaPlaylist,
   renderMasterPlaylist,
+  withAudioCodec,
+  withAudioRates,
 } from './hls-master';
 
 /** What ffmpeg 5.1 writes with -master_pl_name and two variants. */
@@ -87,8 +89,14 @@ function expectWellFormed(text: string) {
     if (fps !== undefined) expect(fps).toMatch(/^\d+\.\d{3}$/);
     expect(lines[i + 1]).toMatch(/^[A-Za-z0-9._~/-]+$/);
   });
+  // At most one audio rendition, and every AUDIO= names a group it declares.
+  const media = lines.filter((l) => l.startsWith('#EXT-X-MEDIA:'));
+  expect(media.length).toBeLessThanOrEqual(1);
+  const groups = media.map((l) => parseAttributeList(l.slice('#EXT-X-MEDIA:'.length)).get('GROUP-ID'));
   for (const line of lines) {
     if (line.startsWith('#EXT-X-STREAM-INF')) expect(line).toContain('BANDWIDTH=');
+    const group = line.startsWith('#EXT-X-STREAM-INF:') ? parseAttributeList(line.slice('#EXT-X-STREAM-INF:'.length)).get('AUDIO') : undefined;
+    if (group !== undefined) expect(groups).toContain(group);
   }
 }
 
@@ -167,6 +175,50 @@ describe('HLS master playlist', () => {
     expect(describedVariant(back, 'v0/index.m3u8')).toEqual({ resolution: '640x360', codecs: 'avc1.64001e,mp4a.40.2' });
   });
 
+  it('lists the audio rendition once (EXT-X-MEDIA) and has every variant refer to it by its group', () => {
+    const audio = { uri: 'v2/index.m3u8', groupId: 'audio', name: 'Audio', channels: 2 };
+    const text = renderMasterPlaylist(
+      [
+        { uri: 'v0/index.m3u8', bandwidth: 1_000_000, averageBandwidth: 900_000, resolution: '640x360', codecs: 'avc1.64001e,mp4a.40.2', frameRate: 30, audio: 'audio' },
+        { uri: 'v1/index.m3u8', bandwidth: 3_000_000, averageBandwidth: 2_500_000, resolution: '1280x720', codecs: 'avc1.64001f,mp4a.40.2', frameRate: 30, audio: 'audio' },
+      ],
+      audio,
+    );
+    expect(text).toBe(
+      [
+        '#EXTM3U',
+        '#EXT-X-VERSION:7',
+        '#EXT-X-INDEPENDENT-SEGMENTS',
+        '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="v2/index.m3u8"',
+        '#EXT-X-STREAM-INF:BANDWIDTH=1000000,AVERAGE-BANDWIDTH=900000,RESOLUTION=640x360,CODECS="avc1.64001e,mp4a.40.2",FRAME-RATE=30.000,AUDIO="audio"',
+        'v0/index.m3u8',
+        '#EXT-X-STREAM-INF:BANDWIDTH=3000000,AVERAGE-BANDWIDTH=2500000,RESOLUTION=1280x720,CODECS="avc1.64001f,mp4a.40.2",FRAME-RATE=30.000,AUDIO="audio"',
+        'v1/index.m3u8',
+        '',
+      ].join('\n'),
+    );
+    // The audio playlist is no variant of its own: only the video rungs are STREAM-INF entries.
+    expect(parseMasterPlaylist(text).map((e) => e.uri)).toEqual(['v0/index.m3u8', 'v1/index.m3u8']);
+    // A group that cannot be written is left out, and so are the references to it.
+    for (const bad of [{ ...audio, uri: 'v3/index.m3u8"\n#EXT-X-ENDLIST' }, { ...audio, groupId: 'a"b' }, { ...audio, name: '' }]) {
+      const without = renderMasterPlaylist([{ uri: 'v0/index.m3u8', bandwidth: 1000, averageBandwidth: 1000, audio: bad.groupId }], bad);
+      expect(without).not.toContain('EXT-X-MEDIA');
+      expect(without).not.toContain('AUDIO=');
+    }
+    // A variant naming another group does not refer to this one.
+    expect(renderMasterPlaylist([{ uri: 'v0/index.m3u8', bandwidth: 1000, averageBandwidth: 1000, audio: 'other' }], audio)).not.toContain('AUDIO=');
+  });
+
+  it('counts the audio rendition in every variant: its rates added, its codec named once', () => {
+    expect(withAudioRates({ peak: 1000, average: 800 }, { peak: 130, average: 128 })).toEqual({ peak: 1130, average: 928 });
+    expect(withAudioRates({ peak: 1000, average: 800 }, null)).toEqual({ peak: 1000, average: 800 });
+    expect(withAudioRates({ peak: Number.MAX_SAFE_INTEGER, average: 1 }, { peak: 5, average: 1 }).peak).toBe(Number.MAX_SAFE_INTEGER);
+    expect(withAudioCodec('avc1.640028', 'mp4a.40.2')).toBe('avc1.640028,mp4a.40.2');
+    expect(withAudioCodec('avc1.64001e,mp4a.40.2', 'mp4a.40.2')).toBe('avc1.64001e,mp4a.40.2');
+    expect(withAudioCodec('avc1.640028', undefined)).toBe('avc1.640028');
+    expect(withAudioCodec(undefined, 'mp4a.40.2')).toBeUndefined();
+  });
+
   it('leaves out what it cannot write correctly: no bandwidth, odd URIs, junk attributes', () => {
     const text = renderMasterPlaylist([
       { uri: 'v0/index.m3u8', bandwidth: NaN, averageBandwidth: 1 },
@@ -200,7 +252,8 @@ describe('HLS master playlist', () => {
         ...(rand() < 0.5 ? describedVariant(entries, uri) : { resolution: garbage(rand), codecs: garbage(rand) }),
       }));
       let rendered = '';
-      expect(() => (rendered = renderMasterPlaylist(variants))).not.toThrow();
+      const audio = rand() < 0.5 ? null : { uri: rand() < 0.5 ? 'v3/index.m3u8' : garbage(rand), groupId: rand() < 0.5 ? 'audio' : garbage(rand), name: garbage(rand), channels: randomNumber(rand) };
+      expect(() => (rendered = renderMasterPlaylist(variants.map((v) => ({ ...v, audio: rand() < 0.5 ? 'audio' : garbage(rand) })), audio))).not.toThrow();
       expectWellFormed(rendered);
       // What we wrote parses back to as many entries as STREAM-INF lines.
       expect(parseMasterPlaylist(rendered)).toHaveLength(rendered.split('\n').filter((l) => l.startsWith('#EXT-X-STREAM-INF:')).length);

@@ -25,6 +25,18 @@ export interface MasterVariant {
   codecs?: string;
   /** frames per second (written with 3 decimals) */
   frameRate?: number;
+  /** GROUP-ID of the audio rendition this variant plays with (written only when that group is rendered) */
+  audio?: string;
+}
+
+/** The audio rendition (`#EXT-X-MEDIA:TYPE=AUDIO`) every variant refers to: encoded once. */
+export interface AudioRendition {
+  /** relative URI of its media playlist */
+  uri: string;
+  groupId: string;
+  name: string;
+  /** number of channels */
+  channels?: number;
 }
 
 /** One media segment of a media playlist. */
@@ -128,9 +140,43 @@ export function measureBandwidth(
   return { peak: safe(Math.max(ceiled, average)), average: safe(average) };
 }
 
-/** The master playlist text for `variants`, in order. Entries without a usable bandwidth or URI are left out. */
-export function renderMasterPlaylist(variants: readonly MasterVariant[]): string {
+/**
+ * A variant's rates with its audio rendition's added (RFC 8216: BANDWIDTH and AVERAGE-BANDWIDTH
+ * count every rendition played together). The sum of the two peaks bounds the peak of the sum.
+ */
+export function withAudioRates(
+  video: { peak: number; average: number },
+  audio: { peak: number; average: number } | null,
+): { peak: number; average: number } {
+  if (!audio) return video;
+  const safe = (n: number) => (Number.isSafeInteger(n) ? n : Number.MAX_SAFE_INTEGER);
+  return { peak: safe(video.peak + audio.peak), average: safe(video.average + audio.average) };
+}
+
+/**
+ * A variant's CODECS with the audio rendition's codec appended when it is not named yet
+ * (ffmpeg names it only for variants encoded beside the audio). Undefined without video codecs.
+ */
+export function withAudioCodec(videoCodecs: string | undefined, audioCodecs: string | undefined): string | undefined {
+  if (!videoCodecs) return undefined;
+  if (!audioCodecs) return videoCodecs;
+  const have = videoCodecs.split(',').map((c) => c.trim());
+  const missing = audioCodecs.split(',').map((c) => c.trim()).filter((c) => c !== '' && !have.includes(c));
+  return [...have, ...missing].join(',');
+}
+
+/**
+ * The master playlist text for `variants`, in order, with the `audio` rendition when given.
+ * Entries without a usable bandwidth or URI are left out; an audio rendition whose URI, group or
+ * name cannot be written is left out, and so are the variants' references to it.
+ */
+export function renderMasterPlaylist(variants: readonly MasterVariant[], audio?: AudioRendition | null): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  const group = audio && typeof audio.uri === 'string' && SAFE_URI.test(audio.uri) && isQuotable(audio.groupId) && isQuotable(audio.name) ? audio.groupId : null;
+  if (audio && group !== null) {
+    const channels = typeof audio.channels === 'number' && Number.isSafeInteger(audio.channels) && audio.channels > 0 ? `,CHANNELS="${audio.channels}"` : '';
+    lines.push(`#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="${group}",NAME="${audio.name}",DEFAULT=YES,AUTOSELECT=YES${channels},URI="${audio.uri}"`);
+  }
   for (const v of variants) {
     const bandwidth = bitRate(v.bandwidth);
     if (bandwidth === null || typeof v.uri !== 'string' || !SAFE_URI.test(v.uri)) continue;
@@ -142,6 +188,7 @@ export function renderMasterPlaylist(variants: readonly MasterVariant[]): string
     // Below 1e21 toFixed never switches to exponent notation; no real video comes near MAX_FRAME_RATE.
     const fps = typeof v.frameRate === 'number' && v.frameRate > 0 && v.frameRate <= MAX_FRAME_RATE ? v.frameRate.toFixed(3) : null;
     if (fps !== null && Number(fps) > 0) attrs.push(`FRAME-RATE=${fps}`);
+    if (group !== null && v.audio === group) attrs.push(`AUDIO="${group}"`);
     lines.push(`#EXT-X-STREAM-INF:${attrs.join(',')}`, v.uri);
   }
   return `${lines.join('\n')}\n`;
@@ -158,6 +205,10 @@ export function describedVariant(entries: readonly StreamInf[], uri: string): { 
     ...(resolution !== undefined && RESOLUTION.test(resolution) ? { resolution } : {}),
     ...(unquoted ? { codecs: unquoted } : {}),
   };
+}
+
+function isQuotable(text: unknown): text is string {
+  return typeof text === 'string' && text !== '' && QUOTABLE.test(text);
 }
 
 function bitRate(n: unknown): number | null {

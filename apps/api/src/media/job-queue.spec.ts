@@ -59,6 +59,30 @@ describe('InProcessJobQueue: the single-process transcode queue', () => {
     expect(h.order).toEqual(['running', 'next']);
   });
 
+  it('cancel returns only once a running job has stopped (nothing writes into its folder after)', async () => {
+    const queue = new InProcessJobQueue(1);
+    let stopped = false;
+    await queue.start(
+      (_id, signal) =>
+        new Promise<void>((_resolve, reject) =>
+          signal.addEventListener(
+            'abort',
+            // Like ffmpeg after SIGKILL: the job ends a little after the abort.
+            () =>
+              setTimeout(() => {
+                stopped = true;
+                reject(new Error('aborted'));
+              }, 20),
+            { once: true },
+          ),
+        ),
+    );
+    await queue.enqueue('running');
+    await queue.cancel('running');
+    expect(stopped).toBe(true);
+    await queue.cancel('never-queued'); // nothing to wait for
+  });
+
   it('on close, drops the waiting jobs and aborts the running ones', async () => {
     const queue = new InProcessJobQueue(1);
     const h = handler();

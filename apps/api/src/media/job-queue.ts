@@ -6,11 +6,14 @@ export type JobHandler = (mediaId: string, signal: AbortSignal) => Promise<void>
 
 /**
  * Transcode jobs: at most `concurrency` at once on this replica. `cancel` stops a job
- * that is waiting anywhere or running here (running elsewhere: the handler notices the
- * media item is gone on its next progress write).
+ * that is waiting anywhere or running here, and returns once a job running here has stopped
+ * (its ffmpeg children gone: nothing writes into the item's folder any more). Running
+ * elsewhere: the handler notices the media item is gone on its next progress write.
  */
 export abstract class JobQueue {
   protected readonly running = new Map<string, AbortController>();
+  /** The handlers running here, settled (never rejected) when they return. */
+  private readonly finished = new Map<string, Promise<void>>();
   /** Do waiting and running jobs outlive this process (a restarted one picks them up)? */
   abstract readonly durable: boolean;
   abstract start(handler: JobHandler): Promise<void>;
@@ -19,15 +22,23 @@ export abstract class JobQueue {
 
   async cancel(mediaId: string): Promise<void> {
     this.running.get(mediaId)?.abort();
+    await this.finished.get(mediaId);
   }
 
   protected async runTracked(mediaId: string, handler: JobHandler): Promise<void> {
     const controller = new AbortController();
     this.running.set(mediaId, controller);
+    const job = handler(mediaId, controller.signal);
+    const done = job.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.finished.set(mediaId, done);
     try {
-      await handler(mediaId, controller.signal);
+      await job;
     } finally {
       this.running.delete(mediaId);
+      if (this.finished.get(mediaId) === done) this.finished.delete(mediaId);
     }
   }
 }

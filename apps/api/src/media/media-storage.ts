@@ -4,8 +4,18 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { join, resolve } from 'node:path';
 import { ID_PATTERN, type Rendition } from '@watch-party/contracts';
 import { type Clock, SystemClock, type Timer } from '../common/clock';
-import { describedVariant, type MasterVariant, measureBandwidth, parseMasterPlaylist, parseMediaPlaylist, renderMasterPlaylist } from './hls-master';
-import { FFMPEG_MASTER, SEGMENT_SECONDS } from './ladder';
+import {
+  describedVariant,
+  type MasterVariant,
+  measureBandwidth,
+  parseMasterPlaylist,
+  parseMediaPlaylist,
+  renderMasterPlaylist,
+  type StreamInf,
+  withAudioCodec,
+  withAudioRates,
+} from './hls-master';
+import { AUDIO_CHANNELS, AUDIO_CODECS, AUDIO_GROUP, FFMPEG_MASTERS, type HlsLayout, SEGMENT_SECONDS } from './ladder';
 
 /**
  * With a MEDIA_DIR shared by replicas, a `.part` untouched this long belongs to no upload
@@ -181,35 +191,54 @@ export class MediaStorage {
 
   /**
    * Writes the served master playlist (atomically) from ffmpeg's (RESOLUTION, CODECS) for
-   * `rungs` in order: BANDWIDTH and AVERAGE-BANDWIDTH measured from each variant's segments when
-   * `measured` (the encode is complete), else the rungs' nominal bit rate for both; FRAME-RATE
-   * `fps`. Returns the renditions with the BANDWIDTH written, or null (nothing written) while
-   * ffmpeg has not written its master yet.
+   * `rungs` in order: BANDWIDTH and AVERAGE-BANDWIDTH measured from each variant's segments (and
+   * the audio rendition's, added) when `measured` (the encode is complete), else the rungs'
+   * nominal bit rate for both; FRAME-RATE `fps`. With an audio rendition in `layout`, it is
+   * listed once (EXT-X-MEDIA) and every variant refers to it. While encoding only the
+   * `layout.earlyVariants` first rungs are listed (the others are still behind). Returns the
+   * renditions with the BANDWIDTH written (nominal for those not listed yet), or null (nothing
+   * written) while ffmpeg has not written its first master yet.
    */
-  async writeMaster(id: string, rungs: readonly Rendition[], fps: number, measured: boolean): Promise<Rendition[] | null> {
+  async writeMaster(
+    id: string,
+    rungs: readonly Rendition[],
+    fps: number,
+    measured: boolean,
+    layout: HlsLayout = { videoVariants: rungs.length, audioVariant: null, earlyVariants: rungs.length },
+  ): Promise<Rendition[] | null> {
     const dir = this.hlsDir(id);
-    let ffmpegMaster: string;
-    try {
-      ffmpegMaster = await readFile(join(dir, FFMPEG_MASTER), 'utf8');
-    } catch {
-      return null;
+    const described: StreamInf[] = [];
+    for (const [n, name] of FFMPEG_MASTERS.entries()) {
+      try {
+        described.push(...parseMasterPlaylist(await readFile(join(dir, name), 'utf8')));
+      } catch {
+        if (n === 0) return null;
+      }
     }
-    const described = parseMasterPlaylist(ffmpegMaster);
+    const audioUri = layout.audioVariant === null ? null : `v${layout.audioVariant}/index.m3u8`;
+    const audioRates = audioUri !== null && measured ? await this.measureVariant(join(dir, `v${layout.audioVariant}`)) : null;
+    const audioCodecs = audioUri === null ? undefined : (describedVariant(described, audioUri).codecs ?? AUDIO_CODECS);
     const variants: MasterVariant[] = [];
     for (const [i, rung] of rungs.entries()) {
       const uri = `v${i}/index.m3u8`;
-      const rates = measured ? await this.measureVariant(join(dir, `v${i}`)) : null;
+      const video = measured ? await this.measureVariant(join(dir, `v${i}`)) : null;
+      const rates = video ? withAudioRates(video, audioRates) : null;
+      const { resolution, codecs } = describedVariant(described, uri);
       variants.push({
         uri,
         bandwidth: rates?.peak ?? rung.bandwidth,
         averageBandwidth: rates?.average ?? rung.bandwidth,
         frameRate: fps,
-        ...describedVariant(described, uri),
+        ...(resolution ? { resolution } : {}),
+        ...(codecs ? { codecs: withAudioCodec(codecs, audioCodecs) } : {}),
+        ...(audioUri !== null ? { audio: AUDIO_GROUP } : {}),
       });
     }
+    const listed = measured ? variants : variants.slice(0, layout.earlyVariants);
+    const audio = audioUri === null ? null : { uri: audioUri, groupId: AUDIO_GROUP, name: 'Audio', channels: AUDIO_CHANNELS };
     const file = join(dir, 'master.m3u8');
     const tmp = `${file}.tmp`;
-    await writeFile(tmp, renderMasterPlaylist(variants));
+    await writeFile(tmp, renderMasterPlaylist(listed, audio));
     await rename(tmp, file);
     return rungs.map((r, i) => ({ height: r.height, bandwidth: variants[i].bandwidth }));
   }

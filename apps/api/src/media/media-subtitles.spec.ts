@@ -59,6 +59,14 @@ describe('MediaService: subtitle tracks', () => {
     return job;
   }
 
+  /** The first segments are out: the item plays, and its poster and tracks are made beside the encode. */
+  async function playable(lib: Library, job: FakeTranscodeJob): Promise<void> {
+    const id = job.outDir.split('/').at(-2) ?? '';
+    job.writeFirstSegments();
+    await afterFileWork(async () => (await lib.media.get(id)).posterUrl !== null && transcoder.extractions.length > 0, 'the poster and the tracks');
+    await afterFileWork(async () => (await lib.media.get(id)).subtitles.length > 0 || transcoder.subtitlesFail, 'the tracks recorded');
+  }
+
   const trackText = (lib: Library, id: string, trackId: string) => readFileSync(lib.storage.subtitlePath(id, trackId), 'utf8');
   const leftovers = (lib: Library, id: string) => [
     ...readdirSync(lib.storage.incomingDir()),
@@ -202,11 +210,14 @@ describe('MediaService: subtitle tracks', () => {
       return uploadVideo(lib);
     }
 
-    it('become WebVTT tracks while the item is processing, before the encode: label from the title, else the language\'s name; lang from its tag', async () => {
+    it('become WebVTT tracks while the item is processing, once it plays (off the path to the first frame): label from the title, else the language\'s name; lang from its tag', async () => {
       const lib = await start();
       const item = await videoWithStreams(lib);
       const job = await jobFor(item.id);
+      expect(transcoder.extractions).toEqual([]);
+      await playable(lib, job);
       expect(transcoder.extractions).toEqual([[2, 3, 4]]);
+      expect((await lib.media.get(item.id)).status).toBe('processing');
       const tracks = (await lib.media.get(item.id)).subtitles;
       expect(tracks.map(({ label, lang }) => ({ label, lang }))).toEqual([
         { label: 'French', lang: 'fre' },
@@ -234,7 +245,7 @@ describe('MediaService: subtitle tracks', () => {
       transcoder.subtitleText.set(3, 'WEBVTT\n\n');
       const lib = await start();
       const item = await videoWithStreams(lib);
-      await jobFor(item.id);
+      await playable(lib, await jobFor(item.id));
       const tracks = (await lib.media.get(item.id)).subtitles;
       expect(tracks.map((t) => t.label)).toEqual(['French', 'Subtitles 3']);
       expect(readdirSync(lib.storage.subtitleDir(item.id)).sort()).toEqual(tracks.map((t) => `${t.id}.vtt`).sort());
@@ -243,7 +254,7 @@ describe('MediaService: subtitle tracks', () => {
     it('are extracted once: a job started again after a restart keeps the tracks it made', async () => {
       const first = await start();
       const item = await videoWithStreams(first);
-      await jobFor(item.id);
+      await playable(first, await jobFor(item.id));
       await first.media.beforeApplicationShutdown();
       kit.forgetStarted();
       await afterFileWork(() => transcoder.running.length === 0, 'the stop');
@@ -260,7 +271,7 @@ describe('MediaService: subtitle tracks', () => {
       };
       const lib = await start();
       const item = await uploadVideo(lib);
-      await jobFor(item.id);
+      await playable(lib, await jobFor(item.id));
       expect((await lib.media.get(item.id)).subtitles).toHaveLength(MAX_SUBTITLE_TRACKS);
       expect(transcoder.extractions[0]).toHaveLength(MAX_SUBTITLE_TRACKS);
     });

@@ -72,7 +72,7 @@ describe('MediaService: transcode job states', () => {
 
   const progressOf = (lib: Library, id: string): MediaProgress[] => lib.broadcaster.sent('media:progress').filter((p) => p.id === id);
 
-  it('takes a new video as processing at 0, with its renditions chosen, and starts its job with a poster first', async () => {
+  it('takes a new video as processing at 0, with its renditions chosen, and starts its encode at once, the poster once it plays', async () => {
     const lib = await start();
     const item = await addVideo(lib, 'Holiday');
     expect(item).toMatchObject({ title: 'Holiday', status: 'processing', progress: 0, durationSec: 100, hlsUrl: null, posterUrl: null });
@@ -80,7 +80,20 @@ describe('MediaService: transcode job states', () => {
     const job = await jobFor(item.id);
     expect(job.input).toBe(lib.storage.originalPath(item.id, 'original.bin'));
     expect(job.rungs.map((r) => r.height)).toEqual([360, 720]);
-    expect((await lib.media.get(item.id)).posterUrl).toBe(`/api/media/${item.id}/poster.jpg`);
+    // Nothing before the encode: the poster waits for the first segments, off the path to the first frame.
+    expect((await lib.media.get(item.id)).posterUrl).toBeNull();
+    job.writeFirstSegments();
+    await when(item.id, (r) => r?.hlsPlayable === true && r.hasPoster, 'playable, with a poster');
+    expect(await lib.media.get(item.id)).toMatchObject({ status: 'processing', posterUrl: `/api/media/${item.id}/poster.jpg` });
+  });
+
+  it('gives a job that fails before it plays its poster all the same', async () => {
+    const lib = await start();
+    const { id } = await addVideo(lib);
+    const job = await jobFor(id);
+    job.fail('ffmpeg failed (1): Invalid data found when processing input');
+    await when(id, (r) => r?.status === 'failed', 'failed');
+    expect((await lib.media.get(id)).posterUrl).toBe(`/api/media/${id}/poster.jpg`);
   });
 
   it(`moves progress with the encode (by time or by frames, whichever tells more), written and announced at most every ${PROGRESS_EVERY_MS} ms, below 1 until done`, async () => {
@@ -96,7 +109,7 @@ describe('MediaService: transcode job states', () => {
     await clock.advance(PROGRESS_EVERY_MS);
     job.progress(100, 3000);
     await when(id, (r) => r?.progress === 0.99, 'progress 0.99');
-    expect(progressOf(lib, id).map((p) => p.progress)).toEqual([0, 0.1, 0.5, 0.99]); // 0: the poster
+    expect(progressOf(lib, id).map((p) => p.progress)).toEqual([0.1, 0.5, 0.99]);
     expect(progressOf(lib, id).every((p) => p.status === 'processing')).toBe(true);
   });
 
@@ -107,32 +120,38 @@ describe('MediaService: transcode job states', () => {
     job.progress(2, 0);
     await when(id, (r) => r?.progress === 0.02, 'the first progress');
     expect((await lib.media.get(id)).hlsUrl).toBeNull();
+    // No progress tick needed (they are 500 ms apart): the transcoder says when the first segments are out.
     job.writeFirstSegments();
-    await clock.advance(PROGRESS_EVERY_MS);
-    job.progress(4, 0);
     await when(id, (r) => r?.hlsPlayable === true, 'playable');
     expect(await lib.media.get(id)).toMatchObject({ status: 'processing', hlsUrl: `/api/media/${id}/hls/master.m3u8` });
+    expect(progressOf(lib, id).at(-1)).toEqual({ id, progress: 0.02, status: 'processing' });
   });
 
-  it('serves its own master: nominal bit rates while encoding (as renditions[] says), measured ones at the end', async () => {
+  it('serves its own master: the lowest rung and the audio while encoding (nominal bit rates, as renditions[] says), every rung with measured ones at the end', async () => {
     const lib = await start();
     const { id, renditions } = await addVideo(lib);
     const job = await jobFor(id);
     const master = () => readFileSync(join(lib.storage.hlsDir(id), 'master.m3u8'), 'utf8');
     const bandwidths = (text: string) => [...text.matchAll(/^#EXT-X-STREAM-INF:BANDWIDTH=(\d+),AVERAGE-BANDWIDTH=(\d+)/gm)].map((m) => [Number(m[1]), Number(m[2])]);
+    const audio = '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Audio",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="v2/index.m3u8"';
     job.writeFirstSegments();
-    job.progress(4, 0);
     await when(id, (r) => r?.hlsPlayable === true, 'playable');
     const early = master();
     expect(early).toContain('#EXT-X-INDEPENDENT-SEGMENTS');
     expect(early).toContain(`FRAME-RATE=${FAKE_PROBE.fps.toFixed(3)}`);
-    expect(bandwidths(early)).toEqual(renditions.map((r) => [r.bandwidth, r.bandwidth]));
+    expect(early.split('\n').filter((l) => l.startsWith('#EXT-X-MEDIA'))).toEqual([audio]);
+    // The higher rungs are still behind the lowest: listed once they are complete.
+    expect(bandwidths(early)).toEqual([[renditions[0].bandwidth, renditions[0].bandwidth]]);
     expect((await lib.media.get(id)).renditions).toEqual(renditions);
 
-    job.complete(); // one 2 s segment of 1000 bytes per variant: 4000 bit/s
+    job.complete(); // one 2 s segment of 1000 bytes per variant, audio too: 4000 bit/s each
     await when(id, (r) => r?.status === 'ready', 'ready');
-    expect(bandwidths(master())).toEqual([[4000, 4000], [4000, 4000]]);
-    expect((await lib.media.get(id)).renditions).toEqual(renditions.map((r) => ({ height: r.height, bandwidth: 4000 })));
+    const final = master();
+    expect(final.split('\n').filter((l) => l.startsWith('#EXT-X-MEDIA'))).toEqual([audio]);
+    expect(bandwidths(final)).toEqual([[8000, 8000], [8000, 8000]]);
+    expect(final.match(/AUDIO="audio"/g)).toHaveLength(2);
+    expect((await lib.media.get(id)).renditions).toEqual(renditions.map((r) => ({ height: r.height, bandwidth: 8000 })));
+    expect(readFileSync(join(lib.storage.hlsDir(id), 'v2', 'index.m3u8'), 'utf8')).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
   });
 
   it('ends a finished job ready at 1: playlists made VOD, the folder measured, the time limit cancelled', async () => {

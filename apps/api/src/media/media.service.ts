@@ -43,7 +43,7 @@ import { Metrics } from '../ops/metrics';
 import { Refusals } from '../ops/refusals';
 import { Broadcaster } from '../realtime/broadcaster';
 import { JobQueue } from './job-queue';
-import { chooseLadder } from './ladder';
+import { chooseLadder, hlsLayout, layoutVariants } from './ladder';
 import { type MediaPatch, type MediaRecord, MediaRepository, type SubtitleRecord } from './media.repository';
 import { MediaStorage, originalFileName, titleFromFileName } from './media-storage';
 import type { MediaCatalog } from './media-catalog';
@@ -481,8 +481,11 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
   }
 
   /**
-   * One job: poster, then the ladder. Stopped (ffmpeg killed, partial HLS removed, item marked
-   * failed) after max(TRANSCODE_TIMEOUT_MIN_SEC, TRANSCODE_TIMEOUT_FACTOR x duration) seconds.
+   * One job: the ladder, lowest rung first; the item is playable (`hlsPlayable`, a master
+   * listing what is ready) as soon as the lowest rung and the audio have their first segment,
+   * and only then are the poster and the subtitle tracks made (beside the encode, off the path
+   * to the first frame). Stopped (ffmpeg killed, partial HLS removed, item marked failed) after
+   * max(TRANSCODE_TIMEOUT_MIN_SEC, TRANSCODE_TIMEOUT_FACTOR x duration) seconds.
    */
   private async transcode(id: string, signal: AbortSignal): Promise<void> {
     const record = await this.repo.get(id);
@@ -490,6 +493,7 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
     const input = this.storage.originalPath(id, record.originalName);
     const probe = record.source;
     const rungs = chooseLadder(probe.height, probe.hasAudio);
+    const layout = hlsLayout(rungs.length, probe.hasAudio);
     const duration = probe.durationSec ?? 0;
     const limits = this.config.limits;
     const limitSec = Math.max(limits.transcodeTimeoutMinSec, limits.transcodeTimeoutFactor * duration);
@@ -503,6 +507,8 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
     let lastWrite = 0;
     let playable = false;
     let writing = Promise.resolve();
+    /** Poster and subtitle tracks, once started; never rejects. */
+    let sideWork: Promise<Error | null> | null = null;
 
     const patch = async (p: Partial<MediaRecord>) => {
       const next = await this.repo.update(id, p);
@@ -510,14 +516,24 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
       else this.broadcaster.toAll('media:progress', { id, progress: next.progress, status: next.status });
       return next;
     };
+    // Our master (nominal bit rates, as renditions[] says) as soon as ffmpeg has written its own.
+    const markPlayable = async (extra: Partial<MediaRecord> = {}) => {
+      if (!playable) playable = (await this.storage.writeMaster(id, rungs, probe.fps, false, layout)) !== null && (await this.storage.hlsPlayable(id));
+      if (playable || Object.keys(extra).length > 0) await patch({ ...extra, ...(playable ? { hlsPlayable: true } : {}) });
+    };
+    const startSideWork = () => {
+      sideWork ??= (async () => {
+        const posterAt = Math.min(2, duration / 3);
+        if (await this.transcoder.poster(input, this.storage.posterPath(id), posterAt, abort.signal)) await patch({ hasPoster: true });
+        if (abort.signal.aborted) throw new Error('stopped');
+        await this.extractSubtitles(id, record, input, abort.signal);
+        return null;
+      })().catch((err: Error) => err);
+      return sideWork;
+    };
 
     this.metrics.transcodesRunning.inc();
     try {
-      const posterAt = Math.min(2, duration / 3);
-      if (await this.transcoder.poster(input, this.storage.posterPath(id), posterAt, abort.signal)) await patch({ hasPoster: true });
-      if (abort.signal.aborted) throw new Error('stopped');
-      await this.extractSubtitles(id, record, input, abort.signal);
-      if (abort.signal.aborted) throw new Error('stopped');
       await this.transcoder.transcodeHls(
         input,
         this.storage.hlsDir(id),
@@ -531,23 +547,27 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
           const byTime = duration > 0 ? outSeconds / duration : 0;
           const byFrames = probe.frames ? frames / probe.frames : 0;
           const progress = Math.min(0.99, Math.max(byTime, byFrames));
-          writing = writing.then(async () => {
-            // Our master (nominal bit rates, as renditions[] says) as soon as ffmpeg has written its own.
-            if (!playable) playable = (await this.storage.writeMaster(id, rungs, probe.fps, false)) !== null && (await this.storage.hlsPlayable(id));
-            await patch({ progress: Math.round(progress * 1000) / 1000, ...(playable ? { hlsPlayable: true } : {}) });
-          });
+          writing = writing.then(() => markPlayable({ progress: Math.round(progress * 1000) / 1000 }));
         },
         abort.signal,
+        () => {
+          writing = writing.then(() => markPlayable());
+          void startSideWork(); // settles, never rejects: awaited before the job ends
+        },
       );
       await writing;
-      await this.storage.finalizePlaylists(id, rungs.length);
+      const sideError = await startSideWork();
+      if (sideError) throw sideError;
+      await this.storage.finalizePlaylists(id, Math.max(...layoutVariants(layout)) + 1);
       // The master rewritten with the bit rates measured from the segments; renditions[] follows it.
-      const renditions = await this.storage.writeMaster(id, rungs, probe.fps, true);
+      const renditions = await this.storage.writeMaster(id, rungs, probe.fps, true, layout);
       if (!renditions) throw new Error('ffmpeg wrote no master playlist');
       await patch({ status: 'ready', progress: 1, hlsPlayable: true, renditions, diskBytes: await this.storage.itemBytes(id) });
       this.metrics.transcodeJobs.inc({ result: 'ready' });
     } catch (err) {
       await writing.catch(() => undefined);
+      // Nothing may still be writing into the item's folder when it is cleaned up.
+      await (sideWork ?? Promise.resolve(null));
       const exists = (await this.repo.get(id)) !== null;
       if (timedOut && exists) {
         await this.storage.removeHls(id);
@@ -563,6 +583,8 @@ export class MediaService implements MediaCatalog, MediaImporter, OnModuleInit, 
         return;
       }
       if (abort.signal.aborted) return; // shutting down: the item and its files stay for a retry
+      // A failed encode still gets its poster (and tracks) when they were not made yet.
+      if (!sideWork) await startSideWork();
       this.metrics.transcodeJobs.inc({ result: 'failed' });
       this.logger.warn(`transcode ${id} failed: ${(err as Error).message}`);
       await patch({ status: 'failed', error: 'transcoding failed; the original file is still available', diskBytes: await this.storage.itemBytes(id) });

@@ -47,7 +47,11 @@ export abstract class Transcoder {
   abstract probe(file: string): Promise<ProbeResult | null>;
   /** How many frames of the probed stream really decode, stopping at `atMost`. */
   abstract decodableFrames(file: string, probe: ProbeResult, atMost: number): Promise<number>;
-  /** One pass producing every rung. */
+  /**
+   * Every rung and the audio rendition (see ladder.ts hlsPasses: the lowest rung and the audio
+   * first). `onPlayable` is called once, before the job ends, as soon as the lowest rung and
+   * the audio rendition list their first segment; rejects when ffmpeg fails or on abort.
+   */
   abstract transcodeHls(
     input: string,
     outDir: string,
@@ -55,6 +59,7 @@ export abstract class Transcoder {
     probe: ProbeResult,
     onProgress: (progress: TranscodeProgress) => void,
     signal: AbortSignal,
+    onPlayable?: () => void,
   ): Promise<void>;
   /** One pass writing each listed stream as a WebVTT file; rejects when ffmpeg fails. */
   abstract extractSubtitles(input: string, tracks: { stream: number; output: string }[], signal: AbortSignal): Promise<void>;

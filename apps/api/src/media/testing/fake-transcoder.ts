@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { FFMPEG_MASTER, type LadderRung } from '../ladder';
+import { FFMPEG_MASTER, hlsLayout, type LadderRung, layoutVariants } from '../ladder';
 import { type ProbeResult, type TranscodeProgress, Transcoder } from '../transcoder';
 
 /** What the fake ffprobe answers unless told otherwise: 100 s of 720p at 30 fps, with sound. */
@@ -10,6 +10,7 @@ export const FAKE_PROBE: ProbeResult = { durationSec: 100, width: 1280, height: 
 export class FakeTranscodeJob {
   readonly promise: Promise<void>;
   private settled = false;
+  private playableSaid = false;
   private resolve: () => void = () => undefined;
   private reject: (err: Error) => void = () => undefined;
 
@@ -20,6 +21,7 @@ export class FakeTranscodeJob {
     readonly probe: ProbeResult,
     private readonly onProgress: (progress: TranscodeProgress) => void,
     readonly signal: AbortSignal,
+    private readonly onPlayable: () => void = () => undefined,
   ) {
     this.promise = new Promise<void>((resolve, reject) => {
       this.resolve = resolve;
@@ -37,16 +39,28 @@ export class FakeTranscodeJob {
     this.onProgress({ outSeconds, frames });
   }
 
-  /** ffmpeg has written the master playlist and the first segment of every rendition. */
+  /** The folders written: every rung, then the audio rendition when the source has sound. */
+  get variants(): number[] {
+    return layoutVariants(hlsLayout(this.rungs.length, this.probe.hasAudio));
+  }
+
+  /**
+   * ffmpeg has written its master playlist and the first segment of every rendition (audio
+   * included); the transcoder says the job is playable.
+   */
   writeFirstSegments() {
     writeFileSync(join(this.outDir, FFMPEG_MASTER), '#EXTM3U\n');
-    this.rungs.forEach((_, i) => this.writeVariant(i, false));
+    this.variants.forEach((v) => this.writeVariant(v, false));
+    if (!this.playableSaid) {
+      this.playableSaid = true;
+      this.onPlayable();
+    }
   }
 
   /** The encode ends well: every rendition is complete (still an EVENT playlist, as ffmpeg leaves it). */
   complete() {
     this.writeFirstSegments();
-    this.rungs.forEach((_, i) => this.writeVariant(i, true));
+    this.variants.forEach((v) => this.writeVariant(v, true));
     this.settle(() => this.resolve());
   }
 
@@ -108,9 +122,10 @@ export class FakeTranscoder extends Transcoder {
     probe: ProbeResult,
     onProgress: (progress: TranscodeProgress) => void,
     signal: AbortSignal,
+    onPlayable?: () => void,
   ): Promise<void> {
     mkdirSync(outDir, { recursive: true });
-    const job = new FakeTranscodeJob(input, outDir, rungs, probe, onProgress, signal);
+    const job = new FakeTranscodeJob(input, outDir, rungs, probe, onProgress, signal, onPlayable);
     this.jobs.push(job);
     return job.promise;
   }

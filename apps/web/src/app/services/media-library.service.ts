@@ -21,6 +21,10 @@ export function isPlayable(media: Media): boolean {
 /** The URL a player should load for a media item, or null while it is not playable yet. */
 export function playbackUrl(media: Media): string | null {
   if (media.status === 'failed') return media.fileUrl; // the original is still there
+  // While processing, the master lists the lowest rung only (it plays within a second of the
+  // upload); hls.js never re-reads a master, so the URL differs until the item is ready and the
+  // player loads the full ladder once then (the server ignores the query).
+  if (media.hlsUrl && media.status === 'processing') return `${media.hlsUrl}${media.hlsUrl.includes('?') ? '&' : '?'}ladder=partial`;
   return media.hlsUrl ?? (media.status === 'ready' ? media.fileUrl : null);
 }
 
