@@ -127,7 +127,7 @@ describe('QueueService', () => {
     await add(bo, b, { source: url('next') });
     await add(bo, b, { source: url('after') });
     const played = await a.send(host, 'playback:control', { action: 'play', position: 0 });
-    const rev = (played as { state: { rev: number } }).state.rev;
+    const rev = (played as unknown as { state: { rev: number } }).state.rev;
     await kit.clock.advance(3000); // a 3 s clip
     await a.send(host, 'participant:status', { status: 'ended', position: 3, rev });
     expect(sourceStates(a, b)).toHaveLength(1);
