@@ -24,8 +24,8 @@ const only = onlyArg ? new Set(onlyArg.slice('--only='.length).split(',')) : nul
 const FIGURES = [
   { key: 'fanout', names: ['sync_fanout_p50_ms', 'sync_fanout_p99_ms'], run: fanoutBench },
   { key: 'connections', names: ['connections_per_replica', 'rss_kib_per_connection'], run: connectionsBench },
-  { key: 'range', names: ['range_throughput_ratio_vs_nginx'], run: rangeBench },
-  { key: 'transcode', names: ['transcode_realtime_factor', 'time_to_first_playable_s'], run: transcodeBench },
+  { key: 'range', names: ['range_throughput_ratio_vs_nginx', 'range_throughput_ratio_vs_nginx_deployed'], run: rangeBench },
+  { key: 'transcode', names: ['transcode_realtime_factor', 'time_to_first_playable_s', 'transcode_ratio_vs_plain_ffmpeg'], run: transcodeBench },
   {
     key: 'browser',
     names: ['browser_sync_error_p50_ms', 'browser_sync_error_p95_ms', 'browser_pairwise_spread_p95_ms', 'browser_frame_error_p95_ms'],

@@ -70,6 +70,24 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATA_DIR: '/srv/wp', MEDIA_DIR: '/mnt/media' }).mediaDir).toBe('/mnt/media');
   });
 
+  it('reads MEDIA_ACCEL_REDIRECT as an internal URI prefix, off by default', () => {
+    expect(loadConfig({}).mediaAccelRedirect).toBeNull();
+    expect(loadConfig({ MEDIA_ACCEL_REDIRECT: '/_media/' }).mediaAccelRedirect).toBe('/_media/');
+    expect(loadConfig({ MEDIA_ACCEL_REDIRECT: '/internal/media/' }).mediaAccelRedirect).toBe('/internal/media/');
+    for (const bad of ['_media/', '/_media', '/a/../b/', '/./', 'http://x/', '/a b/', '//']) {
+      expect(() => loadConfig({ MEDIA_ACCEL_REDIRECT: bad })).toThrow(/MEDIA_ACCEL_REDIRECT: must/);
+    }
+  });
+
+  it('reads FILE_READ_CHUNK_BYTES, 1 MiB by default, within 4 KiB..64 MiB', () => {
+    expect(loadConfig({}).fileReadChunkBytes).toBe(1024 * 1024);
+    expect(loadConfig({ FILE_READ_CHUNK_BYTES: '65536' }).fileReadChunkBytes).toBe(65536);
+    expect(loadConfig({ FILE_READ_CHUNK_BYTES: '4096' }).fileReadChunkBytes).toBe(4096);
+    for (const bad of ['4095', String(64 * 1024 * 1024 + 1), '1MiB', '-1']) {
+      expect(() => loadConfig({ FILE_READ_CHUNK_BYTES: bad })).toThrow(/FILE_READ_CHUNK_BYTES:/);
+    }
+  });
+
   it('reads every abuse limit from the environment', () => {
     const c = loadConfig({ RTMP_MAX_CONNECTIONS: '3', UPLOADS_PER_HOUR: '2', MAX_SOCKETS_PER_ADDRESS: '7', LIVE_MAX_KBPS: '500' });
     expect(c.limits).toMatchObject({ rtmpMaxConnections: 3, uploadsPerHour: 2, maxSocketsPerAddress: 7, liveMaxKbps: 500 });

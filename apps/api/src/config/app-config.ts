@@ -12,6 +12,10 @@ export interface AppConfig {
   store: 'sqlite' | 'memory';
   dataDir: string;
   mediaDir: string;
+  /** nginx's internal location aliasing MEDIA_DIR (e.g. `/_media/`); null: the API sends media files itself. */
+  mediaAccelRedirect: string | null;
+  /** Media files the API sends itself: bytes read, and held per download, at once. */
+  fileReadChunkBytes: number;
   /** Explicit secret; null means "generate once": kept in the embedded store, or shared through Redis. */
   appSecret: string | null;
   maxUploadBytes: number;
@@ -82,6 +86,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     store: e.STORE,
     dataDir: e.DATA_DIR,
     mediaDir: e.MEDIA_DIR ?? `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
+    mediaAccelRedirect: e.MEDIA_ACCEL_REDIRECT ?? null,
+    fileReadChunkBytes: e.FILE_READ_CHUNK_BYTES,
     appSecret: e.APP_SECRET ?? null,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     ffmpegPath: e.FFMPEG_PATH,

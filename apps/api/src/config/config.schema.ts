@@ -25,6 +25,22 @@ export const envSchema = z.object({
   /** Durable data (the embedded store); MEDIA_DIR defaults to DATA_DIR/media. */
   DATA_DIR: z.string().trim().min(1).default('./data'),
   MEDIA_DIR: z.string().trim().min(1).optional(),
+  /**
+   * Behind nginx sharing MEDIA_DIR (docker/): the internal location (URI prefix) that aliases
+   * MEDIA_DIR. Media file routes then answer, after their checks, with `X-Accel-Redirect:
+   * <prefix><path under MEDIA_DIR>` and nginx sends the bytes. Unset: the API sends them.
+   */
+  MEDIA_ACCEL_REDIRECT: z
+    .string()
+    .trim()
+    .regex(/^\/([A-Za-z0-9._~-]+\/)+$/, { error: 'must be a URI prefix such as /_media/ (starting and ending with /)' })
+    .refine((v) => !v.split('/').some((s) => s === '.' || s === '..'), { error: 'must not contain . or .. segments' })
+    .optional(),
+  /**
+   * Media files the API sends itself: bytes read (and held per download) at once. Larger: less
+   * CPU per byte; smaller: less memory per concurrent download.
+   */
+  FILE_READ_CHUNK_BYTES: int(4096, 64 * 1024 * 1024).default(1024 * 1024),
   APP_SECRET: z.string().min(16, { error: 'must be at least 16 characters' }).optional(),
   MAX_UPLOAD_BYTES: int(1, Number.MAX_SAFE_INTEGER).default(4294967296),
   FFMPEG_PATH: z.string().trim().min(1).default('ffmpeg'),

@@ -1,17 +1,28 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { type Media, type RenameMediaBody, renameMediaBodySchema, type SubtitleTrack, type UploadedMedia } from '@watch-party/contracts';
 import type { Request, Response } from 'express';
-import { IMMUTABLE, serveFile } from '../common/serve-file';
+import { IMMUTABLE } from '../common/serve-file';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MediaFileSender, ORIGINAL_CACHE_CONTROL } from './media-files';
 import { HLS_CONTENT_TYPES, MediaStorage } from './media-storage';
 import { MediaService } from './media.service';
 
+/**
+ * File routes check the item (and the file name) here, then hand the file to MediaFileSender:
+ * streamed by the API alone, or by nginx (X-Accel-Redirect) when MEDIA_ACCEL_REDIRECT is set.
+ */
 @Controller('media')
 export class MediaController {
+  private readonly files: MediaFileSender;
+
   constructor(
     private readonly media: MediaService,
     private readonly storage: MediaStorage,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.files = new MediaFileSender(storage.root, config.mediaAccelRedirect, config.fileReadChunkBytes);
+  }
 
   /** 201 with the item's owner key, shown this once. */
   @Post()
@@ -62,22 +73,26 @@ export class MediaController {
   async subtitle(@Param('id') id: string, @Param('trackId') trackId: string, @Req() req: Request, @Res() res: Response) {
     const path = await this.media.requireSubtitle(id, trackId);
     res.setHeader('Content-Type', 'text/vtt; charset=utf-8');
-    serveFile(req, res, path, IMMUTABLE);
+    this.files.send(req, res, path, IMMUTABLE);
   }
 
-  /** The original upload, with Range, If-Range, ETag, Last-Modified and 304 (by `send`). */
+  /**
+   * The original upload, with Range, If-Range, ETag, Last-Modified and 304 (by serveFile, or by
+   * nginx). GET and HEAD are answered by MediaFileMiddleware before this route is looked up; it
+   * stays for the route table and the API document.
+   */
   @Get(':id/file')
   async file(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     const r = await this.media.require(id);
     res.setHeader('Content-Type', r.contentType);
-    serveFile(req, res, this.storage.originalPath(id, r.originalName), 'public, max-age=3600');
+    this.files.send(req, res, this.storage.originalPath(id, r.originalName), ORIGINAL_CACHE_CONTROL);
   }
 
   @Get(':id/poster.jpg')
   async poster(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
     const r = await this.media.require(id);
     if (!r.hasPoster) throw new NotFoundException('no poster yet');
-    serveFile(req, res, this.storage.posterPath(id), 'public, max-age=3600');
+    this.files.send(req, res, this.storage.posterPath(id), ORIGINAL_CACHE_CONTROL);
   }
 
   /** 404 until at least one rendition has a segment. */
@@ -106,6 +121,6 @@ export class MediaController {
     const ext = name.slice(name.lastIndexOf('.') + 1);
     res.setHeader('Content-Type', HLS_CONTENT_TYPES[ext] ?? 'application/octet-stream');
     // Playlists change while encoding (EVENT); segments never change once written.
-    serveFile(req, res, path, ext === 'm3u8' ? 'no-cache' : IMMUTABLE);
+    this.files.send(req, res, path, ext === 'm3u8' ? 'no-cache' : IMMUTABLE);
   }
 }

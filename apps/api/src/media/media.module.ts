@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule, RequestMethod } from '@nestjs/common';
 import { Clock } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { RedisService } from '../redis/redis.service';
@@ -8,6 +8,7 @@ import { FfmpegTranscoder } from './ffmpeg.transcoder';
 import { BullJobQueue, InProcessJobQueue, JobQueue } from './job-queue';
 import { MediaCatalog } from './media-catalog';
 import { MediaController } from './media.controller';
+import { MediaFileMiddleware } from './media-file.middleware';
 import { MediaImporter } from './media-importer';
 import { MediaRepository, MemoryMediaRepository } from './media.repository';
 import { RedisMediaRepository } from './media.repository.redis';
@@ -50,4 +51,9 @@ import { Transcoder } from './transcoder';
   ],
   exports: [MediaService, MediaCatalog, MediaImporter],
 })
-export class MediaModule {}
+export class MediaModule implements NestModule {
+  /** The original's GET/HEAD, the hottest file route, answered before Nest's router. */
+  configure(consumer: MiddlewareConsumer) {
+    consumer.apply(MediaFileMiddleware).forRoutes({ path: 'media/:id/file', method: RequestMethod.GET });
+  }
+}

@@ -1,0 +1,47 @@
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { MediaFileSender, ORIGINAL_CACHE_CONTROL } from './media-files';
+import { MediaStorage } from './media-storage';
+import { MediaService } from './media.service';
+
+/** The one route answered here, with the global prefix: `/api/media/<id>/file`. */
+const ORIGINAL_FILE = /^\/api\/media\/([^/]+)\/file$/;
+
+/**
+ * `GET`/`HEAD /api/media/:id/file` (progressive playback: 1 MiB ranges, many a second) answered
+ * before Nest's router: the same check and answer as MediaController.file, without the route
+ * lookup, execution context, pipes and interceptors each request would otherwise go through.
+ * Everything global (request log, helmet, CORS) still runs first; errors still leave through
+ * the app's JSON exception filter.
+ */
+@Injectable()
+export class MediaFileMiddleware implements NestMiddleware {
+  private readonly files: MediaFileSender;
+
+  constructor(
+    private readonly media: MediaService,
+    private readonly storage: MediaStorage,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.files = new MediaFileSender(storage.root, config.mediaAccelRedirect, config.fileReadChunkBytes);
+  }
+
+  async use(req: Request, res: Response, next: NextFunction): Promise<void> {
+    // originalUrl: req.path is relative to where Nest mounted this middleware.
+    const url = req.originalUrl;
+    const query = url.indexOf('?');
+    const match = req.method === 'GET' || req.method === 'HEAD' ? ORIGINAL_FILE.exec(query < 0 ? url : url.slice(0, query)) : null;
+    if (!match) return next();
+    // Decoded, as the route's @Param would be; a malformed escape is the router's to refuse.
+    let id: string;
+    try {
+      id = decodeURIComponent(match[1]);
+    } catch {
+      return next();
+    }
+    const r = await this.media.require(id);
+    res.setHeader('Content-Type', r.contentType);
+    this.files.send(req, res, this.storage.originalPath(id, r.originalName), ORIGINAL_CACHE_CONTROL);
+  }
+}
