@@ -1,6 +1,5 @@
-import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MediaFileSender, ORIGINAL_CACHE_CONTROL } from './media-files';
 import { MediaStorage } from './media-storage';
 import { MediaService } from './media.service';
@@ -17,15 +16,11 @@ const ORIGINAL_FILE = /^\/api\/media\/([^/]+)\/file$/;
  */
 @Injectable()
 export class MediaFileMiddleware implements NestMiddleware {
-  private readonly files: MediaFileSender;
-
   constructor(
     private readonly media: MediaService,
     private readonly storage: MediaStorage,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.files = new MediaFileSender(storage.root, config.mediaAccelRedirect, config.fileReadChunkBytes);
-  }
+    private readonly files: MediaFileSender,
+  ) {}
 
   async use(req: Request, res: Response, next: NextFunction): Promise<void> {
     // originalUrl: req.path is relative to where Nest mounted this middleware.

@@ -1,9 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Patch, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post, Req, Res } from '@nestjs/common';
 import { type Media, type RenameMediaBody, renameMediaBodySchema, type SubtitleTrack, type UploadedMedia } from '@watch-party/contracts';
 import type { Request, Response } from 'express';
 import { IMMUTABLE } from '../common/serve-file';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { MediaFileSender, ORIGINAL_CACHE_CONTROL } from './media-files';
 import { HLS_CONTENT_TYPES, MediaStorage } from './media-storage';
 import { MediaService } from './media.service';
@@ -14,15 +13,11 @@ import { MediaService } from './media.service';
  */
 @Controller('media')
 export class MediaController {
-  private readonly files: MediaFileSender;
-
   constructor(
     private readonly media: MediaService,
     private readonly storage: MediaStorage,
-    @Inject(APP_CONFIG) config: AppConfig,
-  ) {
-    this.files = new MediaFileSender(storage.root, config.mediaAccelRedirect, config.fileReadChunkBytes);
-  }
+    private readonly files: MediaFileSender,
+  ) {}
 
   /** 201 with the item's owner key, shown this once. */
   @Post()

@@ -9,6 +9,7 @@ import { BullJobQueue, InProcessJobQueue, JobQueue } from './job-queue';
 import { MediaCatalog } from './media-catalog';
 import { MediaController } from './media.controller';
 import { MediaFileMiddleware } from './media-file.middleware';
+import { MediaFileSender } from './media-files';
 import { MediaImporter } from './media-importer';
 import { MediaRepository, MemoryMediaRepository } from './media.repository';
 import { RedisMediaRepository } from './media.repository.redis';
@@ -36,6 +37,12 @@ import { Transcoder } from './transcoder';
       provide: MediaStorage,
       inject: [APP_CONFIG, Clock],
       useFactory: (config: AppConfig, clock: Clock) => new MediaStorage(config.mediaDir, { shared: config.redisUrl !== null, clock }),
+    },
+    {
+      provide: MediaFileSender,
+      inject: [MediaStorage, APP_CONFIG],
+      useFactory: (storage: MediaStorage, config: AppConfig) =>
+        new MediaFileSender(storage.root, config.mediaAccelRedirect, config.fileReadChunkBytes),
     },
     {
       provide: Transcoder,
