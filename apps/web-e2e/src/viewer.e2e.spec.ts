@@ -62,6 +62,8 @@ describe('chat, roles and the autoplay gate in real browsers', () => {
     await sleep(1100);
     await guest.page.press('[data-testid="chat-input"]', 'Enter');
     await host.page.locator('[data-testid="chat-message"]', { hasText: 'one too many' }).waitFor();
+    // The host can see the message before Bob's page has its ack (which clears the error).
+    await guest.page.locator('[data-testid="chat-error"]').waitFor({ state: 'detached', timeout: 5000 });
     expect(await guest.page.locator('[data-testid="chat-error"]').count()).toBe(0);
   });
 
