@@ -35,8 +35,20 @@ export class MediaFileMiddleware implements NestMiddleware {
     } catch {
       return next();
     }
-    const r = await this.media.require(id);
-    res.setHeader('Content-Type', r.contentType);
-    this.files.send(req, res, this.storage.originalPath(id, r.originalName), ORIGINAL_CACHE_CONTROL);
+    await sendOriginal(this.media, this.storage, this.files, id, req, res);
   }
+}
+
+/** The original upload of item `id` (404 when there is none), for this middleware and MediaController.file. */
+export async function sendOriginal(
+  media: MediaService,
+  storage: MediaStorage,
+  files: MediaFileSender,
+  id: string,
+  req: Request,
+  res: Response,
+): Promise<void> {
+  const r = await media.require(id);
+  res.setHeader('Content-Type', r.contentType);
+  files.send(req, res, storage.originalPath(id, r.originalName), ORIGINAL_CACHE_CONTROL);
 }

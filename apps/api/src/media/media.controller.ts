@@ -4,6 +4,7 @@ import type { Request, Response } from 'express';
 import { IMMUTABLE } from '../common/serve-file';
 import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { MediaFileSender, ORIGINAL_CACHE_CONTROL } from './media-files';
+import { sendOriginal } from './media-file.middleware';
 import { HLS_CONTENT_TYPES, MediaStorage } from './media-storage';
 import { MediaService } from './media.service';
 
@@ -78,9 +79,7 @@ export class MediaController {
    */
   @Get(':id/file')
   async file(@Param('id') id: string, @Req() req: Request, @Res() res: Response) {
-    const r = await this.media.require(id);
-    res.setHeader('Content-Type', r.contentType);
-    this.files.send(req, res, this.storage.originalPath(id, r.originalName), ORIGINAL_CACHE_CONTROL);
+    await sendOriginal(this.media, this.storage, this.files, id, req, res);
   }
 
   @Get(':id/poster.jpg')

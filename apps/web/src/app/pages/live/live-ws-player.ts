@@ -241,13 +241,7 @@ export class LiveWsPlayer implements LivePlayback {
     this.socket = null;
     this.liveVideo.unlisten();
     this.queue = [];
-    const sb = this.sourceBuffer;
-    if (sb) {
-      sb.removeEventListener('updateend', this.onUpdateEnd);
-      sb.removeEventListener('error', this.onSourceBufferError);
-    }
-    this.sourceBuffer = null;
-    this.mediaSource = null;
+    this.dropSource();
     if (this.objectUrl) {
       this.video.pause();
       this.video.removeAttribute('src');
@@ -311,7 +305,8 @@ export class LiveWsPlayer implements LivePlayback {
   /** changeType() to this before the next append (a new run with other codecs). */
   private pendingType: string | null = null;
 
-  private restartSource(MS: typeof MediaSource, codecs: string, data: ArrayBuffer): void {
+  /** Forgets the MediaSource and its SourceBuffer (their listeners removed); the object URL stays. */
+  private dropSource(): void {
     const sb = this.sourceBuffer;
     if (sb) {
       sb.removeEventListener('updateend', this.onUpdateEnd);
@@ -319,6 +314,10 @@ export class LiveWsPlayer implements LivePlayback {
     }
     this.sourceBuffer = null;
     this.mediaSource = null;
+  }
+
+  private restartSource(MS: typeof MediaSource, codecs: string, data: ArrayBuffer): void {
+    this.dropSource();
     if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
     this.objectUrl = null;
     this.codecs = codecs;
