@@ -29,6 +29,16 @@ export default [
         }
     },
     {
+        // Runs first in main.ts, in the initial bundle: it configures zod through globalThis and
+        // must not load zod itself (types only).
+        files: ["**/zod-config.ts"],
+        rules: {
+            "@typescript-eslint/no-restricted-imports": ["error", {
+                patterns: [{ group: ["zod", "zod/*"], allowTypeImports: true, message: "zod-config.ts is in the initial bundle: import zod's types only." }]
+            }]
+        }
+    },
+    {
         files: [
             "**/*.html"
         ],

@@ -18,7 +18,7 @@ import {
   joinSessionBodySchema,
   sessionInfoSchema,
 } from '@watch-party/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const json = (schema: z.ZodType) => ({
   content: { 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } },

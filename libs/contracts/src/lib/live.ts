@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { displayName } from './rest';
 
 /** Live shows: REST bodies and replies, and the browser ingest events. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const mediaStatusSchema = z.enum(['processing', 'ready', 'failed']);
 export type MediaStatus = z.infer<typeof mediaStatusSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { SUBTITLE_LABEL_MAX, SUBTITLE_LANG_MAX, SUBTITLE_LANG_PATTERN } from './media';
 
 /** Trimmed display name; the contract allows 1..32 characters. */

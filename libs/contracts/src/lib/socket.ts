@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { PlaybackState } from '@watch-party/sync-core';
 import type { Media, MediaProgress } from './media';
 import {

@@ -13,7 +13,7 @@ import {
   type RenameMediaBody,
   type SessionInfo,
 } from '@watch-party/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { JsonHttp } from './http';
 
 const mediaListSchema = z.array(mediaSchema);

@@ -1,5 +1,5 @@
 import { TestBed } from '@angular/core/testing';
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_BASE_URL, ApiRequestError, FETCH, JsonHttp, toApiRequestError } from './http';
 
 describe('toApiRequestError', () => {

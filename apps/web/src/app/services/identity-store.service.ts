@@ -1,5 +1,5 @@
 import { Injectable, inject } from '@angular/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BrowserStorageService } from './browser-storage.service';
 
 /** What a browser keeps per party to come back as the same participant. */

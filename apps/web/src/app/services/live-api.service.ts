@@ -6,7 +6,7 @@ import {
   type CreateLiveBody,
   type LiveShow,
 } from '@watch-party/contracts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { JsonHttp } from './http';
 import { ManageKeysService } from './manage-keys.service';
 

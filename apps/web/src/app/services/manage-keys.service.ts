@@ -1,5 +1,5 @@
 import { DestroyRef, Injectable, computed, inject, signal } from '@angular/core';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BrowserStorageService } from './browser-storage.service';
 
 /** `{ [mediaId]: { key, savedAt } }`: the owner key the server gave this browser for each upload. */

@@ -1,4 +1,4 @@
-import { formatBytes, formatClock, formatDrift, formatRate, formatTime } from './format';
+import { formatBytes, formatClock, formatDrift, formatRate, formatTime, viewersText } from './format';
 
 describe('formatTime', () => {
   it.each([
@@ -31,6 +31,14 @@ describe('formatClock', () => {
     expect(formatClock(at)).toBe('07:05');
     expect(formatClock(new Date(2026, 0, 2, 23, 41).getTime())).toBe('23:41');
   });
+});
+
+describe('viewersText', () => {
+  it.each([
+    [0, '0 watching'],
+    [1, '1 watching'],
+    [12, '12 watching'],
+  ])('%p -> %p', (n, text) => expect(viewersText(n)).toBe(text));
 });
 
 describe('formatRate', () => {

@@ -24,6 +24,11 @@ export function formatClock(epochMs: number): string {
   return `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
 }
 
+/** A live show's audience: "1 watching", "12 watching". */
+export function viewersText(count: number): string {
+  return `${count} watching`;
+}
+
 /** "1×", "1.5×", "0.75×". */
 export function formatRate(rate: number): string {
   return `${Number(rate.toFixed(2))}×`;

@@ -3,8 +3,8 @@ import { RouterLink } from '@angular/router';
 import type { LiveShow } from '@watch-party/contracts';
 import { isApiRequestError } from '../../services/http';
 import { LiveApiService } from '../../services/live-api.service';
-import { formatClock } from '../../util/format';
-import { viewersText } from './live-show-page.component';
+// From util, not from the show page: importing that page would load its players and socket code here.
+import { formatClock, viewersText } from '../../util/format';
 
 const POLL_MS = 5000;
 const ENDED_SHOWN = 12;

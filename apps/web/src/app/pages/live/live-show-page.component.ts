@@ -23,7 +23,7 @@ import { IdentityStoreService } from '../../services/identity-store.service';
 import { LiveApiService } from '../../services/live-api.service';
 import type { PartyDrop } from '../../services/party-connection.service';
 import { PartyStarterService } from '../../services/party-starter.service';
-import { formatClock } from '../../util/format';
+import { formatClock, viewersText } from '../../util/format';
 import { PARTY_PAGE_PROVIDERS, PartyPage } from '../party-page';
 import { chatJoinError } from './chat-join-error';
 import { LIVE_PLAYER_FACTORY, type LivePlayback } from './live-player';
@@ -53,11 +53,6 @@ function isTyping(target: EventTarget | null): boolean {
 }
 /** After the end, look for the recording this long. */
 const RECORDING_WAIT_MS = 120_000;
-
-/** "1 watching", "12 watching". */
-export function viewersText(count: number): string {
-  return `${count} watching`;
-}
 
 /** Why the chat form is back after we were in. */
 function dropMessage(dropped: PartyDrop | null): string | null {
