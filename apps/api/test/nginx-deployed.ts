@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './free-port';
@@ -18,12 +18,16 @@ export interface DeployedNginx {
 /**
  * Debian's nginx with the repository's docker/nginx/nginx.conf as deployed, on loopback, in
  * front of `upstreams` (host:port). With `mediaDir`, media.conf is docker/nginx/media.compose.conf
- * with only its alias moved from the compose volume to `mediaDir`. Workers run as nginx's
- * default unprivileged user, as in the image: `mediaDir` must be readable by others.
+ * with only its alias moved from the compose volume to `mediaDir`, and http-media.conf is
+ * http-media.compose.conf. Workers run as nginx's default unprivileged user, as in the image:
+ * `mediaDir` must be readable by others.
  */
 export async function startDeployedNginx(opts: { upstreams: string[]; mediaDir?: string }): Promise<DeployedNginx> {
   if (spawnSync('nginx', ['-v']).error) throw new Error('nginx is not installed: apt-get install nginx-light');
   const prefix = mkdtempSync(join(tmpdir(), 'wp-nginx-media-'));
+  // The cache of the API's media decisions (http-media.compose.conf) lives under the prefix,
+  // written by the unprivileged workers: they must be able to reach it.
+  chmodSync(prefix, 0o755);
   mkdirSync(join(prefix, 'conf'));
   copyFileSync(join(NGINX_DIR, 'nginx.conf'), join(prefix, 'conf/nginx.conf'));
   writeFileSync(join(prefix, 'conf/upstream.conf'), opts.upstreams.map((u) => `server ${u} max_fails=1 fail_timeout=5s;`).join('\n') + '\n');
@@ -33,6 +37,7 @@ export async function startDeployedNginx(opts: { upstreams: string[]; mediaDir?:
     const conf = readFileSync(join(NGINX_DIR, 'media.compose.conf'), 'utf8');
     if (conf.split(COMPOSE_MEDIA_ALIAS).length !== 2) throw new Error(`media.compose.conf must have exactly one "${COMPOSE_MEDIA_ALIAS}"`);
     writeFileSync(join(prefix, 'conf/media.conf'), conf.replace(COMPOSE_MEDIA_ALIAS, `alias ${resolve(opts.mediaDir)}/;`));
+    copyFileSync(join(NGINX_DIR, 'http-media.compose.conf'), join(prefix, 'conf/http-media.conf'));
   }
   let output = '';
   const nginx: ChildProcess = spawn('nginx', ['-p', prefix, '-c', 'conf/nginx.conf', '-e', 'stderr', '-g', 'daemon off;'], { stdio: ['ignore', 'ignore', 'pipe'] });

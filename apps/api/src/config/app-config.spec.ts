@@ -1,3 +1,4 @@
+import { MEDIA_ACCEL_DECISION_SEC } from '../media/media-files';
 import { ConfigError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
@@ -76,6 +77,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ MEDIA_ACCEL_REDIRECT: '/internal/media/' }).mediaAccelRedirect).toBe('/internal/media/');
     for (const bad of ['_media/', '/_media', '/a/../b/', '/./', 'http://x/', '/a b/', '//']) {
       expect(() => loadConfig({ MEDIA_ACCEL_REDIRECT: bad })).toThrow(/MEDIA_ACCEL_REDIRECT: must/);
+    }
+  });
+
+  it('reads MEDIA_ACCEL_DECISION_SEC, 3 s by default (media-files.ts), within 0..60', () => {
+    expect(loadConfig({}).mediaAccelDecisionSec).toBe(MEDIA_ACCEL_DECISION_SEC);
+    expect(loadConfig({ MEDIA_ACCEL_DECISION_SEC: '0' }).mediaAccelDecisionSec).toBe(0);
+    expect(loadConfig({ MEDIA_ACCEL_DECISION_SEC: '60' }).mediaAccelDecisionSec).toBe(60);
+    for (const bad of ['61', '-1', '2.5', '3s']) {
+      expect(() => loadConfig({ MEDIA_ACCEL_DECISION_SEC: bad })).toThrow(/MEDIA_ACCEL_DECISION_SEC:/);
     }
   });
 

@@ -14,6 +14,8 @@ export interface AppConfig {
   mediaDir: string;
   /** nginx's internal location aliasing MEDIA_DIR (e.g. `/_media/`); null: the API sends media files itself. */
   mediaAccelRedirect: string | null;
+  /** With mediaAccelRedirect: seconds nginx may keep the API's decision on a media file request (X-Accel-Expires). */
+  mediaAccelDecisionSec: number;
   /** Media files the API sends itself: bytes read, and held per download, at once. */
   fileReadChunkBytes: number;
   /** Explicit secret; null means "generate once": kept in the embedded store, or shared through Redis. */
@@ -87,6 +89,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: e.DATA_DIR,
     mediaDir: e.MEDIA_DIR ?? `${e.DATA_DIR.replace(/\/+$/, '')}/media`,
     mediaAccelRedirect: e.MEDIA_ACCEL_REDIRECT ?? null,
+    mediaAccelDecisionSec: e.MEDIA_ACCEL_DECISION_SEC,
     fileReadChunkBytes: e.FILE_READ_CHUNK_BYTES,
     appSecret: e.APP_SECRET ?? null,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,

@@ -37,6 +37,11 @@ export const envSchema = z.object({
     .refine((v) => !v.split('/').some((s) => s === '.' || s === '..'), { error: 'must not contain . or .. segments' })
     .optional(),
   /**
+   * With MEDIA_ACCEL_REDIRECT: how long nginx may keep the API's decision on a media file request
+   * (`X-Accel-Expires`) and send the same URI again without asking a replica. 0: never kept.
+   */
+  MEDIA_ACCEL_DECISION_SEC: int(0, 60).default(3),
+  /**
    * Media files the API sends itself: bytes read (and held per download) at once. Larger: less
    * CPU per byte; smaller: less memory per concurrent download.
    */

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { accelRelativePath, MediaFileSender } from './media-files';
+import { accelRelativePath, MEDIA_ACCEL_DECISION_SEC, MediaFileSender } from './media-files';
 
 /** A strict stand-in for the few Response members the sender uses; anything else throws. */
 class FakeResponse {
@@ -72,7 +72,17 @@ describe('MediaFileSender with an accel prefix', () => {
       // no type set by the route: by extension, never nginx's default
       'content-type': 'application/octet-stream',
       'x-media-cache-control': 'public, max-age=3600',
+      // nginx may keep this decision for the same URI that long (media.compose.conf)
+      'x-accel-expires': String(MEDIA_ACCEL_DECISION_SEC),
     });
+  });
+
+  it('says how long nginx may keep the decision: MEDIA_ACCEL_DECISION_SEC as configured, 0 for never', () => {
+    for (const sec of [0, 7]) {
+      const res = new FakeResponse();
+      new MediaFileSender('/data/media', '/_media/', undefined, sec).send(req, asResponse(res), '/data/media/id/poster.jpg', 'no-cache');
+      expect(res.headers.get('x-accel-expires')).toBe(String(sec));
+    }
   });
 
   it('keeps the Content-Type the route set', () => {
@@ -89,6 +99,8 @@ describe('MediaFileSender with an accel prefix', () => {
     sender.send(req, asResponse(res), '/etc/passwd', 'no-cache');
     expect(res.statusCode).toBe(404);
     expect(res.headers.get('x-accel-redirect')).toBeUndefined();
+    // an error is never a decision nginx may keep
+    expect(res.headers.get('x-accel-expires')).toBeUndefined();
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(JSON.parse(res.body ?? '')).toMatchObject({ statusCode: 404, message: 'no such file' });
   });

@@ -27,6 +27,14 @@ export function accelRelativePath(root: string, path: string): string | null {
  */
 export const MEDIA_CACHE_CONTROL_HEADER = 'X-Media-Cache-Control';
 
+/**
+ * How long nginx may keep the API's decision on a media file request (X-Accel-Expires, seconds;
+ * MEDIA_ACCEL_DECISION_SEC): docker/nginx/media.compose.conf then hands later requests for the
+ * same URI to its file location without asking a replica. A deleted item's files are gone at
+ * once; its decision is over within this. 0: nginx asks a replica every time.
+ */
+export const MEDIA_ACCEL_DECISION_SEC = 3;
+
 /** Originals and posters: stable for an hour (a new upload is a new id). */
 export const ORIGINAL_CACHE_CONTROL = 'public, max-age=3600';
 
@@ -36,17 +44,19 @@ export const ORIGINAL_CACHE_CONTROL = 'public, max-age=3600';
  * Behind nginx (MEDIA_ACCEL_REDIRECT) it answers with `X-Accel-Redirect: <prefix><path under
  * MEDIA_DIR>`, no body, its Content-Type and caching (MEDIA_CACHE_CONTROL_HEADER); nginx then sends
  * the file from its internal location over the same volume (sendfile), with its own Range,
- * If-Range, ETag, Last-Modified and 304 handling.
+ * If-Range, ETag, Last-Modified and 304 handling. `X-Accel-Expires` lets nginx keep that answer
+ * for a few seconds (decisionSec) and send the same URI again without asking.
  */
 export class MediaFileSender {
   /**
    * `accelPrefix`: MEDIA_ACCEL_REDIRECT (null: the API sends the bytes); `readChunkBytes`:
-   * FILE_READ_CHUNK_BYTES for the bytes the API sends.
+   * FILE_READ_CHUNK_BYTES for the bytes the API sends; `decisionSec`: MEDIA_ACCEL_DECISION_SEC.
    */
   constructor(
     private readonly root: string,
     private readonly accelPrefix: string | null,
     private readonly readChunkBytes = READ_CHUNK_BYTES,
+    private readonly decisionSec = MEDIA_ACCEL_DECISION_SEC,
   ) {}
 
   send(req: Request, res: Response, path: string, cacheControl: string): void {
@@ -58,6 +68,8 @@ export class MediaFileSender {
     // Not Cache-Control, which nginx would keep on its error answers too (media.compose.conf).
     res.setHeader(MEDIA_CACHE_CONTROL_HEADER, cacheControl);
     res.setHeader('X-Accel-Redirect', this.accelPrefix + rel);
+    // How long nginx may keep this answer for the same URI (and Origin); errors never say so.
+    res.setHeader('X-Accel-Expires', String(this.decisionSec));
     res.statusCode = 200;
     res.end();
   }

@@ -42,7 +42,7 @@ import { Transcoder } from './transcoder';
       provide: MediaFileSender,
       inject: [MediaStorage, APP_CONFIG],
       useFactory: (storage: MediaStorage, config: AppConfig) =>
-        new MediaFileSender(storage.root, config.mediaAccelRedirect, config.fileReadChunkBytes),
+        new MediaFileSender(storage.root, config.mediaAccelRedirect, config.fileReadChunkBytes, config.mediaAccelDecisionSec),
     },
     {
       provide: Transcoder,
