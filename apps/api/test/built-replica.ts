@@ -286,7 +286,7 @@ export interface Watch {
 
 const WATCH_SCRIPT = `${SCRIPT_HTTP}
 const { readdirSync, readFileSync } = require('node:fs');
-const [url, pid] = [process.argv[1], process.argv[2]];
+const [url, pid, timeoutMs] = [process.argv[1], process.argv[2], Number(process.argv[3])];
 const r = { probes: 0, failures: [], slowestMs: 0, peakRssKiB: 0, peakFds: 0 };
 const sample = () => {
   try {
@@ -302,7 +302,7 @@ process.stdin.on('end', () => { running = false; });
 process.stdin.resume();
 (async () => {
   while (running) {
-    const a = await call(url, { timeoutMs: 2000 });
+    const a = await call(url, { timeoutMs });
     if (r.probes === 0) console.log('"ready"');
     r.probes++;
     if (a.status !== 200) r.failures.push(a.status ? 'status ' + a.status : a.body);
@@ -315,13 +315,20 @@ process.stdin.resume();
 })();
 `;
 
+/** How long `watch` waits for each health probe unless told: a probe without an answer by then is a failure. */
+export const PROBE_TIMEOUT_MS = 2000;
+
 /**
- * Asks /api/health back to back (20 ms apart, 2 s timeout each) and samples the replica's RSS
- * and fds every 25 ms, from a separate process: the test's own load would otherwise delay the
- * probes and inflate the latencies it measures. Resolves once the first probe has answered.
+ * Asks /api/health back to back (20 ms apart, `probeTimeoutMs` timeout each) and samples the
+ * replica's RSS and fds every 25 ms, from a separate process: the test's own load would
+ * otherwise delay the probes and inflate the latencies it measures. Resolves once the first
+ * probe has answered.
  */
-export async function watch(replica: Pick<BuiltReplica, 'url' | 'pid'>): Promise<{ stop(): Promise<Watch> }> {
-  const script = runScript(WATCH_SCRIPT, [`${replica.url}/api/health`, String(replica.pid)]);
+export async function watch(
+  replica: Pick<BuiltReplica, 'url' | 'pid'>,
+  opts: { probeTimeoutMs?: number } = {},
+): Promise<{ stop(): Promise<Watch> }> {
+  const script = runScript(WATCH_SCRIPT, [`${replica.url}/api/health`, String(replica.pid), String(opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS)]);
   await script.next<'ready'>();
   return {
     stop: async () => {

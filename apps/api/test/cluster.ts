@@ -8,6 +8,11 @@ import { type RedisServer, startRedis } from './redis-server';
 const ROOT = resolve(__dirname, '../../..');
 const MAIN = join(ROOT, 'dist/apps/api/main.js');
 const NGINX_CONF = join(ROOT, 'docker/nginx/nginx.conf');
+/**
+ * How long a replica may take to answer ready. Idle, one starts in about 2 s; three starting
+ * at once on a shared 2-core test machine under load have taken more than 20 s.
+ */
+const REPLICA_STARTUP_MS = 45_000;
 
 export interface Replica {
   url: string;
@@ -46,7 +51,13 @@ async function startReplica(env: Record<string, string>, logFile: string): Promi
   });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = `http://127.0.0.1:${port}`;
-  await waitHttp(`${url}/api/health/ready`, (s) => s === 200, 20_000, 'API replica');
+  try {
+    await waitHttp(`${url}/api/health/ready`, (s) => s === 200, REPLICA_STARTUP_MS, 'API replica');
+  } catch (err) {
+    child.kill('SIGKILL');
+    await exited;
+    throw err;
+  }
   return { url, process: child, exited };
 }
 
@@ -61,9 +72,17 @@ export async function startCluster(n: number): Promise<Cluster> {
   const mediaDir = mkdtempSync(join(tmpdir(), 'wp-cluster-media-'));
   const prefix = mkdtempSync(join(tmpdir(), 'wp-nginx-'));
   // Replica logs stay in the nginx prefix; set KEEP_CLUSTER_LOGS=1 to keep them after the run.
-  const replicas = await Promise.all(
-    Array.from({ length: n }, (_, i) => startReplica({ REDIS_URL: redis.url, MEDIA_DIR: mediaDir }, join(prefix, `replica-${i}.log`))),
-  );
+  const starting = Array.from({ length: n }, (_, i) => startReplica({ REDIS_URL: redis.url, MEDIA_DIR: mediaDir }, join(prefix, `replica-${i}.log`)));
+  const replicas = await Promise.all(starting).catch(async (err: unknown) => {
+    // One replica did not come up: the others (and Redis) would outlive the test and keep Jest from exiting.
+    const started = await Promise.allSettled(starting);
+    for (const s of started) if (s.status === 'fulfilled') s.value.process.kill('SIGKILL');
+    await Promise.all(started.map((s) => (s.status === 'fulfilled' ? s.value.exited : null)));
+    await redis.close();
+    rmSync(mediaDir, { recursive: true, force: true });
+    rmSync(prefix, { recursive: true, force: true });
+    throw err;
+  });
 
   mkdirSync(join(prefix, 'conf'));
   copyFileSync(NGINX_CONF, join(prefix, 'conf/nginx.conf'));

@@ -1,12 +1,14 @@
 import type { JoinedSession, Participant, SessionSnapshot } from '@watch-party/contracts';
 import { io } from 'socket.io-client';
 import { api, type ClientSocket, request } from './api-instance';
-import { type Cluster, startCluster } from './cluster';
+import { type Cluster, type Replica, startCluster } from './cluster';
 
 /** Reconnection as the web client does it: first retry after 250-750 ms. */
 const RECONNECT = { reconnectionDelay: 500, reconnectionDelayMax: 5000, randomizationFactor: 0.5 };
 const PARTIES = 10;
 const PER_PARTY = 30;
+/** How long the replicas' socket counts may take to come back to exactly the test's clients. */
+const SETTLE_MS = 5000;
 
 interface Client {
   socket: ClientSocket;
@@ -23,6 +25,9 @@ const percentile = (values: number[], p: number) => {
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 };
 const hostsIn = (list: Participant[]) => list.filter((p) => p.role === 'host').length;
+/** A replica's `wp_connected_sockets`, read straight from it (nginx never serves /metrics). */
+const socketsOn = async (r: Replica) => Number(/^wp_connected_sockets (\d+)/m.exec(await (await fetch(`${r.url}/metrics`)).text())?.[1]);
+const alive = (r: Replica) => r.process.exitCode === null && r.process.signalCode === null;
 
 describe('faults: 3 replicas behind nginx, 300 clients in 10 parties', () => {
   let cluster: Cluster;
@@ -36,6 +41,29 @@ describe('faults: 3 replicas behind nginx, 300 clients in 10 parties', () => {
     while (clients.some((c) => !c.socket.connected || c.disconnectedAt !== null)) {
       if (Date.now() > deadline) throw new Error(`${clients.filter((c) => !c.socket.connected).length} clients never came back`);
       await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+
+  /**
+   * The socket count of each replica still running, once together they hold exactly the test's
+   * clients, every one connected. A probe socket (`freshSnapshot`) is still counted after the
+   * test has closed it, until its close, which goes through nginx, reaches the replica; a
+   * /metrics request sent straight to the replica can get there first (on a loaded machine
+   * nginx may not run for a while). Counted then, it is a socket no test client will move.
+   */
+  const settledSocketCounts = async (): Promise<Map<Replica, number>> => {
+    const deadline = Date.now() + SETTLE_MS;
+    const allConnected = () => clients.every((c) => c.socket.connected && c.disconnectedAt === null);
+    for (;;) {
+      const before = allConnected();
+      const live = cluster.replicas.filter(alive);
+      const counts = await Promise.all(live.map(socketsOn));
+      const sum = counts.reduce((a, b) => a + b, 0);
+      if (before && allConnected() && sum === clients.length) return new Map(live.map((r, i) => [r, counts[i]]));
+      if (Date.now() > deadline) {
+        throw new Error(`the replicas hold ${counts.join(' + ')} = ${sum} sockets, not the ${clients.length} test clients (all connected: ${allConnected()})`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
     }
   };
 
@@ -104,12 +132,7 @@ describe('faults: 3 replicas behind nginx, 300 clients in 10 parties', () => {
   });
 
   it('spreads the clients over all three replicas', async () => {
-    const counts = await Promise.all(
-      cluster.replicas.map(async (r) => {
-        const text = await (await fetch(`${r.url}/metrics`)).text();
-        return Number(/^wp_connected_sockets (\d+)/m.exec(text)?.[1]);
-      }),
-    );
+    const counts = await Promise.all(cluster.replicas.map(socketsOn));
     expect(counts.reduce((a, b) => a + b, 0)).toBe(PARTIES * PER_PARTY);
     for (const c of counts) expect(c).toBeGreaterThan(30);
   });
@@ -190,7 +213,8 @@ describe('faults: 3 replicas behind nginx, 300 clients in 10 parties', () => {
     for (const c of clients) c.reconnectMs.length = 0;
 
     const victim = cluster.replicas[1];
-    const onVictim = Number(/^wp_connected_sockets (\d+)/m.exec(await (await fetch(`${victim.url}/metrics`)).text())?.[1]);
+    // Not until the probe sockets above are gone from their replica, which may be the victim.
+    const onVictim = (await settledSocketCounts()).get(victim) ?? NaN;
     victim.process.kill('SIGKILL');
     await victim.exited;
     // Wait until every client of the dead replica has noticed, then until all are back.
