@@ -13,6 +13,9 @@
 // are for the steady window, with their transition figures as params.
 // Run once on loopback and once through a TCP proxy adding 100 ± 30 ms per chunk and direction
 // between the browsers and the server.
+// BENCH_DEBUG=1 also prints where the transition error comes from (transitionDump): per command
+// and follower, the error by time since the command, the app's clock offset error, each timed
+// play()'s timer lateness and the play latency it was planned with, and the follower's actions.
 // Reference, same run: three followers of bench/naive/index.html (same server, events, clock
 // and hls.js; seeks only when more than 1 s off). With --quick the app and reference followers
 // run side by side in the same party (6 pages at once) to fit the 3-minute budget; the full run
@@ -58,10 +61,34 @@ function installRecorder() {
     wallOffset = Math.max(wallOffset, Date.now() - performance.now());
     return perfMs + wallOffset;
   };
+  // Debug detail (BENCH_DEBUG): each group state once, the follower's actions and timed play() calls, in wall ms.
+  rec.states = [];
+  rec.actions = [];
+  rec.plays = [];
+  let lastRev = null;
+  let lastActionAt = Number.NEGATIVE_INFINITY;
+  let lastPlayAt = Number.NEGATIVE_INFINITY;
+  const collect = (sync, st) => {
+    if (st.rev !== lastRev) {
+      lastRev = st.rev;
+      rec.states.push({ rev: st.rev, action: st.action, at: st.at, rate: st.rate, playing: st.playing });
+    }
+    for (const a of sync.actions ?? []) {
+      if (a.atMs <= lastActionAt) continue;
+      lastActionAt = a.atMs;
+      rec.actions.push({ wall: wallOf(a.atMs), kind: a.kind, rate: a.rate, position: a.position, error: a.error });
+    }
+    for (const p of sync.timedPlays ?? []) {
+      if (p.calledMs <= lastPlayAt) continue;
+      lastPlayAt = p.calledMs;
+      rec.plays.push({ wall: wallOf(p.plannedMs), lateMs: p.calledMs - p.plannedMs, latencyMs: p.latencyMs });
+    }
+  };
   rec.timer = setInterval(() => {
     const sync = window.__wpSync;
     const st = sync?.state;
     if (!st) return;
+    collect(sync, st);
     const s = sync.sample();
     const wall = wallOf(performance.now());
     const byOffset = performance.now() + sync.offsetMs;
@@ -97,7 +124,7 @@ function stopRecorder() {
   const rec = window.__benchRec;
   rec.stopped = true;
   clearInterval(rec.timer);
-  return { samples: rec.samples, frames: rec.frames, noRvfc: !!rec.noRvfc };
+  return { samples: rec.samples, frames: rec.frames, noRvfc: !!rec.noRvfc, states: rec.states, actions: rec.actions, plays: rec.plays };
 }
 
 async function openFollower(browser, kind, { base, sessionId, identity, src, staticUrl }) {
@@ -153,7 +180,7 @@ async function waitReadyInner(f, timeout) {
  * One party: the host (Node) sets the source, `kinds` followers of each kind join and load,
  * then the script runs for `durationS`. Returns { [kind]: [{ samples, frames }] }.
  */
-async function runParty(browser, { api, base, staticUrl, src, kinds, durationS }) {
+export async function runParty(browser, { api, base, staticUrl, src, kinds, durationS }) {
   const t00 = performance.now();
   const created = await postJson(`${api.url}/api/sessions`, { hostName: 'Host', name: 'browser bench', controlPolicy: 'host' });
   const sessionId = created.session.id;
@@ -230,6 +257,55 @@ function debugDump(network, results) {
   }
 }
 
+/** Buckets of time since a command (ms) for the transition breakdown. */
+const TRANSITION_BUCKETS = [
+  [500, 1000],
+  [1000, 2000],
+  [2000, 3000],
+];
+
+/** The command a state came from, as printed: play, seek, rate1.5, pause. */
+const commandLabel = (st) => (st.action === 'rate' ? `rate${st.rate}` : st.action);
+
+/**
+ * BENCH_DEBUG=1: where the transition error comes from. Per command and follower: |error| p50 /
+ * p95 / max (ms, signed median in brackets) by time since the command, the app's clock offset
+ * error (its offset − the true one, ms), each timed play()'s lateness and the learned latency,
+ * and the follower's actions in the first 3 s. Then per command, all followers: p95 per bucket.
+ */
+export function transitionDump(network, followers) {
+  const byCommand = new Map();
+  for (const f of followers) {
+    for (const st of f.states ?? []) {
+      if (!st.playing) continue;
+      const label = commandLabel(st);
+      const of = (rows) => rows.filter((r) => r[2] === 1 && Math.abs(r[0] - r[3] - st.at) < 2);
+      const rows = of(f.samples);
+      const parts = TRANSITION_BUCKETS.map(([lo, hi]) => {
+        const e = rows.filter((r) => r[3] >= lo && r[3] < hi).map((r) => r[1]);
+        const abs = e.map(Math.abs);
+        const agg = (byCommand.get(label) ?? new Map());
+        byCommand.set(label, agg);
+        agg.set(lo, [...(agg.get(lo) ?? []), ...abs]);
+        return `${lo / 1000}-${hi / 1000}s ${round(percentile(abs, 50), 1)}/${round(percentile(abs, 95), 1)}/${round(maxOf(abs), 1)} (${round(percentile(e, 50), 1)})`;
+      });
+      const early = rows.filter((r) => r[3] >= 500 && r[3] < 1000).map((r) => r[5] - r[3]);
+      const plays = (f.plays ?? []).filter((p) => p.wall >= st.at && p.wall < st.at + 3000);
+      const acts = (f.actions ?? []).filter((a) => a.wall >= st.at - 50 && a.wall < st.at + 3000);
+      log(
+        `  ${network} ${f.name} ${label}@${round(st.at % 100000, 0)}: ${parts.join('  ')} | offset err ${round(percentile(early, 50), 2)} | plays ${plays
+          .map((p) => `+${round(p.wall - st.at, 0)} late ${round(p.lateMs, 2)} L ${round(p.latencyMs, 1)}`)
+          .join(', ')} | ${acts
+          .map((a) => `${round(a.wall - st.at, 0)}:${a.kind}${a.kind === 'rate' ? `=${a.rate.toFixed(3)}` : ''}(${round(a.error, 1)})`)
+          .join(' ')}`,
+      );
+    }
+  }
+  for (const [label, agg] of byCommand) {
+    log(`  ${network} ${label}: ${[...agg].map(([lo, v]) => `from ${lo / 1000}s p95 ${round(percentile(v, 95), 1)} (n=${v.length})`).join(', ')}`);
+  }
+}
+
 /** A row in the window starting `fromMs` after the last command (group playing), by the wall clock or by the app's offset. */
 const inWindow = (row, fromMs, byOffset = false) => row[2] === 1 && (byOffset ? row[5] : row[3]) >= fromMs;
 const steady = (row) => inWindow(row, SETTLE_MS);
@@ -272,7 +348,7 @@ function windowFigures(followers, fromMs, byOffset) {
   };
 }
 
-function analyse(followers) {
+export function analyse(followers) {
   const all = [];
   for (const f of followers) for (const s of f.samples) if (s[2] === 1 && Number.isFinite(s[1])) all.push(Math.abs(s[1]));
   const byWindow = {};
@@ -323,7 +399,10 @@ export async function browserBench({ quick, emit }) {
       } finally {
         await proxy?.close();
       }
-      if (process.env.BENCH_DEBUG) debugDump(network, results);
+      if (process.env.BENCH_DEBUG) {
+        debugDump(network, results);
+        if (results.app) transitionDump(network, results.app);
+      }
       const app = results.app ? analyse(results.app) : null;
       const ref = results.naive ? analyse(results.naive) : null;
       const fmt = (r, w) => `err p95 ${round(r[w].wall.errP95)} ms (by offset ${round(r[w].offset.errP95)}), spread p95 ${round(r[w].wall.spreadP95)}, frame p95 ${round(r[w].wall.frameP95)}`;

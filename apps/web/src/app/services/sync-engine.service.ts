@@ -45,6 +45,20 @@ export const PLAY_LATENCY_KEY = 'wp.playLatencyMs';
  * the clock, as in WebKit), kept so a returning viewer does not pay for the lesson again.
  */
 export const FOLLOWER_STRATEGY_KEY = 'wp.followerStrategy';
+/**
+ * After a timed play() the follower is not ticked until the element presents a frame past the
+ * seek target (requestVideoFrameCallback), at most this long: Chromium moves currentTime up
+ * 10-40 ms at play() and then stands still ~60-100 ms while the pipeline starts, and a
+ * follower that took that first read for the start would learn a play latency far too small.
+ */
+export const START_FRAME_WAIT_MS = 400;
+/**
+ * A timed play() whose timer fired later than this (a busy page) started the clock late by
+ * that much: what the follower learns from that start is not the player's play latency, so the
+ * latency it started with is put back (measured under load: timers 40-240 ms late taught L
+ * 120-160 ms for a player whose starts take ~85, and the next starts landed 40-80 ms early).
+ */
+export const PLAY_TIMER_LATE_MS = 15;
 /** Within this of the end, a player that has no future data is finished, not buffering. */
 const END_EPSILON_S = 0.1;
 
@@ -70,6 +84,8 @@ export interface SyncDebugHandle {
   readonly rateWrites: number;
   /** The follower's last actions with the error read when each was taken (ms), oldest first. */
   readonly actions: FollowerLogEntry[];
+  /** The last timed play() calls: when planned and when play() was called (local ms), with the play latency planned with, oldest first. */
+  readonly timedPlays: TimedPlayLogEntry[];
   /** Period (ms) of stepped currentTime reads (Firefox: ~40), null while reads look continuous. */
   readonly readStepMs: number | null;
   /** How the follower corrects small errors here, and the read noise it learned (ms). */
@@ -83,6 +99,12 @@ export interface SyncDebugHandle {
 
 /** One follower action as the debug handle lists it. */
 export type FollowerLogEntry = FollowerAction & { atMs: number; error: number; strategy: FollowerStrategy };
+/** One timed play() as the debug handle lists it (local ms). */
+export interface TimedPlayLogEntry {
+  plannedMs: number;
+  calledMs: number;
+  latencyMs: number;
+}
 /** Actions kept for the debug handle. */
 const ACTION_LOG_SIZE = 100;
 
@@ -117,6 +139,11 @@ export class SyncEngineService {
   private tickTimer: ReturnType<typeof setInterval> | undefined;
   private pingTimer: ReturnType<typeof setTimeout> | undefined;
   private playTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly timedPlayLog: TimedPlayLogEntry[] = [];
+  /** The last timed play(): how late its timer fired (ms) and the play latency it was planned with. */
+  private lastStart: { lateMs: number; latencyMs: number } | null = null;
+  /** A timed play() waits for its first new frame: no follower decision until then (same group state). */
+  private startGate: { rev: number; sinceMs: number } | null = null;
   /** Debug counter only (`__wpSync.rateWrites`): nothing reads it to decide. */
   private rateWrites = 0;
   /** The follower's last actions (debug handle only), oldest first. */
@@ -303,6 +330,14 @@ export class SyncEngineService {
     }
     const currentTime = this.look(video);
     const nowMs = this.now();
+    const gate = this.startGate;
+    if (gate !== null) {
+      if (gate.rev === state.rev && nowMs - gate.sinceMs < START_FRAME_WAIT_MS) {
+        this.evaluateStatus();
+        return;
+      }
+      this.startGate = null;
+    }
     const presentedFrame = this.stepped.read(nowMs, currentTime);
     let expected = positionAt(state, this.clock.serverNow(nowMs));
     let groupPlaying = state.playing;
@@ -359,7 +394,8 @@ export class SyncEngineService {
         video.currentTime = action.position;
         const playAt = action.playAtLocalMs;
         if (playAt !== null) {
-          this.playTimer = setTimeout(() => this.startPlayback(video), Math.max(0, playAt - this.now()));
+          const target = action.position;
+          this.playTimer = setTimeout(() => this.timedPlay(video, playAt, target), Math.max(0, playAt - this.now()));
         }
         return;
       }
@@ -374,7 +410,37 @@ export class SyncEngineService {
     const residual = this.follower.lastResidualMs;
     if (residual === null || residual === this.lastResidual) return;
     this.lastResidual = residual;
+    const start = this.lastStart;
+    if (start !== null && start.lateMs > PLAY_TIMER_LATE_MS) this.follower.playLatencyMs = start.latencyMs;
     this.storage.write(PLAY_LATENCY_KEY, this.follower.playLatencyMs.toFixed(1));
+  }
+
+  /** The timer of a timed play() fired: play(), and let the follower look again once a new frame shows. */
+  private timedPlay(video: HTMLVideoElement, playAtMs: number, target: number): void {
+    const calledMs = this.now();
+    this.lastStart = { lateMs: calledMs - playAtMs, latencyMs: this.follower.playLatencyMs };
+    this.timedPlayLog.push({ plannedMs: playAtMs, calledMs, latencyMs: this.follower.playLatencyMs });
+    if (this.timedPlayLog.length > ACTION_LOG_SIZE) this.timedPlayLog.shift();
+    this.startPlayback(video);
+    this.gateUntilFrame(video, target);
+  }
+
+  /** No follower decision until `video` presents a frame past `target` (the clock really runs), or START_FRAME_WAIT_MS. */
+  private gateUntilFrame(video: HTMLVideoElement, target: number): void {
+    const state = this.socket.playback();
+    if (!state || typeof video.requestVideoFrameCallback !== 'function') return;
+    const gate = { rev: state.rev, sinceMs: this.now() };
+    this.startGate = gate;
+    const onFrame = (_now: number, frame: VideoFrameCallbackMetadata) => {
+      if (this.startGate !== gate || video !== this.video) return;
+      if (frame.mediaTime > target) {
+        this.startGate = null;
+        this.tick();
+      } else {
+        video.requestVideoFrameCallback(onFrame);
+      }
+    };
+    video.requestVideoFrameCallback(onFrame);
   }
 
   private startPlayback(video: HTMLVideoElement): void {
@@ -395,6 +461,7 @@ export class SyncEngineService {
   }
 
   private cancelPlay(): void {
+    this.startGate = null;
     clearTimeout(this.playTimer);
     this.playTimer = undefined;
   }
@@ -486,6 +553,7 @@ export class SyncEngineService {
       rateWrites: () => this.rateWrites,
       readStepMs: () => this.stepped.periodMs,
       actions: () => [...this.actionLog],
+      timedPlays: () => [...this.timedPlayLog],
       strategy: () => this.follower.strategy,
       readNoiseMs: () => this.follower.readNoiseMs,
     };
