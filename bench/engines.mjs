@@ -51,6 +51,62 @@ function preflight(engine) {
   }
 }
 const MEASURED_AS = 'element clock (stepped reads taken when fresh; read dips ignored)';
+/**
+ * One engine (launch, join, the script, closing) may take this long before it is given up as
+ * hung: its figure is an error and the bench goes on with the next engine (WebKit once hung for
+ * more than 5 min). A normal quick run takes ~1 min per engine, ~2 min on a loaded 2-core machine.
+ * BENCH_ENGINE_DEADLINE_MS overrides it.
+ */
+const ENGINE_DEADLINE_MS = positiveEnv('BENCH_ENGINE_DEADLINE_MS', 240_000);
+/** How long closing a given-up engine's browsers may take before the bench goes on anyway. */
+const ENGINE_CLOSE_MS = 20_000;
+
+function positiveEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number of ms, got ${JSON.stringify(raw)}`);
+  return v;
+}
+
+/**
+ * Runs `run(ctx)` for at most `deadlineMs`. `ctx` collects what the run opens (`browsers`, each
+ * with close(); `closers`, functions): past the deadline `ctx.abandoned` is set, everything in it
+ * is closed (waiting at most `closeMs`), browsers the run launches later are closed as they come
+ * (see `adopt`), and the promise rejects naming the engine; the run's own late outcome is ignored.
+ */
+export async function withEngineDeadline(engine, run, { deadlineMs = ENGINE_DEADLINE_MS, closeMs = ENGINE_CLOSE_MS } = {}) {
+  const ctx = { browsers: [], closers: [], abandoned: false };
+  const running = run(ctx);
+  let timer;
+  const timedOut = new Promise((resolve) => (timer = setTimeout(() => resolve(true), deadlineMs)));
+  try {
+    const first = await Promise.race([running.then(() => false, () => false), timedOut]);
+    if (!first) return await running;
+  } finally {
+    clearTimeout(timer);
+  }
+  ctx.abandoned = true;
+  running.catch(() => undefined); // whatever it does later, it is no figure any more
+  const closing = Promise.allSettled([...ctx.closers.map((c) => Promise.resolve().then(c)), ...ctx.browsers.map((b) => b.close())]);
+  let closeTimer;
+  const closed = await Promise.race([closing.then(() => true), new Promise((r) => (closeTimer = setTimeout(() => r(false), closeMs)))]);
+  clearTimeout(closeTimer);
+  throw new Error(
+    `${engine} did not finish within ${deadlineMs / 1000} s (hung); ` +
+      (closed ? 'its browsers were closed' : `closing its browsers took over ${closeMs / 1000} s`),
+  );
+}
+
+/** A browser launched for `ctx`: kept for closing, or closed at once if the engine was given up meanwhile. */
+async function adopt(ctx, browser) {
+  if (ctx.abandoned) {
+    await browser.close().catch(() => undefined);
+    throw new Error('engine given up (deadline)');
+  }
+  ctx.browsers.push(browser);
+  return browser;
+}
 
 /** A follower joins as a user does: the invite URL, a name, the join button; then waits to be loaded. */
 async function join(browser, inviteUrl, name) {
@@ -87,15 +143,19 @@ async function join(browser, inviteUrl, name) {
  * one window, and every tab but the front one is hidden (its timers run about once a second,
  * the app's sync loop included).
  */
-async function runEngine(adapters, engine, { api, src, durationS }) {
+async function runEngine(adapters, engine, { api, src, durationS }, ctx) {
   const { launchEngine, startElementClock, stopElementClock, ELEMENT_CLOCK_OPTIONS } = adapters;
   const missing = preflight(engine);
   if (missing) throw new Error(`${engine} did not launch: ${missing} (${INSTALL[engine]})`);
-  const browsers = [];
+  const browsers = ctx.browsers;
   const closeBrowsers = () => Promise.all(browsers.map((b) => b.close().catch(() => undefined)));
   onCleanup(closeBrowsers); // Ctrl-C in the middle: run.mjs's cleanup closes them
-  const launched = await Promise.allSettled(Array.from({ length: FOLLOWERS }, () => launchEngine(engine)));
-  for (const l of launched) if (l.status === 'fulfilled') browsers.push(l.value);
+  const launched = await Promise.allSettled(Array.from({ length: FOLLOWERS }, () => launchEngine(engine).then((b) => adopt(ctx, b))));
+  // Given up past the deadline, a run that was only slow stops at its next step (its finally closes what it opened).
+  const alive = () => {
+    if (ctx.abandoned) throw new Error('engine given up (deadline)');
+  };
+  alive();
   const notLaunched = launched.find((l) => l.status === 'rejected');
   if (notLaunched) {
     await closeBrowsers();
@@ -108,6 +168,9 @@ async function runEngine(adapters, engine, { api, src, durationS }) {
     const created = await postJson(`${api.url}/api/sessions`, { hostName: 'Host', name: `engines bench ${engine}`, controlPolicy: 'host' });
     const sessionId = created.session.id;
     host = io(api.url, { transports: ['websocket'], auth: { token: created.token }, reconnection: false });
+    const hostSocket = host;
+    ctx.closers.push(() => hostSocket.close());
+    alive();
     await new Promise((res, rej) => {
       host.once('session:snapshot', res);
       host.once('connect_error', rej);
@@ -120,6 +183,7 @@ async function runEngine(adapters, engine, { api, src, durationS }) {
     for (const j of joined) if (j.status === 'fulfilled') pages.push(j.value);
     const failed = joined.find((j) => j.status === 'rejected');
     if (failed) throw failed.reason;
+    alive();
 
     await sleep(1000); // the followers settle on the paused start position
     for (const page of pages) await page.evaluate(startElementClock, ELEMENT_CLOCK_OPTIONS);
@@ -129,11 +193,13 @@ async function runEngine(adapters, engine, { api, src, durationS }) {
     for (const [at, control] of SCRIPT) {
       const wait = start + at * durationS * 1000 - performance.now();
       if (wait > 0) await sleep(wait);
+      alive();
       const a = await host.timeout(5000).emitWithAck('playback:control', control);
       if (!a.ok) ackErrors.push(`${control.action}: ${a.error?.code}`);
     }
     const left = start + durationS * 1000 - performance.now();
     if (left > 0) await sleep(left);
+    alive();
 
     const followers = [];
     for (const page of pages) {
@@ -239,7 +305,7 @@ export async function enginesBench({ quick, emit }) {
       let result = null;
       let error;
       try {
-        const r = await runEngine(adapters, engine, { api, src, durationS });
+        const r = await withEngineDeadline(engine, (ctx) => runEngine(adapters, engine, { api, src, durationS }, ctx));
         if (process.env.BENCH_DEBUG) debugDump(engine, r.followers);
         result = { ...analyse(r.followers, durationS), ackErrors: r.ackErrors };
       } catch (err) {

@@ -7,8 +7,11 @@ import {
   type EngineName,
   type EnginePage,
   launchEngine,
+  RATE_WRITE_PROBE,
   startElementClock,
+  startRateWriteProbe,
   stopElementClock,
+  stopRateWriteProbe,
 } from './engines';
 import { percentile, round } from './party';
 
@@ -33,6 +36,10 @@ const MIN_SAMPLES = (WINDOW_MS / 100) * 0.8;
  */
 type Phase = 'play' | 'seek 30 s' | 'rate 1.5';
 
+/** `WP_E2E_ENGINES=webkit` (comma-separated) runs only those engines (looking into one engine); all by default. */
+const ONLY = (process.env['WP_E2E_ENGINES'] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const RUN_ENGINES = ONLY.length > 0 ? ENGINES.filter((e) => ONLY.includes(e)) : ENGINES;
+
 const P95_BOUND_MS: Record<EngineName, Partial<Record<Phase, number>>> = {
   chromium: { play: 10, 'seek 30 s': 10, 'rate 1.5': 10 },
   firefox: { play: 20, 'seek 30 s': 20, 'rate 1.5': 20 },
@@ -55,17 +62,43 @@ const results = new Map<EngineName, Partial<Record<Phase, Measured>>>();
 /** The guest follower's state after each window (followerLog), printed at the end. */
 const followerLogs: string[] = [];
 
+/**
+ * `WP_E2E_RATE_PROBE=1`: what the guest's rate writes and play() calls did to its element
+ * (rate-write-probe.ts: reads frozen, time lost, look gaps, play() → clock moving), printed at
+ * the end. Off by default: its 1 ms look loop costs the page CPU during the measured windows.
+ */
+const RATE_PROBE = process.env['WP_E2E_RATE_PROBE'] === '1';
+const probeLogs: string[] = [];
+
+async function startProbe(page: EnginePage): Promise<void> {
+  if (RATE_PROBE) await page.evaluate(startRateWriteProbe, RATE_WRITE_PROBE);
+}
+
+async function probeLog(page: EnginePage, label: string): Promise<void> {
+  if (!RATE_PROBE) return;
+  const rec = await page.evaluate(stopRateWriteProbe, RATE_WRITE_PROBE);
+  if (!rec) return;
+  const writes = rec.writes
+    .map((w) => `${w.at}:${+w.from.toFixed(6)}>${+w.to.toFixed(6)}${w.paused || w.seeking ? '(paused)' : ''} frozen ${w.frozenMs} lost ${w.lostMs} gap ${w.maxGapMs}`)
+    .join('; ');
+  const plays = rec.plays.map((p) => `${p.at}:+${p.startMs ?? 'none'}`).join(' ');
+  probeLogs.push(`${page.engine} ${label}: plays (ms: clock moved after) ${plays || '-'}; rate writes (ms: from>to, reads frozen ms, time lost ms in 400 ms, largest look gap ms) ${writes || '-'}`);
+}
+
 /** What the guest's follower learned and did, printed with the figures (debugging a bad window needs it). */
 async function followerLog(page: EnginePage): Promise<string> {
   return page.evaluate(() => {
     const sync = window.__wpSync;
     if (!sync) return 'no __wpSync';
-    const t0 = sync.actions[0]?.atMs ?? 0;
+    // Times from the rate-write probe's start when one ran (the same clock: performance.now()).
+    const t0 = window.__wpRateProbe?.t0 ?? sync.actions[0]?.atMs ?? 0;
     const acts = sync.actions
       .slice(-25)
       .map((a) => `${Math.round(a.atMs - t0)}:${a.kind}${a.kind === 'rate' ? `=${a.rate?.toFixed(3)}` : ''}(${Math.round(a.error)})`)
       .join(' ');
-    return `strategy ${sync.strategy}, L ${sync.playLatencyMs.toFixed(0)} ms, residual ${sync.lastResidualMs?.toFixed(0)} ms, actions ${acts}`;
+    const seekOnly = sync.actions.find((a) => (a as { strategy?: string }).strategy === 'seek-only');
+    const since = seekOnly ? `seek-only since ${Math.round(seekOnly.atMs - t0)} ms` : 'never seek-only';
+    return `strategy ${sync.strategy} (${since}), L ${sync.playLatencyMs.toFixed(0)} ms, residual ${sync.lastResidualMs?.toFixed(0)} ms, actions ${acts}`;
   }, null);
 }
 
@@ -120,7 +153,15 @@ afterAll(() => {
       );
     }
   }
-  console.log([...lines, '  the guest follower after each window (action time ms: kind (error ms)):', ...followerLogs.map((l) => `  ${l}`)].join('\n'));
+  console.log(
+    [
+      ...lines,
+      '  the guest follower after each window (action time ms: kind (error ms)):',
+      ...followerLogs.map((l) => `  ${l}`),
+      ...(probeLogs.length > 0 ? ['  what the guest follower\'s writes did to its element (times from just before the window\'s command):'] : []),
+      ...probeLogs.map((l) => `  ${l}`),
+    ].join('\n'),
+  );
 });
 
 let server: BuiltServer;
@@ -137,7 +178,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-describe.each(ENGINES)('the party in %s', (engine) => {
+describe.each(RUN_ENGINES)('the party in %s', (engine) => {
   let browser: EngineBrowser | undefined;
   let host: EnginePage;
   let guest: EnginePage;
@@ -177,6 +218,7 @@ describe.each(ENGINES)('the party in %s', (engine) => {
       await page.waitFor(() => (document.querySelector('video')?.readyState ?? 0) >= 1, null);
     }
 
+    await startProbe(guest);
     await host.click('[data-testid="play-pause"]');
     for (const page of [host, guest]) {
       // Playing for real: the group says so and the element's clock moves.
@@ -198,6 +240,7 @@ describe.each(ENGINES)('the party in %s', (engine) => {
   it('the guest follows after play', async () => {
     phases.play = await measure(guest, SETTLE_MS, WINDOW_MS);
     followerLogs.push(`${engine} play: ${await followerLog(guest)}`);
+    await probeLog(guest, 'play');
     expect(phases.play.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
     const bound = P95_BOUND_MS[engine].play;
     if (bound !== undefined) expect(percentile(phases.play.errs, 95)).toBeLessThan(bound);
@@ -205,6 +248,7 @@ describe.each(ENGINES)('the party in %s', (engine) => {
 
   it('the guest follows a seek to 30 s through the seek bar', async () => {
     const rev = await guest.evaluate(() => window.__wpSync?.state?.rev ?? -1, null);
+    await startProbe(guest);
     // As a drag does: input events while moving, a change on release.
     await host.evaluate((s) => {
       const input = document.querySelector<HTMLInputElement>('[data-testid="seek"]');
@@ -217,18 +261,21 @@ describe.each(ENGINES)('the party in %s', (engine) => {
     const seek = await measure(guest, SETTLE_MS, WINDOW_MS);
     phases['seek 30 s'] = seek;
     followerLogs.push(`${engine} seek: ${await followerLog(guest)}`);
+    await probeLog(guest, 'seek');
     expect(seek.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
     const bound = P95_BOUND_MS[engine]['seek 30 s'];
     if (bound !== undefined) expect(percentile(seek.errs, 95)).toBeLessThan(bound);
   }, 60_000);
 
   it('the guest follows rate 1.5 picked in the menu', async () => {
+    await startProbe(guest);
     await host.click('[data-testid="rate"]');
     await host.click('[role="menuitemradio"][data-value="1.5"]');
     await guest.waitFor(() => window.__wpSync?.state?.rate === 1.5 && window.__wpSync.state.playing, null);
     const fast = await measure(guest, SETTLE_MS, WINDOW_MS);
     phases['rate 1.5'] = fast;
     followerLogs.push(`${engine} rate 1.5: ${await followerLog(guest)}`);
+    await probeLog(guest, 'rate 1.5');
     expect(fast.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
     const bound = P95_BOUND_MS[engine]['rate 1.5'];
     if (bound !== undefined) expect(percentile(fast.errs, 95)).toBeLessThan(bound);

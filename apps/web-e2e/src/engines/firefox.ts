@@ -19,6 +19,8 @@ const puppeteer = (nodeRequire('puppeteer-core') as typeof Puppeteer).default;
 export const FIREFOX_PATH = process.env['FIREFOX_PATH'] ?? '/usr/bin/firefox-esr';
 const DEFAULT_WAIT_MS = 20_000;
 const DEFAULT_VIEWPORT = { width: 1280, height: 800 };
+/** A polite close() gets this long before the process is killed. */
+const CLOSE_MS = 10_000;
 
 /**
  * Nothing may leave the machine: every background service that phones home is off, and any
@@ -211,7 +213,8 @@ export async function launchFirefox(): Promise<EngineBrowser> {
     },
     close: async () => {
       try {
-        await browser.close();
+        // A hung BiDi session never answers close(): the process is killed below either way.
+        await bounded(browser.close(), CLOSE_MS, 'Firefox close()').catch(() => undefined);
       } finally {
         const child = browser.process();
         if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
