@@ -51,6 +51,26 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * Longest wait for one WebDriver command (its own script and page-load timeouts are 30 s).
+ * WebKitWebDriver now and then stops answering altogether (seen on an idle machine); without a
+ * bound every later step of the test hangs too, with nothing saying which command it was.
+ */
+const COMMAND_MS = 35_000;
+
+/** `p`, or a rejection naming `what` once COMMAND_MS have passed without an answer. */
+async function answered<T>(what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p,
+      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`WebKitWebDriver did not answer ${what} in ${COMMAND_MS} ms`)), COMMAND_MS))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Process groups and temp dirs started here and not yet cleaned: cleaned if the test process exits first. */
 const liveGroups = new Set<number>();
 const liveDirs = new Set<string>();
@@ -220,14 +240,17 @@ function makePage(driver: WebDriver, options: NewPageOptions, dispose: () => Pro
   const debugOrigins = new Set<string>();
 
   const evaluate = async <A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R> => {
-    const result = await driver.executeAsyncScript<RunnerResult>(asyncRunner(fn.toString()), JSON.stringify(arg ?? null));
+    const result = await answered(
+      `a script (${fn.toString().slice(0, 60)})`,
+      driver.executeAsyncScript<RunnerResult>(asyncRunner(fn.toString()), JSON.stringify(arg ?? null)),
+    );
     if (!result.ok) throw new Error(`in the page: ${result.error}`);
     return (result.undef || result.json === null ? undefined : JSON.parse(result.json)) as R;
   };
 
   const element = async (selector: string) => {
-    const el = await driver.wait(until.elementLocated(By.css(selector)), 10_000, `no element ${selector}`);
-    await driver.wait(until.elementIsVisible(el), 10_000, `${selector} is not visible`);
+    const el = await answered(`the lookup of ${selector}`, driver.wait(until.elementLocated(By.css(selector)), 10_000, `no element ${selector}`));
+    await answered(`the visibility of ${selector}`, driver.wait(until.elementIsVisible(el), 10_000, `${selector} is not visible`));
     return el;
   };
 
@@ -238,12 +261,12 @@ function makePage(driver: WebDriver, options: NewPageOptions, dispose: () => Pro
         // WebDriver has no init script: set the flag on the origin before the app starts there.
         const origin = new URL(url).origin;
         if (!debugOrigins.has(origin)) {
-          await driver.get(`${origin}/`);
-          await driver.executeScript("localStorage.setItem('wp.debug', '1')");
+          await answered(`get ${origin}/`, driver.get(`${origin}/`));
+          await answered('the debug flag script', driver.executeScript("localStorage.setItem('wp.debug', '1')"));
           debugOrigins.add(origin);
         }
       }
-      await driver.get(url);
+      await answered(`get ${url}`, driver.get(url));
     },
     evaluate,
     async waitFor(fn, arg, timeoutMs = DEFAULT_WAIT_MS) {
@@ -264,12 +287,13 @@ function makePage(driver: WebDriver, options: NewPageOptions, dispose: () => Pro
       }
     },
     async click(selector) {
-      await (await element(selector)).click();
+      const el = await element(selector);
+      await answered(`a click on ${selector}`, el.click());
     },
     async fill(selector, text) {
       const el = await element(selector);
-      await el.clear();
-      await el.sendKeys(text);
+      await answered(`clearing ${selector}`, el.clear());
+      await answered(`typing into ${selector}`, el.sendKeys(text));
     },
     async problems() {
       const fromPage = await evaluate(() => {
