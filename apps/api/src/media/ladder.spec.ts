@@ -1,6 +1,32 @@
-import { AUDIO_GROUP, chooseLadder, FFMPEG_MASTERS, FIRST_SEGMENT_SECONDS, hlsLayout, hlsPasses, KEYFRAME_EXPR, layoutVariants } from './ladder';
+import {
+  AUDIO_GROUP,
+  chooseLadder,
+  DECODER_THREADS,
+  FFMPEG_MASTERS,
+  FIRST_SEGMENT_SECONDS,
+  hlsLayout,
+  hlsPasses,
+  KEYFRAME_EXPR,
+  layoutVariants,
+} from './ladder';
 
 describe('HLS ladder', () => {
+  it('decodes on one thread per pass, except the first pass of a source above 1080p60 (its rung must stay ahead of real time)', () => {
+    const decoder = (args: string[]) => {
+      const at = args.indexOf('-threads');
+      // before -i: the decoder's option, not the encoders'
+      expect(at).toBeGreaterThan(-1);
+      expect(at).toBeLessThan(args.indexOf('-i'));
+      return args[at + 1];
+    };
+    expect(DECODER_THREADS).toBe(1);
+    expect(hlsPasses('in.mp4', '/out', chooseLadder(1080, true), 30, true).map((p) => decoder(p.args))).toEqual(['1', '1']);
+    expect(hlsPasses('in.mp4', '/out', chooseLadder(1080, true), 60, true).map((p) => decoder(p.args))).toEqual(['1', '1']);
+    // one step past: 1080p at 61 fps, and 4K at 30 fps
+    expect(hlsPasses('in.mp4', '/out', chooseLadder(1080, true), 61, true).map((p) => decoder(p.args))).toEqual(['0', '1']);
+    expect(hlsPasses('in.mp4', '/out', chooseLadder(2160, true), 30, true).map((p) => decoder(p.args))).toEqual(['0', '1']);
+  });
+
   it('never upscales and keeps the standard rungs', () => {
     expect(chooseLadder(1080, true).map((r) => r.height)).toEqual([360, 720, 1080]);
     expect(chooseLadder(720, true).map((r) => r.height)).toEqual([360, 720]);

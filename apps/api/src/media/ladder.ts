@@ -78,6 +78,32 @@ export interface HlsPass {
   variants: number[];
 }
 
+/**
+ * Decoder threads of each pass (`-threads` before `-i`: the decoder only; x264 keeps its own
+ * threads). Every pass decodes the source itself and the encoders already keep the cores busy:
+ * a frame-threaded decoder only adds CPU.
+ */
+export const DECODER_THREADS = 1;
+/**
+ * Above this source pixel rate (1080p at 60 fps) the first pass decodes on ffmpeg's own thread
+ * count: one thread might not keep the lowest rung, which viewers watch while the job runs,
+ * ahead of real time for a 4K or high-rate source. The other passes are held back by their
+ * encoders, never by one decoder thread.
+ */
+export const SINGLE_THREAD_DECODE_MAX_PIXEL_RATE = 1920 * 1080 * 60;
+
+/**
+ * Decoder threads of pass `pass` (`0`: ffmpeg chooses). The source's height is the ladder's top
+ * rung (chooseLadder adds the source's own height when it sits above the known rungs), its
+ * width taken as 16:9.
+ */
+export function decoderThreads(pass: number, rungs: LadderRung[], fps: number): number {
+  if (pass > 0) return DECODER_THREADS;
+  const height = Math.max(0, ...rungs.map((r) => r.height));
+  const pixelRate = Math.round((height * 16) / 9) * height * (fps > 0 ? fps : 30);
+  return pixelRate <= SINGLE_THREAD_DECODE_MAX_PIXEL_RATE ? DECODER_THREADS : 0;
+}
+
 /** Frame rates the keyframe interval is computed for; forced keyframes cut segments anyway. */
 const GOP_FPS_MIN = 10;
 const GOP_FPS_MAX = 60;
@@ -102,11 +128,14 @@ export function hlsPasses(input: string, outDir: string, rungs: LadderRung[], fp
   const rest = rungs.slice(layout.earlyVariants).map((rung, i) => ({ rung, variant: layout.earlyVariants + i }));
   const passes: HlsPass[] = [
     {
-      args: hlsArguments(input, outDir, first, fps, layout.audioVariant, FFMPEG_MASTERS[0], videoStream),
+      args: hlsArguments(input, outDir, first, fps, layout.audioVariant, FFMPEG_MASTERS[0], videoStream, decoderThreads(0, rungs, fps)),
       variants: [...first.map((r) => r.variant), ...(layout.audioVariant === null ? [] : [layout.audioVariant])],
     },
   ];
-  if (rest.length > 0) passes.push({ args: hlsArguments(input, outDir, rest, fps, null, FFMPEG_MASTERS[1], videoStream), variants: rest.map((r) => r.variant) });
+  if (rest.length > 0) passes.push({
+      args: hlsArguments(input, outDir, rest, fps, null, FFMPEG_MASTERS[1], videoStream, decoderThreads(1, rungs, fps)),
+      variants: rest.map((r) => r.variant),
+    });
   return passes;
 }
 
@@ -129,13 +158,14 @@ export function hlsArguments(
   audioVariant: number | null,
   masterName: string,
   videoStream?: number,
+  decoderThreadCount: number = DECODER_THREADS,
 ): string[] {
   const gopFps = Math.min(GOP_FPS_MAX, Math.max(GOP_FPS_MIN, fps || 30));
   const gop = Math.round(gopFps * SEGMENT_SECONDS);
   const n = video.length;
   const split = `[0:${videoStream ?? 'v:0'}]split=${n}${video.map((_, i) => `[s${i}]`).join('')}`;
   const scales = video.map(({ rung }, i) => `[s${i}]scale=-2:${rung.height}[o${i}]`);
-  const args = ['-hide_banner', '-nostdin', '-y', '-i', input, '-progress', 'pipe:1', '-nostats', '-filter_complex', [split, ...scales].join(';')];
+  const args = ['-hide_banner', '-nostdin', '-y', '-threads', String(decoderThreadCount), '-i', input, '-progress', 'pipe:1', '-nostats', '-filter_complex', [split, ...scales].join(';')];
   video.forEach((_, i) => args.push('-map', `[o${i}]`));
   if (audioVariant !== null) args.push('-map', '0:a:0');
   args.push(
