@@ -58,17 +58,19 @@ async function within(p: Promise<unknown>, ms: number): Promise<void> {
  */
 const COMMAND_MS = 35_000;
 
-/** `p`, or a rejection naming `what` once COMMAND_MS have passed without an answer. */
-async function answered<T>(what: string, p: Promise<T>): Promise<T> {
+/** `p`, or a rejection with the message `why()` once `ms` have passed without an answer; no timer left behind. */
+async function withDeadline<T>(p: Promise<T>, ms: number, why: () => string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([
-      p,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`WebKitWebDriver did not answer ${what} in ${COMMAND_MS} ms`)), COMMAND_MS))),
-    ]);
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(why())), ms)))]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** `p`, or a rejection naming `what` once COMMAND_MS have passed without an answer. */
+function answered<T>(what: string, p: Promise<T>): Promise<T> {
+  return withDeadline(p, COMMAND_MS, () => `WebKitWebDriver did not answer ${what} in ${COMMAND_MS} ms`);
 }
 
 /** Process groups and temp dirs started here and not yet cleaned: cleaned if the test process exits first. */
@@ -193,11 +195,7 @@ async function startParticipant(binary: string, env: NodeJS.ProcessEnv, options:
     });
     driver = WebDriver.createSession(new Executor(new HttpClient(url)), caps);
     // WebKitWebDriver waits forever for a browser that never comes up.
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      driver.getSession(),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no MiniBrowser session in ${STARTUP_MS} ms: ${output}`)), STARTUP_MS))),
-    ]).finally(() => clearTimeout(timer));
+    await withDeadline(driver.getSession(), STARTUP_MS, () => `no MiniBrowser session in ${STARTUP_MS} ms: ${output}`);
     await driver.manage().setTimeouts({ script: 30_000, pageLoad: 30_000 });
     if (options.viewport) await setViewport(driver, options.viewport);
     return { page: makePage(driver, options, dispose), dispose };
