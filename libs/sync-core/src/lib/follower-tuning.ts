@@ -106,9 +106,11 @@ export const STALL_MIN_RUN_MS = 500;
 /**
  * Nor is a stall (frozen reads or time lost) after a write during which our own ~50 ms ticks came
  * further apart than this: the page was starved of CPU, and the media with it. WebKit's stalls
- * are in its media pipeline; the page's timers keep time through them.
+ * are in its media pipeline; the page's timers keep time through them, give or take: its ticks
+ * came up to 93 ms apart across a write's stall on an idle machine (at 90 such a stall passed for
+ * a starved page, and a fresh WebKit went on steering for 4 s).
  */
-export const STALL_MAX_TICK_GAP_MS = 90;
+export const STALL_MAX_TICK_GAP_MS = 130;
 /**
  * After the first stall, rate writes are put to the test at once rather than at the next
  * correction (which can come seconds later, after a second stall has thrown the player 100+ ms
@@ -117,19 +119,29 @@ export const STALL_MAX_TICK_GAP_MS = 90;
  * within ~0.5 s of the first.
  */
 export const STALL_PROBE_RATE_STEP = 0.002;
+/**
+ * A due probe waits this long after the suspect write for the clock to run steadily again, then
+ * is given up (steering goes on as before). WebKit's clock runs unevenly for up to ~1 s after a
+ * stall: at 600 ms the probe was given up and the second stall came only with the next steering
+ * write, seconds later.
+ */
+export const STALL_PROBE_GIVE_UP_MS = 2000;
 /** The probe waits for two consecutive reads this close to the rate read back (the stall is over). */
 export const STALL_PROBE_STEADY_MS = 5;
 /**
  * A seek-only player (WebKit: every rate write stalls its clock 100-250 ms, measured) is
- * resynced with a timed play when this far off (times the rate above 1x)...
+ * resynced with a timed play when this far off on the media clock... A resync holds the picture
+ * for ~0.3 s and lands within a start's miss (median 3-10 ms on WebKit here): below 15 ms it is
+ * not worth the pause (at 10 ms, a 13 ms error paused the picture in the middle of a window).
  */
-export const SEEK_ONLY_BAND_S = 0.01;
+export const SEEK_ONLY_BAND_S = 0.015;
 /**
  * The band widens where starts land further off (WebKit on a loaded machine: settled errors of
  * 10-20 ms after a resync, so a 10 ms band resyncs again and again, each time paused for ~0.3 s):
  * to this factor times the median |settled error| of the last SEEK_ONLY_BAND_SAMPLES starts
- * (once SEEK_ONLY_BAND_SAMPLES_MIN are known), at most SEEK_ONLY_BAND_MAX_S (issue 15 bounds
- * WebKit's p95 at 20 ms).
+ * (once SEEK_ONLY_BAND_SAMPLES_MIN are known, times the group rate: a miss in wall time is g
+ * times that on the media clock), at most SEEK_ONLY_BAND_MAX_S (issue 15 bounds WebKit's p95 at
+ * 20 ms).
  */
 export const SEEK_ONLY_BAND_MISS_FACTOR = 1.5;
 export const SEEK_ONLY_BAND_SAMPLES = 5;
@@ -140,12 +152,24 @@ export const SEEK_ONLY_CONFIRM_TICKS = 3;
 /** An error this large (times the rate above 1x) on a seek-only player is a stall: resync at once. */
 export const SEEK_ONLY_STALL_S = 0.05;
 /**
- * WebKit's reads lag ~10 ms for the first tens of ms after play() starts the clock: a
+ * ...unless it is what the last start left: from SETTLED_LEARN_FROM_MS after a start (earlier
+ * reads are not the clock yet, see below), reads this close to each other (times the rate above
+ * 1x) on consecutive ticks are a steady offset, not a stall (a stall moves the error at ~1 ms per
+ * ms), and L learns from it before the resync. Without this a start that read 84 ms ahead
+ * (L = 85 where the clock moves at once) resynced on its first read, again and again, and L never
+ * learned.
+ */
+export const START_OFFSET_STEADY_MS = 5;
+/** Ticks after a start that may show such an offset before the error counts as a stall. */
+export const START_OFFSET_TICKS = 3;
+/**
+ * WebKit's first reads after play() starts the clock are off: ~10 ms behind for tens of ms in
+ * some runs, up to ~85 ms ahead for 100-200 ms in others (then back on time by themselves). A
  * seek-only player learns its play latency from the median error of the reads between these
- * times after the clock started, not from the first read.
+ * times after the clock started, and acts on none before SETTLED_LEARN_FROM_MS.
  */
 export const SETTLED_LEARN_FROM_MS = 200;
-export const SETTLED_LEARN_AT_MS = 600;
+export const SETTLED_LEARN_AT_MS = 450;
 
 export interface FollowerTuning {
   resyncErrorS: number;

@@ -77,7 +77,10 @@ import {
   STALL_MIN_LOSS_MS,
   STALL_MAX_TICK_GAP_MS,
   STALL_MIN_RUN_MS,
+  STALL_PROBE_GIVE_UP_MS,
   STALL_PROBE_RATE_STEP,
+  START_OFFSET_STEADY_MS,
+  START_OFFSET_TICKS,
   STALL_PROBE_STEADY_MS,
   STALL_WINDOW_MS,
 } from './follower-tuning';
@@ -140,6 +143,24 @@ export type FollowerPhase = 'idle' | 'resync' | 'steady' | 'paused';
 
 /** How the follower corrects small errors on this player, as learned so far. */
 export type FollowerStrategy = 'steer' | 'seek-only';
+
+/** What the follower made of a stall after one of its rate writes (debugging aid). */
+export type StallVerdict =
+  | 'counted'
+  | 'early'
+  | 'page-starved'
+  | 'probe-dropped-noisy'
+  | 'probe-dropped-late';
+export interface StallLogEntry {
+  /** The rate write concerned (local ms). */
+  writeAtMs: number;
+  how: 'frozen' | 'lost';
+  verdict: StallVerdict;
+  tickGapMs: number;
+  probe: boolean;
+  readNoiseMs: number;
+}
+const STALL_LOG_SIZE = 20;
 
 /** One read in steady play: local time, position read, read − model (see Observer). */
 interface Read {
@@ -222,6 +243,8 @@ export class FollowerController {
   private verifyFromMs = Number.NEGATIVE_INFINITY;
   private frozenSinceMs: number | null = null;
   private freezeCounted = false;
+  /** The reads froze after our last rate write (the jumps that follow are the stall's). */
+  private frozeAfterWrite = false;
   /** The residual (read − model) when we last wrote the rate, to see the time a stall loses. */
   private writeResid: number | null = null;
   /** A stall was seen and steering still holds: write the rate again to confirm (a probe). */
@@ -236,11 +259,20 @@ export class FollowerController {
   /** First read of the current steady stretch (the clock ran from about then). */
   private runningSinceMs = Number.POSITIVE_INFINITY;
   private offTicks = 0;
+  private readonly stallLog: StallLogEntry[] = [];
+  /** This player played on through a pause() issued with a seek: it pauses a tick before. */
+  private pauseFirst = false;
   /** A noisy player's play latency is learned from the filtered error, not the first read. */
   private pendingLatency: { g: number; early: boolean } | null = null;
   /** A seek-only player's play latency is learned from the errors a little after the start. */
-  private pendingSettled: { g: number; early: boolean; startMs: number; errs: number[] } | null =
-    null;
+  private pendingSettled: {
+    g: number;
+    early: boolean;
+    startMs: number;
+    errs: number[];
+    /** Errors beyond SEEK_ONLY_STALL_S read since the start (a steady one teaches L). */
+    bigErrs: number[];
+  } | null = null;
 
   constructor(tuning: Partial<FollowerTuning> = {}) {
     this.tuning = { ...DEFAULT_FOLLOWER_TUNING, ...tuning };
@@ -292,6 +324,11 @@ export class FollowerController {
     return this.droppedWrites;
   }
 
+  /** The last stalls seen after rate writes and what was made of them, oldest first. */
+  get stalls(): readonly StallLogEntry[] {
+    return this.stallLog;
+  }
+
   /** Forget the player's state (new media element or source); learned latencies stay. */
   reset(): void {
     this.phaseNow = 'idle';
@@ -315,19 +352,39 @@ export class FollowerController {
     this.verifyFromMs = nowMs + RATE_VERIFY_SETTLE_MS;
   }
 
+  private logStall(verdict: StallVerdict, how: StallLogEntry['how']): void {
+    this.stallLog.push({
+      writeAtMs: this.lastWriteMs,
+      how,
+      verdict,
+      tickGapMs: this.maxTickGapSinceWriteMs,
+      probe: this.probeWrite,
+      readNoiseMs: this.readNoiseMs,
+    });
+    if (this.stallLog.length > STALL_LOG_SIZE) this.stallLog.shift();
+  }
+
   /** Our last rate write stalled the clock: count it (once per write), and go seek-only or probe. */
-  private countStall(): void {
+  private countStall(how: 'frozen' | 'lost'): void {
     if (this.freezeCounted) return;
     this.freezeCounted = true;
+    const verdict = (v: StallVerdict): void => this.logStall(v, how);
     // Not blamed on the write when our own ticks came late (the page, so maybe the media,
     // starved of CPU); nor when the clock had only just started (a loaded machine's start-up
     // loses time by itself), unless the write was a probe: then it is only a suspicion, and
     // the probe (made once the clock runs steadily) decides.
-    if (this.maxTickGapSinceWriteMs > STALL_MAX_TICK_GAP_MS) return;
+    if (this.maxTickGapSinceWriteMs > STALL_MAX_TICK_GAP_MS) {
+      // Inconclusive, so put rate writes to the test again once the clock runs steadily (a
+      // probe whose stall came with a starved page was dropped, and a fresh WebKit steered on
+      // for 5 s).
+      if (this.strategyNow === 'steer') this.probeDue = true;
+      return verdict('page-starved');
+    }
     if (!this.probeWrite && this.lastWriteMs - this.runningSinceMs < STALL_MIN_RUN_MS) {
       if (this.strategyNow === 'steer') this.probeDue = true;
-      return;
+      return verdict('early');
     }
+    verdict('counted');
     if (++this.freezes >= FREEZES_TO_STOP_STEERING) {
       this.strategyNow = 'seek-only';
       this.probeDue = false;
@@ -424,6 +481,15 @@ export class FollowerController {
       this.plan = null;
       return { kind: 'rate', rate: g };
     }
+    if ((this.pauseFirst || this.strategyNow === 'seek-only') && !input.paused) {
+      // WebKit does not hold a seek issued with the pause() in the same task (the element was
+      // found playing 226-269 ms past the target when the timed play() came): on a player that
+      // showed it, or that stalls on rate writes (WebKit), pause first, seek on the next tick.
+      this.phaseNow = 'resync';
+      this.steering = false;
+      this.plan = null;
+      return { kind: 'pause' };
+    }
     const marginMs = Math.max(
       this.tuning.seekMarginMs,
       this.seekMs + this.latencyMs + SEEK_DEADLINE_GUARD_MS,
@@ -452,6 +518,12 @@ export class FollowerController {
       this.seekMs = Math.max(this.seekMs, nowMs - plan.issuedAtMs + SEEK_DEADLINE_GUARD_MS);
       return this.resync(input, expected);
     }
+    if (!input.paused && nowMs < plan.playAtMs) {
+      // Playing before our play(): the pause() issued with the seek did not hold (WebKit, found
+      // 160-270 ms past the target). From now on this player pauses a tick before it seeks.
+      this.pauseFirst = true;
+      return this.resync(input, expected);
+    }
     if (plan.seekDoneAtMs === null) {
       plan.seekDoneAtMs = nowMs;
       plan.seekedPosition = ct;
@@ -476,7 +548,7 @@ export class FollowerController {
     } else if (this.strategyNow === 'seek-only') {
       // WebKit's first reads after the start lag: learn L from the settled error.
       this.residualMs = err * 1000;
-      this.pendingSettled = { g, early: onTime, startMs: nowMs, errs: [] };
+      this.pendingSettled = { g, early: onTime, startMs: nowMs, errs: [], bigErrs: [] };
     } else {
       this.learnLatency(err, g, onTime);
     }
@@ -528,7 +600,14 @@ export class FollowerController {
     const model = this.model?.pos ?? ct;
     const resid = ct - model;
     const prev = this.reads[this.reads.length - 1];
-    if (prev !== undefined) {
+    // Reads right after a stall our write caused measure the stall, not the read noise (one
+    // WebKit stall put the noise at 9.6 ms and the follower took WebKit for a noisy player).
+    // Frozen reads only: noisy reads (Firefox) can look like time lost, never like a freeze.
+    const afterStall = this.frozeAfterWrite && nowMs - this.lastWriteMs <= FREEZE_AFTER_WRITE_MS;
+    // Nor are the first reads after the clock (re)started: WebKit's run up to ~85 ms ahead and
+    // snap back (the noise read 15 ms after one start, and WebKit passed for a noisy player).
+    const starting = nowMs - this.runningSinceMs < SETTLED_LEARN_FROM_MS;
+    if (prev !== undefined && !afterStall && !starting) {
       // A clock that runs at another speed than the rate read back (a dropped write) drifts
       // off the model by the same step on every read: a drift, not noise. Noise changes its
       // step from read to read.
@@ -571,6 +650,7 @@ export class FollowerController {
     this.lastWriteMs = nowMs;
     this.probeWrite = probe;
     this.freezeCounted = false;
+    this.frozeAfterWrite = false;
     this.probeDue = false;
     this.maxTickGapSinceWriteMs = 0;
     this.writeResid = this.reads[this.reads.length - 1]?.resid ?? null;
@@ -603,7 +683,8 @@ export class FollowerController {
         // not even a huge error (at 4x a 300 ms freeze reads 1.2 s behind).
         // A buffering element (readyState < HAVE_FUTURE_DATA) stalls for want of data, not
         // because of the write: that says nothing about rate writes.
-        if (input.buffering !== true) this.countStall();
+        this.frozeAfterWrite = true;
+        if (input.buffering !== true) this.countStall('frozen');
         return NONE;
       }
       if (this.freezeCounted && sinceWrite <= 2 * FREEZE_AFTER_WRITE_MS) return NONE;
@@ -615,7 +696,7 @@ export class FollowerController {
     ) {
       // A stall too short to freeze two tick reads still shows as time lost since the write.
       const lostS = this.writeResid - (this.reads[this.reads.length - 1]?.resid ?? this.writeResid);
-      if (lostS > (STALL_MIN_LOSS_MS / 1000) * Math.max(1, g)) this.countStall();
+      if (lostS > (STALL_MIN_LOSS_MS / 1000) * Math.max(1, g)) this.countStall('lost');
     }
     if (Math.abs(rawErr) > t.resyncErrorS) return this.resync(input, expected);
     const noisy = this.noisy();
@@ -656,6 +737,9 @@ export class FollowerController {
           // How far a start lands off (on the media clock at 1x), for the seek-only band.
           this.startMisses.push(Math.abs(e) / Math.max(1, settled.g));
           if (this.startMisses.length > SEEK_ONLY_BAND_SAMPLES) this.startMisses.shift();
+          // The median of the settled reads was off beyond the band: that is the confirmation
+          // already (a resync now, not three ticks later, if this read is off too).
+          if (Math.abs(e) > this.seekOnlyBand(g)) this.offTicks = SEEK_ONLY_CONFIRM_TICKS - 1;
         }
       }
     }
@@ -663,8 +747,24 @@ export class FollowerController {
       // No new resync before the last one's latency is learned (it would repeat the same
       // error), unless a stall threw the clock off far beyond what a latency explains.
       const stalled = Math.abs(err) > SEEK_ONLY_STALL_S * Math.max(1, g);
-      if (this.pendingSettled !== null && !stalled) return NONE;
-      if (stalled) this.pendingSettled = null;
+      const pending = this.pendingSettled;
+      // WebKit's first reads after a start run ahead of its clock (up to ~85 ms, for 100-200 ms):
+      // they are not the clock yet, far off or not.
+      if (pending !== null && nowMs - pending.startMs < SETTLED_LEARN_FROM_MS) return NONE;
+      if (pending !== null && !stalled) return NONE;
+      if (pending !== null && stalled) {
+        // Still far off once the reads have settled: a steady offset is how wrong L was (learn
+        // it, then resync); an error still moving is a stall (resync without learning).
+        pending.bigErrs.push(err);
+        const n = pending.bigErrs.length;
+        const steady =
+          n >= 2 &&
+          Math.abs(pending.bigErrs[n - 1] - pending.bigErrs[n - 2]) <
+            (START_OFFSET_STEADY_MS / 1000) * Math.max(1, g);
+        if (!steady && n < START_OFFSET_TICKS) return NONE;
+        if (steady) this.learnLatency(err, pending.g, pending.early);
+        this.pendingSettled = null;
+      }
       return this.seekOnly(input, err, expected);
     }
     let target = g;
@@ -684,10 +784,12 @@ export class FollowerController {
     const minStep = noisy ? NOISY_RATE_WRITE_MIN_STEP : RATE_WRITE_MIN_STEP;
     const needsWrite =
       target === g ? playbackRate !== g : Math.abs(target - playbackRate) > g * minStep;
-    // A probe not made within FREEZE_AFTER_WRITE_MS of the suspect write (the clock never ran
-    // steadily again, or the reads are noisy) is given up: steering goes on as before.
-    if (this.probeDue && (noisy || nowMs - this.lastWriteMs > FREEZE_AFTER_WRITE_MS))
+    // A probe not made within STALL_PROBE_GIVE_UP_MS of the suspect write (the clock never ran
+    // steadily again), or on noisy reads, is given up: steering goes on as before.
+    if (this.probeDue && (noisy || nowMs - this.lastWriteMs > STALL_PROBE_GIVE_UP_MS)) {
       this.probeDue = false;
+      this.logStall(noisy ? 'probe-dropped-noisy' : 'probe-dropped-late', 'frozen');
+    }
     if (this.probeDue) {
       // No writes while a stall may still run (each would stall the clock again)...
       if (!this.clockRunsAgain(g)) return NONE;
@@ -710,6 +812,15 @@ export class FollowerController {
     );
   }
 
+  /** The seek-only dead band (s, media clock) at group rate g. */
+  private seekOnlyBand(g: number): number {
+    const typicalMiss =
+      this.startMisses.length >= SEEK_ONLY_BAND_SAMPLES_MIN
+        ? SEEK_ONLY_BAND_MISS_FACTOR * median(this.startMisses) * Math.max(1, g)
+        : 0;
+    return clamp(typicalMiss, this.tuning.seekOnlyBandS, SEEK_ONLY_BAND_MAX_S);
+  }
+
   /** A player whose rate writes stall its clock: rate = group rate, a timed seek when off. */
   private seekOnly(input: FollowerInput, err: number, expected: number): FollowerAction {
     this.steering = false;
@@ -720,13 +831,9 @@ export class FollowerController {
     if (input.playbackRate !== input.groupRate) return this.rateWrite(input.nowMs, input.groupRate);
     // A timed play() lands within ~±12 ms of wall time: g times that on the media clock. Where
     // starts land further off than the band (a loaded machine), a resync would only draw again
-    // (and pause to do it): the band widens to what starts achieve, up to SEEK_ONLY_BAND_MAX_S.
-    const typicalMiss =
-      this.startMisses.length >= SEEK_ONLY_BAND_SAMPLES_MIN
-        ? SEEK_ONLY_BAND_MISS_FACTOR * median(this.startMisses)
-        : 0;
-    const band = clamp(typicalMiss, this.tuning.seekOnlyBandS, SEEK_ONLY_BAND_MAX_S);
-    const off = Math.abs(err) > band * Math.max(1, input.groupRate);
+    // (and pause to do it): the band widens to what starts achieve, up to SEEK_ONLY_BAND_MAX_S
+    // (both on the media clock: the error the viewer sees).
+    const off = Math.abs(err) > this.seekOnlyBand(input.groupRate);
     this.offTicks = off ? this.offTicks + 1 : 0;
     return this.offTicks >= SEEK_ONLY_CONFIRM_TICKS ? this.resync(input, expected) : NONE;
   }

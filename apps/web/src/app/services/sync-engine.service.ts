@@ -9,6 +9,7 @@ import {
   nextPingDelayMs,
   positionAt,
   SteppedReads,
+  type StallLogEntry,
 } from '@watch-party/sync-core';
 import { BrowserStorageService } from './browser-storage.service';
 import { DebugHandlesService } from './debug-handles.service';
@@ -91,6 +92,8 @@ export interface SyncDebugHandle {
   /** How the follower corrects small errors here, and the read noise it learned (ms). */
   readonly strategy: FollowerStrategy;
   readonly readNoiseMs: number;
+  /** Stalls seen after the follower's rate writes and whether they were blamed on the write. */
+  readonly stalls: StallLogEntry[];
   /** Sends a raw client event (the server still checks everything). */
   emit<E extends ClientEvent>(event: E, payload: EventPayload<E>): Promise<EventAck<E>>;
   /** Closes the transport like a network drop; socket.io reconnects on its own. */
@@ -104,6 +107,10 @@ export interface TimedPlayLogEntry {
   plannedMs: number;
   calledMs: number;
   latencyMs: number;
+  /** Where the seek was asked to land, and where the element stood when play() was called (s). */
+  target: number;
+  positionAtPlay: number;
+  pausedAtPlay: boolean;
 }
 /** Actions kept for the debug handle. */
 const ACTION_LOG_SIZE = 100;
@@ -419,7 +426,7 @@ export class SyncEngineService {
   private timedPlay(video: HTMLVideoElement, playAtMs: number, target: number): void {
     const calledMs = this.now();
     this.lastStart = { lateMs: calledMs - playAtMs, latencyMs: this.follower.playLatencyMs };
-    this.timedPlayLog.push({ plannedMs: playAtMs, calledMs, latencyMs: this.follower.playLatencyMs });
+    this.timedPlayLog.push({ plannedMs: playAtMs, calledMs, latencyMs: this.follower.playLatencyMs, target, positionAtPlay: video.currentTime, pausedAtPlay: video.paused });
     if (this.timedPlayLog.length > ACTION_LOG_SIZE) this.timedPlayLog.shift();
     this.startPlayback(video);
     this.gateUntilFrame(video, target);
@@ -556,6 +563,7 @@ export class SyncEngineService {
       timedPlays: () => [...this.timedPlayLog],
       strategy: () => this.follower.strategy,
       readNoiseMs: () => this.follower.readNoiseMs,
+      stalls: () => [...this.follower.stalls],
     };
     return Object.defineProperties(
       {
