@@ -26,8 +26,14 @@ export const PLAY_LATENCY_MAX_STEP_MS = 100;
 export const SEEK_DEADLINE_GUARD_MS = 50;
 /** If play() has not moved the clock this long after it should have, resync again. */
 export const PLAY_START_TIMEOUT_MS = 1000;
-/** Proportional gain k (1/s): corrects a 15-25 ms post-start residual within ~0.5 s at 1-1.5x. */
-export const STEER_GAIN = 1.5;
+/**
+ * Proportional gain k (1/s) on exact reads: a 20 ms post-start residual is under 5 ms ~0.5 s
+ * later (at 1.5 it took ~1 s, and the 1-2 s after each command made the steady p99 ~13 ms). The
+ * loop delay (rate applied ~85 ms late, 50 ms ticks) keeps k·delay ≈ 0.4: no ringing.
+ */
+export const STEER_GAIN = 3;
+/** Gain on noisy reads (Firefox): their filter adds ~1 s of delay to the loop, so half of it. */
+export const NOISY_STEER_GAIN = 1.5;
 /** Cap on k·groupRate (1/s): with ~110 ms of rate latency + tick, more makes the loop ring at 4x. */
 export const MAX_LOOP_GAIN = 4;
 /** Max steering deviation from the group rate: barely audible with preservesPitch = false. */

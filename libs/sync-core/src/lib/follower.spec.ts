@@ -16,6 +16,7 @@ import {
   SEEK_ONLY_BAND_S,
   SETTLED_LEARN_FROM_MS,
   STALL_MAX_TICK_GAP_MS,
+  STALL_WINDOW_MS,
   STEER_GAIN,
 } from './follower-tuning';
 
@@ -174,9 +175,9 @@ describe('FollowerController: steering', () => {
 
   it('holds the rate for RATE_HOLD_AFTER_SEEK_MS after a seek it did not ask for', () => {
     const { c, at } = settled();
-    expect(c.tick({ ...at(3000, -0.02), seeking: true })).toEqual({ kind: 'none' });
-    expect(c.tick(at(3000 + RATE_HOLD_AFTER_SEEK_MS - 1, -0.02))).toEqual({ kind: 'none' });
-    expectRate(c.tick(at(3000 + RATE_HOLD_AFTER_SEEK_MS, -0.02)), 1 + STEER_GAIN * 0.02);
+    expect(c.tick({ ...at(3000, -0.012), seeking: true })).toEqual({ kind: 'none' });
+    expect(c.tick(at(3000 + RATE_HOLD_AFTER_SEEK_MS - 1, -0.012))).toEqual({ kind: 'none' });
+    expectRate(c.tick(at(3000 + RATE_HOLD_AFTER_SEEK_MS, -0.012)), 1 + STEER_GAIN * 0.012);
   });
 
   it('is proportional to the group rate, with k·rate capped so 4x does not ring', () => {
@@ -363,11 +364,11 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
 
   it('retries a rate write the clock ignores once, then resyncs (rate first, seek next tick)', () => {
     const { c, at } = settled();
-    const steer = c.tick(at(3000, 0.02));
-    expectRate(steer, 1 - STEER_GAIN * 0.02);
+    const steer = c.tick(at(3000, 0.012));
+    expectRate(steer, 1 - STEER_GAIN * 0.012);
     const written = steer.kind === 'rate' ? steer.rate : 1;
-    // The element reads the new rate back but its clock keeps running at 1.0: error stays 20 ms.
-    const ignored = (ms: number): FollowerInput => ({ ...at(ms, 0.02), playbackRate: written });
+    // The element reads the new rate back but its clock keeps running at 1.0: error stays 12 ms.
+    const ignored = (ms: number): FollowerInput => ({ ...at(ms, 0.012), playbackRate: written });
     const seen: Array<{ at: number; a: FollowerAction }> = [];
     for (let ms = 3050; ms <= 6000 && seen.length < 2; ms += 50) {
       const a = c.tick(ignored(ms));
@@ -379,7 +380,7 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     ]);
     expect(c.droppedRateWrites).toBe(2);
     expect(c.phase).toBe('resync');
-    expect(c.tick({ ...at(seen[1].at + 50, 0.02), playbackRate: 1 }).kind).toBe('seek');
+    expect(c.tick({ ...at(seen[1].at + 50, 0.012), playbackRate: 1 }).kind).toBe('seek');
   });
 
   it('waits out reads frozen by its rate writes; after two such freezes (with data), corrects by seeking only', () => {
@@ -508,6 +509,32 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     for (let i = 1; i <= 3; i++) c.tick({ ...at(now + 50 * i, 0), currentTime: frozenAt, playbackRate: rate });
     for (let i = 4; i <= 11; i++) c.tick({ ...at(now + 50 * i, i % 2 === 0 ? -0.12 : -0.108), playbackRate: rate });
     expect(c.readNoiseMs).toBeLessThanOrEqual(NOISY_READ_MS);
+  });
+
+  it('a probe at the steering clamp steps the rate toward g (not to g), and its verdict is awaited before the next write', () => {
+    const { c, at } = settled();
+    const internals = c as unknown as { probeDue: boolean; probeWrite: boolean };
+    // 120 ms behind, steering at the +5 % clamp; a probe comes due.
+    let now = 3000;
+    const first = c.tick(at(now, -0.12));
+    expectRate(first, 1 + MAX_RATE_DEVIATION);
+    internals.probeDue = true;
+    let ahead = -0.12;
+    const read = (rate: number) => {
+      now += 50;
+      ahead += ((rate - 1) * 50) / 1000;
+      return c.tick({ ...at(now, ahead), playbackRate: rate });
+    };
+    let probe: FollowerAction = { kind: 'none' };
+    for (let i = 0; i < 20 && probe.kind === 'none'; i++) probe = read(1 + MAX_RATE_DEVIATION);
+    expect(internals.probeWrite).toBe(true);
+    expectRate(probe, 1 + MAX_RATE_DEVIATION - 0.002);
+    // No stall follows: nothing is written for STALL_WINDOW_MS, even though steering wants +5 %.
+    const probed = probe.kind === 'rate' ? probe.rate : 1;
+    const held: string[] = [];
+    for (let i = 0; i < STALL_WINDOW_MS / 50; i++) held.push(read(probed).kind);
+    expect(held.filter((k) => k !== 'none')).toEqual([]);
+    expect(read(probed).kind).toBe('rate');
   });
 
   it('time lost while its own ticks came late (the page starved of CPU) is not blamed on a rate write', () => {

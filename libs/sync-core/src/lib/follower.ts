@@ -48,6 +48,7 @@ import {
   type FollowerTuning,
   MOVE_EPSILON_S,
   NOISY_RATE_WRITE_MIN_STEP,
+  NOISY_STEER_GAIN,
   NOISY_READ_MS,
   NOISY_START_SIGMAS,
   NOISY_STOP_SIGMAS,
@@ -776,27 +777,37 @@ export class FollowerController {
       else if (this.steering && abs < stop) this.steering = false;
       if (this.steering) {
         const dev = t.maxRateDeviation;
-        const k = Math.min(t.steerGain, t.maxLoopGain / g);
+        const k = Math.min(noisy ? NOISY_STEER_GAIN : t.steerGain, t.maxLoopGain / g);
         target = clamp(g * (1 - k * err), g * (1 - dev), g * (1 + dev));
       }
     }
+    // A probe's verdict is awaited before the next write (a steering write 50 ms after a probe
+    // took its stall, and was not blamed: a fresh WebKit steered on for 3 s more).
+    if (this.probeWrite && !this.freezeCounted && nowMs - this.lastWriteMs <= STALL_WINDOW_MS)
+      return NONE;
     if (noisy && nowMs - this.lastWriteMs < t.noisyRateWriteIntervalMs) return NONE;
     const minStep = noisy ? NOISY_RATE_WRITE_MIN_STEP : RATE_WRITE_MIN_STEP;
     const needsWrite =
       target === g ? playbackRate !== g : Math.abs(target - playbackRate) > g * minStep;
     // A probe not made within STALL_PROBE_GIVE_UP_MS of the suspect write (the clock never ran
-    // steadily again), or on noisy reads, is given up: steering goes on as before.
-    if (this.probeDue && (noisy || nowMs - this.lastWriteMs > STALL_PROBE_GIVE_UP_MS)) {
+    // steadily again), or on noisy reads, is given up: steering goes on as before. Not for noise
+    // when the suspect write froze the reads (noise never repeats a read exactly; WebKit's reads
+    // jumped ~18 ms about after its first stall, and the probe was dropped for that).
+    const noisyDrop = noisy && !this.frozeAfterWrite;
+    if (this.probeDue && (noisyDrop || nowMs - this.lastWriteMs > STALL_PROBE_GIVE_UP_MS)) {
       this.probeDue = false;
-      this.logStall(noisy ? 'probe-dropped-noisy' : 'probe-dropped-late', 'frozen');
+      this.logStall(noisyDrop ? 'probe-dropped-noisy' : 'probe-dropped-late', 'frozen');
     }
     if (this.probeDue) {
       // No writes while a stall may still run (each would stall the clock again)...
       if (!this.clockRunsAgain(g)) return NONE;
       // ...then put rate writes to the test: stalls again, and this player goes seek-only.
       if (needsWrite) return this.rateWrite(nowMs, target, true);
-      const nudge = err > 0 ? -STALL_PROBE_RATE_STEP : STALL_PROBE_RATE_STEP;
-      return this.rateWrite(nowMs, playbackRate !== g ? g : g * (1 + nudge), true);
+      // Steering wants the rate it has (at the clamp, or exactly g): a small step, toward the
+      // error's side at g, else toward g (writing g from 1.05 with 123 ms to catch up lost time).
+      const step = g * STALL_PROBE_RATE_STEP;
+      if (playbackRate === g) return this.rateWrite(nowMs, err > 0 ? g - step : g + step, true);
+      return this.rateWrite(nowMs, playbackRate > g ? playbackRate - step : playbackRate + step, true);
     }
     return needsWrite ? this.rateWrite(nowMs, target) : NONE;
   }
@@ -805,7 +816,8 @@ export class FollowerController {
   private clockRunsAgain(g: number): boolean {
     const n = this.reads.length;
     if (n < 3) return false;
-    const tol = (STALL_PROBE_STEADY_MS / 1000) * Math.max(1, g);
+    // Reads that jitter by themselves are steady within twice their noise.
+    const tol = (Math.max(STALL_PROBE_STEADY_MS, 2 * this.readNoiseMs) / 1000) * Math.max(1, g);
     return (
       Math.abs(this.reads[n - 1].resid - this.reads[n - 2].resid) < tol &&
       Math.abs(this.reads[n - 2].resid - this.reads[n - 3].resid) < tol
