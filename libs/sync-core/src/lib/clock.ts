@@ -14,10 +14,16 @@ export interface ClockSample {
   t3: number;
 }
 
-/** Samples kept: ~24 s of history at the steady interval, enough to catch one quiet round trip. */
-export const CLOCK_SAMPLE_WINDOW = 8;
-/** Pings sent quickly on (re)connect so an estimate exists before the first playback command. */
-export const CLOCK_BURST_PINGS = 5;
+/**
+ * Samples kept: ~90 s of history at the steady interval. The trusted sample's error is half the
+ * asymmetry of its two one-way delays: on a jittery path the lowest of more round trips is the
+ * more symmetric one (through a proxy adding 100 ± 30 ms per chunk each way, the lowest of 8 left
+ * the three followers' estimates ~50 ms apart at p95). Clocks drift by µs per second: 90 s old
+ * is still fresh.
+ */
+export const CLOCK_SAMPLE_WINDOW = 32;
+/** Pings sent quickly on (re)connect so an estimate exists before the first playback command (and a good one soon after). */
+export const CLOCK_BURST_PINGS = 10;
 /** Spacing of the burst: far above a LAN rtt, short enough to settle within ~0.5 s. */
 export const CLOCK_BURST_INTERVAL_MS = 100;
 /** Steady spacing: clocks drift by µs per second, so a few seconds keeps us fresh at ~0 cost. */

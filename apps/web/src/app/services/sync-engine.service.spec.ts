@@ -1,6 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import type { PlaybackState, SessionSnapshot } from '@watch-party/contracts';
-import { positionAt } from '@watch-party/sync-core';
+import { CLOCK_BURST_INTERVAL_MS, CLOCK_BURST_PINGS, CLOCK_STEADY_INTERVAL_MS, positionAt } from '@watch-party/sync-core';
 import { FIREFOX_LIKE, WEBKIT_LIKE } from '@watch-party/sync-core/testing';
 import { FakeSocket, snapshotFor } from '../testing/fake-socket';
 import { SimVideo } from '../testing/sim-video';
@@ -150,22 +150,23 @@ describe('SyncEngineService', () => {
     expect(socket.sent('time:ping')).toHaveLength(1);
     expect(engine.offsetMs).toBe(OFFSET_MS);
     expect(engine.rttMs).toBe(0);
-    await advance(400);
-    expect(socket.sent('time:ping')).toHaveLength(5); // the burst: 0, 100, 200, 300, 400 ms
-    await advance(2900);
-    expect(socket.sent('time:ping')).toHaveLength(5);
+    const burst = CLOCK_BURST_PINGS;
+    await advance((burst - 1) * CLOCK_BURST_INTERVAL_MS);
+    expect(socket.sent('time:ping')).toHaveLength(burst); // the burst: 0, 100, 200, ... ms
+    await advance(CLOCK_STEADY_INTERVAL_MS - 100);
+    expect(socket.sent('time:ping')).toHaveLength(burst);
     await advance(100);
-    expect(socket.sent('time:ping')).toHaveLength(6); // then every 3 s
+    expect(socket.sent('time:ping')).toHaveLength(burst + 1); // then every 3 s
 
     socket.fire('disconnect', 'transport close');
     await advance(6000);
-    expect(socket.sent('time:ping')).toHaveLength(6); // nothing while offline
+    expect(socket.sent('time:ping')).toHaveLength(burst + 1); // nothing while offline
     socket.fire('connect');
     TestBed.tick();
     await advance(0);
-    expect(socket.sent('time:ping')).toHaveLength(7);
+    expect(socket.sent('time:ping')).toHaveLength(burst + 2);
     await advance(100);
-    expect(socket.sent('time:ping')).toHaveLength(8); // burst again
+    expect(socket.sent('time:ping')).toHaveLength(burst + 3); // burst again
   });
 
   it('brings a Chromium-like player onto a playing group within a few ms, and sends no commands', async () => {
