@@ -85,7 +85,7 @@ import {
   STALL_PROBE_STEADY_MS,
   STALL_WINDOW_MS,
 } from './follower-tuning';
-import { median } from './stats';
+import { median, pushBounded } from './stats';
 
 /** What the follower sees on one tick. Times in ms on the local clock, positions in s. */
 export interface FollowerInput {
@@ -354,15 +354,18 @@ export class FollowerController {
   }
 
   private logStall(verdict: StallVerdict, how: StallLogEntry['how']): void {
-    this.stallLog.push({
-      writeAtMs: this.lastWriteMs,
-      how,
-      verdict,
-      tickGapMs: this.maxTickGapSinceWriteMs,
-      probe: this.probeWrite,
-      readNoiseMs: this.readNoiseMs,
-    });
-    if (this.stallLog.length > STALL_LOG_SIZE) this.stallLog.shift();
+    pushBounded(
+      this.stallLog,
+      {
+        writeAtMs: this.lastWriteMs,
+        how,
+        verdict,
+        tickGapMs: this.maxTickGapSinceWriteMs,
+        probe: this.probeWrite,
+        readNoiseMs: this.readNoiseMs,
+      },
+      STALL_LOG_SIZE,
+    );
   }
 
   /** Our last rate write stalled the clock: count it (once per write), and go seek-only or probe. */
@@ -751,9 +754,8 @@ export class FollowerController {
       const pending = this.pendingSettled;
       // WebKit's first reads after a start run ahead of its clock (up to ~85 ms, for 100-200 ms):
       // they are not the clock yet, far off or not.
-      if (pending !== null && nowMs - pending.startMs < SETTLED_LEARN_FROM_MS) return NONE;
-      if (pending !== null && !stalled) return NONE;
-      if (pending !== null && stalled) {
+      if (pending !== null) {
+        if (nowMs - pending.startMs < SETTLED_LEARN_FROM_MS || !stalled) return NONE;
         // Still far off once the reads have settled: a steady offset is how wrong L was (learn
         // it, then resync); an error still moving is a stall (resync without learning).
         pending.bigErrs.push(err);

@@ -1,4 +1,4 @@
-import { median } from './stats';
+import { median, pushBounded } from './stats';
 
 describe('median', () => {
   it('is the middle value of an odd count, whatever the order', () => {
@@ -16,5 +16,13 @@ describe('median', () => {
     median(values);
     expect(values).toEqual([3, 1, 2]);
     expect(median([])).toBeNaN();
+  });
+});
+
+describe('pushBounded', () => {
+  it('keeps the newest `max` entries, oldest first', () => {
+    const log: number[] = [];
+    for (let i = 1; i <= 5; i++) pushBounded(log, i, 3);
+    expect(log).toEqual([3, 4, 5]);
   });
 });

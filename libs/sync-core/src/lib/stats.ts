@@ -10,3 +10,9 @@ export function median(values: readonly number[], even: 'mean' | 'upper' = 'mean
   if (sorted.length % 2 === 1 || even === 'upper') return sorted[mid];
   return (sorted[mid - 1] + sorted[mid]) / 2;
 }
+
+/** Appends `item` to a bounded log, dropping the oldest entries beyond `max`. */
+export function pushBounded<T>(log: T[], item: T, max: number): void {
+  log.push(item);
+  if (log.length > max) log.splice(0, log.length - max);
+}

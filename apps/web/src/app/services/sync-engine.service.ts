@@ -8,6 +8,7 @@ import {
   type FollowerStrategy,
   nextPingDelayMs,
   positionAt,
+  pushBounded,
   SteppedReads,
   type StallLogEntry,
 } from '@watch-party/sync-core';
@@ -368,8 +369,7 @@ export class SyncEngineService {
       nowMs,
     });
     if (action.kind !== 'none') {
-      this.actionLog.push({ atMs: nowMs, error: (currentTime - expected) * 1000, strategy: this.follower.strategy, ...action });
-      if (this.actionLog.length > ACTION_LOG_SIZE) this.actionLog.shift();
+      pushBounded(this.actionLog, { atMs: nowMs, error: (currentTime - expected) * 1000, strategy: this.follower.strategy, ...action }, ACTION_LOG_SIZE);
     }
     this.apply(video, action);
     this.rememberLatency();
@@ -426,8 +426,11 @@ export class SyncEngineService {
   private timedPlay(video: HTMLVideoElement, playAtMs: number, target: number): void {
     const calledMs = this.now();
     this.lastStart = { lateMs: calledMs - playAtMs, latencyMs: this.follower.playLatencyMs };
-    this.timedPlayLog.push({ plannedMs: playAtMs, calledMs, latencyMs: this.follower.playLatencyMs, target, positionAtPlay: video.currentTime, pausedAtPlay: video.paused });
-    if (this.timedPlayLog.length > ACTION_LOG_SIZE) this.timedPlayLog.shift();
+    pushBounded(
+      this.timedPlayLog,
+      { plannedMs: playAtMs, calledMs, latencyMs: this.follower.playLatencyMs, target, positionAtPlay: video.currentTime, pausedAtPlay: video.paused },
+      ACTION_LOG_SIZE,
+    );
     this.startPlayback(video);
     this.gateUntilFrame(video, target);
   }
