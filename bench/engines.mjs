@@ -227,7 +227,7 @@ function debugDump(engine, followers) {
       if (playing === 1 && since >= SETTLE_MS && err !== null) segments.at(-1).push(err);
     }
     const parts = segments.filter((v) => v.length).map((v) => `${round(percentile(v, 50), 1)}/${round(percentile(v, 95), 1)}/${round(maxOf(v), 1)} (n=${v.length})`);
-    log(`  ${engine}${i + 1}: ${f.rows.length} rows, ${Math.round((f.looks / f.ms) * 1000)} looks/s, ${f.visibility}, writes ${f.writes}: ${parts.join('  ')}`);
+    log(`  ${engine}${i + 1}: ${f.rows.length} rows, ${Math.round((f.looks / f.ms) * 1000)} looks/s, ${f.torn} torn, ${f.stale} stale, ${f.visibility}, writes ${f.writes}: ${parts.join('  ')}`);
   });
 }
 

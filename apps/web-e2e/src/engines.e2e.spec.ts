@@ -51,6 +51,12 @@ const P95_BOUND_MS: Record<EngineName, Partial<Record<Phase, number>>> = {
 interface Measured {
   /** |element clock − expected| (ms), one per 100 ms: the value read, fresh when it changed. */
   errs: number[];
+  /** Looks dropped as torn (reads not one moment), over the whole recording. */
+  torn: number;
+  /** Values found stale by the next look, over the whole recording. */
+  stale: number;
+  /** element clock − expected (ms, + ahead), the same samples as errs. */
+  signed: number[];
   /** |currentTime − expected| (ms) read at the same moments, steps and all. */
   raw: number[];
   /** Looks whose value went back a little (read glitches, not counted as the clock). */
@@ -103,7 +109,12 @@ async function followerLog(page: EnginePage): Promise<string> {
     // Where each timed play() found the element against where its seek was asked to land (ms).
     const landings = sync.timedPlays
       .slice(-12)
-      .map((p) => `${Math.round(p.calledMs - t0)}:${((p.positionAtPlay - p.target) * 1000).toFixed(1)}${p.pausedAtPlay ? '' : '(playing)'}`)
+      .map(
+        (p) =>
+          `${Math.round(p.calledMs - t0)}:${((p.positionAtPlay - p.target) * 1000).toFixed(1)}${p.pausedAtPlay ? '' : '(playing)'}` +
+          ` [late ${Math.round(p.calledMs - p.plannedMs)} L ${p.latencyMs.toFixed(1)}` +
+          (p.residualMs === undefined ? ']' : ` res ${p.residualMs.toFixed(1)} L' ${p.latencyAfterMs?.toFixed(1)}]`),
+      )
       .join(' ');
     const stalls = sync.stalls
       .map((x) => `${Math.round(x.writeAtMs - t0)}:${x.how}/${x.verdict}${x.probe ? '/probe' : ''} gap ${Math.round(x.tickGapMs)} noise ${x.readNoiseMs.toFixed(1)}`)
@@ -139,12 +150,18 @@ async function measure(page: EnginePage, fromMs: number, forMs: number): Promise
   const last = rows[rows.length - 1];
   return {
     errs: rows.map((r) => r[2] ?? Number.NaN),
+    signed: rows.map((r) => r[6] ?? Number.NaN),
     raw: rows.map((r) => r[3] ?? Number.NaN),
     dips: first && last ? last[5] - first[5] : 0,
+    torn: rec.torn,
+    stale: rec.stale,
     writes: first && last ? last[4] - first[4] : 0,
     ms: first && last ? last[0] - first[0] + ELEMENT_CLOCK_OPTIONS.sampleMs : 0,
   };
 }
+
+/** A window's signed errors, one decimal each (how it moved: a drift, a resync, noise). */
+const series = (m: Measured) => m.signed.map((x) => (Number.isFinite(x) ? x.toFixed(1) : '-')).join(' ');
 
 const count = (page: EnginePage, selector: string) => page.evaluate((s) => document.querySelectorAll(s).length, selector);
 
@@ -154,12 +171,12 @@ afterAll(() => {
     '  raw = |currentTime − expected| at the same moments (Firefox reads step every ~40 ms):',
   ];
   const cell = (x: number, w = 8) => String(round(x, 2)).padStart(w);
-  lines.push(`  ${'engine'.padEnd(9)} ${'phase'.padEnd(10)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'raw p50'.padStart(8)} ${'raw p95'.padStart(8)} ${'n'.padStart(4)} ${'dips'.padStart(5)} ${'rate writes/min'.padStart(16)}`);
+  lines.push(`  ${'engine'.padEnd(9)} ${'phase'.padEnd(10)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'max ms'.padStart(8)} ${'raw p50'.padStart(8)} ${'raw p95'.padStart(8)} ${'n'.padStart(4)} ${'dips'.padStart(5)} ${'torn'.padStart(5)} ${'stale'.padStart(6)} ${'rate writes/min'.padStart(16)}`);
   for (const [engine, phases] of results) {
     for (const [phase, w] of Object.entries(phases)) {
       const perMin = (w.writes / w.ms) * 60_000;
       lines.push(
-        `  ${engine.padEnd(9)} ${phase.padEnd(10)} ${cell(percentile(w.errs, 50))} ${cell(percentile(w.errs, 95))} ${cell(Math.max(...w.errs))} ${cell(percentile(w.raw, 50))} ${cell(percentile(w.raw, 95))} ${String(w.errs.length).padStart(4)} ${String(w.dips).padStart(5)} ${String(round(perMin, 0)).padStart(16)}`,
+        `  ${engine.padEnd(9)} ${phase.padEnd(10)} ${cell(percentile(w.errs, 50))} ${cell(percentile(w.errs, 95))} ${cell(Math.max(...w.errs))} ${cell(percentile(w.raw, 50))} ${cell(percentile(w.raw, 95))} ${String(w.errs.length).padStart(4)} ${String(w.dips).padStart(5)} ${String(w.torn).padStart(5)} ${String(w.stale).padStart(6)} ${String(round(perMin, 0)).padStart(16)}`,
       );
     }
   }
@@ -250,6 +267,7 @@ describe.each(RUN_ENGINES)('the party in %s', (engine) => {
   it('the guest follows after play', async () => {
     phases.play = await measure(guest, SETTLE_MS, WINDOW_MS);
     followerLogs.push(`${engine} play: ${await followerLog(guest)}`);
+    followerLogs.push(`${engine} play window (ms, + ahead, every 100 ms): ${series(phases.play)}`);
     await probeLog(guest, 'play');
     expect(phases.play.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
     const bound = P95_BOUND_MS[engine].play;
@@ -271,6 +289,7 @@ describe.each(RUN_ENGINES)('the party in %s', (engine) => {
     const seek = await measure(guest, SETTLE_MS, WINDOW_MS);
     phases['seek 30 s'] = seek;
     followerLogs.push(`${engine} seek: ${await followerLog(guest)}`);
+    followerLogs.push(`${engine} seek window (ms, + ahead, every 100 ms): ${series(seek)}`);
     await probeLog(guest, 'seek');
     expect(seek.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
     const bound = P95_BOUND_MS[engine]['seek 30 s'];
@@ -285,6 +304,7 @@ describe.each(RUN_ENGINES)('the party in %s', (engine) => {
     const fast = await measure(guest, SETTLE_MS, WINDOW_MS);
     phases['rate 1.5'] = fast;
     followerLogs.push(`${engine} rate 1.5: ${await followerLog(guest)}`);
+    followerLogs.push(`${engine} rate 1.5 window (ms, + ahead, every 100 ms): ${series(fast)}`);
     await probeLog(guest, 'rate 1.5');
     expect(fast.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
     const bound = P95_BOUND_MS[engine]['rate 1.5'];

@@ -16,13 +16,17 @@
  * then stopped; both functions run in the page (serialized: no closures over this module).
  */
 
-/** One sample: ms since the last command (server time), group playing 0/1, |element clock − expected| ms, |currentTime − expected| ms, follower rate writes so far, read dips so far. */
-export type ElementClockRow = [number, 0 | 1, number | null, number | null, number, number];
+/** One sample: ms since the last command (server time), group playing 0/1, |element clock − expected| ms, |currentTime − expected| ms, follower rate writes so far, read dips so far, element clock − expected ms (signed: + ahead). */
+export type ElementClockRow = [number, 0 | 1, number | null, number | null, number, number, number | null];
 
 export interface ElementClockRecord {
   rows: ElementClockRow[];
   dips: number;
   looks: number;
+  /** Looks dropped because their two reads (currentTime, the group position) were not one moment. */
+  torn: number;
+  /** Values found stale by the next look (it was ahead of them by more than the time between). */
+  stale: number;
   visibility: string;
   /** Follower playbackRate writes while recording. */
   writes: number;
@@ -37,14 +41,24 @@ export interface ElementClockOptions {
   maxHoldMs: number;
   /** Sample period (ms). */
   sampleMs: number;
+  /**
+   * A look whose reads of currentTime and of the group position took longer than this (ms) is
+   * dropped: the page was interrupted between them (WebKit under load: isolated samples 10-40 ms
+   * behind, in line again 100 ms later, with the follower on time throughout).
+   */
+  maxReadMs: number;
+  /** A value the next look finds behind by more than this (s, beyond the time between them) was stale. */
+  maxLagS: number;
 }
 
-export const ELEMENT_CLOCK_OPTIONS: ElementClockOptions = { maxDipS: 0.5, maxHoldMs: 150, sampleMs: 100 };
+export const ELEMENT_CLOCK_OPTIONS: ElementClockOptions = { maxDipS: 0.5, maxHoldMs: 150, sampleMs: 100, maxReadMs: 2, maxLagS: 0.003 };
 
 interface Recorder {
   rows: ElementClockRow[];
   dips: number;
   looks: number;
+  torn: number;
+  stale: number;
   w0: number;
   t0: number;
   stopped: boolean;
@@ -58,13 +72,13 @@ declare global {
 }
 
 /** In the page: starts sampling (replacing a recorder left running). Needs `window.__wpSync` (debug flag). */
-export function startElementClock({ maxDipS, maxHoldMs, sampleMs }: ElementClockOptions): boolean {
+export function startElementClock({ maxDipS, maxHoldMs, sampleMs, maxReadMs, maxLagS }: ElementClockOptions): boolean {
   const sync = window.__wpSync;
   const video = document.querySelector('video');
   if (!sync || !video) throw new Error('no window.__wpSync (debug flag off?) or no <video>');
   if (window.__wpElementClock) window.__wpElementClock.stopped = true;
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const rec: Recorder = { rows: [], dips: 0, looks: 0, w0: sync.rateWrites, t0: performance.now(), stopped: false, error: null };
+  const rec: Recorder = { rows: [], dips: 0, looks: 0, torn: 0, stale: 0, w0: sync.rateWrites, t0: performance.now(), stopped: false, error: null };
   window.__wpElementClock = rec;
   const loop = async () => {
     let value = Number.NaN;
@@ -73,11 +87,19 @@ export function startElementClock({ maxDipS, maxHoldMs, sampleMs }: ElementClock
     let valueSince = performance.now();
     let freshErr = Number.NaN;
     let nextSample = performance.now();
+    /** The look the last row was taken at. */
+    let lastRowLook = Number.NaN;
     while (!rec.stopped) {
       const now = performance.now();
       const state = sync.state;
       const current = video.currentTime;
       const expected = sync.expectedPosition();
+      if (performance.now() - now > maxReadMs) {
+        // Not one moment: the difference would measure the interruption, not the sync.
+        rec.torn++;
+        await wait(1);
+        continue;
+      }
       const rate = state?.rate ?? 1;
       const rawErr = (current - expected) * 1000;
       if (video.paused || video.seeking) {
@@ -94,7 +116,21 @@ export function startElementClock({ maxDipS, maxHoldMs, sampleMs }: ElementClock
         // A value held over several looks changed between the last two; one that changes at
         // every look (a continuous clock) is fresh now.
         const changedAt = held > 1 ? (lastLook + now) / 2 : now;
+        const previousErr = freshErr;
         freshErr = (current - (expected - ((now - changedAt) / 1000) * rate)) * 1000;
+        // Ahead of the last value by more than the time since it appeared (and less than a
+        // seek): that value was stale (WebKit: one read 10-40 ms behind, the next look back in
+        // line; a running clock cannot lose time and win it back within one look). A sample
+        // taken from it is the clock's as read now.
+        const excessS = current - value - ((now - valueSince) / 1000) * rate;
+        const last = rec.rows[rec.rows.length - 1];
+        if (excessS > maxLagS && excessS < maxDipS && Number.isFinite(previousErr)) {
+          rec.stale++;
+          if (last !== undefined && lastRowLook === lastLook) {
+            last[2] = Math.abs(Math.round(freshErr * 1000) / 1000);
+            last[6] = Math.round(freshErr * 1000) / 1000;
+          }
+        }
         value = current;
         valueSince = changedAt;
         held = 0;
@@ -106,8 +142,12 @@ export function startElementClock({ maxDipS, maxHoldMs, sampleMs }: ElementClock
       rec.looks++;
       lastLook = now;
       if (now >= nextSample) {
-        const fin = (x: number) => (Number.isFinite(x) ? Math.round(Math.abs(x) * 1000) / 1000 : null);
-        if (state) rec.rows.push([now + sync.offsetMs - state.at, state.playing ? 1 : 0, fin(freshErr), fin(rawErr), sync.rateWrites - rec.w0, rec.dips]);
+        const signed = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
+        const fin = (x: number) => (Number.isFinite(x) ? Math.abs(Math.round(x * 1000) / 1000) : null);
+        if (state) {
+          rec.rows.push([now + sync.offsetMs - state.at, state.playing ? 1 : 0, fin(freshErr), fin(rawErr), sync.rateWrites - rec.w0, rec.dips, signed(freshErr)]);
+          lastRowLook = now;
+        }
         // One sample per period; a page that stalled longer skips the missed slots rather than
         // repeating one value for each.
         do nextSample += sampleMs;
@@ -129,6 +169,8 @@ export function stopElementClock(): ElementClockRecord | null {
     rows: rec.rows,
     dips: rec.dips,
     looks: rec.looks,
+    torn: rec.torn,
+    stale: rec.stale,
     visibility: document.visibilityState,
     writes: (window.__wpSync?.rateWrites ?? rec.w0) - rec.w0,
     ms: performance.now() - rec.t0,

@@ -11,7 +11,12 @@ export const SEEK_MARGIN_MS = 300;
 export const DEFAULT_PLAY_LATENCY_MS = 85;
 /** Initial seek duration estimate: just above the slowest measured paused `seeked` (174 ms). */
 export const DEFAULT_SEEK_LEAD_MS = 180;
-/** Lower bound of the learned play latency: play() cannot take effect before it is called. */
+/**
+ * Lower bound of the learned play latency: play() cannot take effect before it is called. (A
+ * floor below zero was tried for WebKitGTK, whose starts settled up to 10-13 ms ahead now and
+ * then: its settled errors have both signs, and one start that read 50 ms ahead taught L = -50
+ * and five starts in a row landed 49, 25, 17, 12 and 8 ms behind.)
+ */
 export const PLAY_LATENCY_MIN_MS = 0;
 /** Upper bound of the learned play latency: ~6x the measured value means something else is wrong. */
 export const PLAY_LATENCY_MAX_MS = 500;
@@ -153,6 +158,22 @@ export const SEEK_ONLY_BAND_MISS_FACTOR = 1.5;
 export const SEEK_ONLY_BAND_SAMPLES = 5;
 export const SEEK_ONLY_BAND_SAMPLES_MIN = 2;
 export const SEEK_ONLY_BAND_MAX_S = 0.018;
+/**
+ * A start that settles further off than this (times the rate above 1x) but within the band gets
+ * one more resync at once, with L corrected by what it missed: ~0.5 s after the command the
+ * picture has just been held anyway, whereas the band would leave it off for the whole scene.
+ * WebKitGTK's starts settled within ±5 ms in 19 of 24 runs here, but one settled +10 ms and
+ * stayed there for a whole 5 s window, and one CI run sat 13 ms off (p95 20.2 ms). One refine per
+ * start at most: a refine that misses again is what this machine's starts achieve.
+ */
+export const SEEK_ONLY_REFINE_S = 0.006;
+/**
+ * ...only for a start that settles within this long of the group command it follows: later (a
+ * resync mid-scene, or a first play still learning the player) a second hold is a second visible
+ * pause, and in simulation one refine after a slow fresh first play held the picture 250 ms
+ * inside the steady window. 0 turns refining off.
+ */
+export const SEEK_ONLY_REFINE_WITHIN_MS = 2000;
 /** ...on this many ticks in a row (a single odd read is not worth a pause). */
 export const SEEK_ONLY_CONFIRM_TICKS = 3;
 /** An error this large (times the rate above 1x) on a seek-only player is a stall: resync at once. */
@@ -190,6 +211,8 @@ export interface FollowerTuning {
   rateHoldAfterSeekMs: number;
   /** Dead band of a player that cannot be steered (seek-only correction). */
   seekOnlyBandS: number;
+  /** How long after a command a seek-only start that settled a little off is started again. */
+  seekOnlyRefineWithinMs: number;
   /** Averaging window of noisy reads. */
   filterWindowMs: number;
   /** Shortest gap between steering writes on a noisy player. */
@@ -208,6 +231,7 @@ export const DEFAULT_FOLLOWER_TUNING: Readonly<FollowerTuning> = {
   steerStopS: STEER_STOP_S,
   rateHoldAfterSeekMs: RATE_HOLD_AFTER_SEEK_MS,
   seekOnlyBandS: SEEK_ONLY_BAND_S,
+  seekOnlyRefineWithinMs: SEEK_ONLY_REFINE_WITHIN_MS,
   filterWindowMs: FILTER_WINDOW_MS,
   noisyRateWriteIntervalMs: NOISY_RATE_WRITE_INTERVAL_MS,
 };

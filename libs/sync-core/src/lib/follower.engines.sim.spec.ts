@@ -6,7 +6,10 @@ import {
   type SimulationResult,
   simulateFollower,
 } from './testing/follower-harness';
-import { FIREFOX_LIKE, WEBKIT_LIKE } from './testing/simulated-player';
+import { FollowerController } from './follower';
+import { SEEK_ONLY_REFINE_S } from './follower-tuning';
+import { fixedDelay } from './testing/prng';
+import { FIREFOX_LIKE, type SimulatedPlayerOptions, WEBKIT_LIKE } from './testing/simulated-player';
 
 /**
  * The same follower against the three engines measured in issue 15: Chromium-like (the
@@ -258,5 +261,46 @@ describe('one follower, three engines (simulated)', () => {
     );
     expect(blind).toBeGreaterThan(12);
     expect(Math.abs(seen)).toBeLessThan(5);
+  });
+});
+
+describe('a seek-only start that settles off, within the band (SEEK_ONLY_REFINE_S)', () => {
+  // play() takes 12 ms where the follower believes 2: every start settles 10 ms behind, inside
+  // the 15 ms band, for as long as the scene runs.
+  const player: Omit<SimulatedPlayerOptions, 'rng'> = {
+    playLatency: fixedDelay(12),
+    seekedDelay: fixedDelay(60),
+  };
+  const run = (pinL: boolean) => {
+    const controller = new FollowerController({ playLatencyMs: 2 });
+    controller.strategy = 'seek-only';
+    const r = simulateFollower({
+      seed: 7,
+      durationMs: 8000,
+      commands: [{ atMs: 500, action: 'play' }],
+      player,
+      controller,
+      tickJitter: fixedDelay(0),
+      timerLateness: fixedDelay(0),
+      // Pinned: every start lands 10 ms off, the refine too.
+      onTick: pinL ? () => (controller.playLatencyMs = 2) : undefined,
+    });
+    const late = r.ticks.filter((t) => t.command === 0 && t.sinceCommandMs >= 3000).map((t) => t.errorMs);
+    return { r, controller, late };
+  };
+
+  it('is started once more at once, with L corrected: the rest of the scene is on time', () => {
+    const { r, controller, late } = run(false);
+    expect(SEEK_ONLY_REFINE_S).toBeLessThan(0.01);
+    expect(r.actions.seek).toBe(2);
+    expect(controller.playLatencyMs).toBeGreaterThan(9);
+    expect(percentile(late.map(Math.abs), 95)).toBeLessThan(3);
+  });
+
+  it('once only: a refine that lands off again is left alone, no loop of pauses', () => {
+    const { r, late } = run(true);
+    expect(r.actions.seek).toBe(2);
+    expect(percentile(late, 50)).toBeGreaterThan(-12);
+    expect(percentile(late, 50)).toBeLessThan(-8);
   });
 });

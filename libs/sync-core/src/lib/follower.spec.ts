@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { FollowerController, type FollowerAction, type FollowerInput } from './follower';
+import type { FollowerTuning } from './follower-tuning';
 import {
   DEFAULT_PLAY_LATENCY_MS,
   DEFAULT_SEEK_LEAD_MS,
@@ -14,6 +15,7 @@ import {
   SEEK_DEADLINE_GUARD_MS,
   SEEK_MARGIN_MS,
   SEEK_ONLY_BAND_S,
+  SETTLED_LEARN_AT_MS,
   SETTLED_LEARN_FROM_MS,
   STALL_MAX_TICK_GAP_MS,
   STALL_WINDOW_MS,
@@ -629,8 +631,9 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     latencyMs: number,
     ahead: (sinceStartMs: number) => number,
     ticksAfter: number,
+    tuning: Partial<FollowerTuning> = {},
   ): { c: FollowerController; actions: FollowerAction[] } {
-    const c = new FollowerController({ playLatencyMs: latencyMs });
+    const c = new FollowerController({ playLatencyMs: latencyMs, ...tuning });
     const pos = (ms: number) => 10 + (ms - 1000) / 1000;
     const input = (ms: number, extra: Partial<FollowerInput> = {}): FollowerInput => ({
       ...base,
@@ -672,6 +675,18 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     expect(c.playLatencyMs).toBeLessThan(5);
   });
 
+  it('a seek-only start that settles 10 ms off right after a command is started once more at once, with L corrected (SEEK_ONLY_REFINE_S)', () => {
+    const { c, actions } = seekOnlyStart(85, () => 0.01, 20);
+    expect(SEEK_ONLY_BAND_S).toBeGreaterThan(0.01);
+    // One pause (the refine's resync), as soon as the error has settled; L learned 10 ms less.
+    expect(actions.map((a) => a.kind).filter((k) => k !== 'none')).toEqual(['pause']);
+    expect(actions.length * 50).toBeLessThanOrEqual(SETTLED_LEARN_AT_MS + 100);
+    expect(c.playLatencyMs).toBeCloseTo(75, 0);
+    // Not for a start that settles mid-scene, long after the command.
+    const mid = seekOnlyStart(85, () => 0.01, 20, { seekOnlyRefineWithinMs: 0 });
+    expect(mid.actions.every((a) => a.kind === 'none')).toBe(true);
+  });
+
   it('a seek-only start whose first reads run ~85 ms ahead for 150 ms, then on time (WebKit), is neither resynced nor learned from', () => {
     const { c, actions } = seekOnlyStart(85, (since) => (since <= 150 ? 0.085 : 0.001), 30);
     expect(actions.every((a) => a.kind === 'none')).toBe(true);
@@ -685,11 +700,12 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     expect(c.playLatencyMs).toBe(85);
   });
 
-  it('a seek-only player does not pause the picture to mend 13 ms (SEEK_ONLY_BAND_S), and does beyond the band', () => {
+  it('a seek-only player does not pause the picture to mend 13 ms (SEEK_ONLY_BAND_S) away from a command, and does beyond the band', () => {
     expect(SEEK_ONLY_BAND_S).toBeGreaterThan(0.013);
-    const within = seekOnlyStart(85, () => 0.013, 60);
+    const mid = { seekOnlyRefineWithinMs: 0 }; // no refine: as a resync mid-scene
+    const within = seekOnlyStart(85, () => 0.013, 60, mid);
     expect(within.actions.every((a) => a.kind === 'none')).toBe(true);
-    const beyond = seekOnlyStart(85, () => SEEK_ONLY_BAND_S + 0.002, 60);
+    const beyond = seekOnlyStart(85, () => SEEK_ONLY_BAND_S + 0.002, 60, mid);
     expect(beyond.actions.map((a) => a.kind).filter((k) => k !== 'none')).toEqual(['pause']);
   });
 

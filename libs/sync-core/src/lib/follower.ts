@@ -64,6 +64,7 @@ import {
   SEEK_ONLY_BAND_SAMPLES,
   SEEK_ONLY_BAND_SAMPLES_MIN,
   SEEK_ONLY_CONFIRM_TICKS,
+  SEEK_ONLY_REFINE_S,
   SEEK_ONLY_STALL_S,
   SETTLED_LEARN_AT_MS,
   SETTLED_LEARN_FROM_MS,
@@ -273,7 +274,15 @@ export class FollowerController {
     errs: number[];
     /** Errors beyond SEEK_ONLY_STALL_S read since the start (a steady one teaches L). */
     bigErrs: number[];
+    /** This start was already a refine (SEEK_ONLY_REFINE_S): no other one after it. */
+    refine: boolean;
   } | null = null;
+  /** The last start settled beyond SEEK_ONLY_REFINE_S: resync once more if still that far off. */
+  private refineDue = false;
+  /** The resync under way is that refine. */
+  private refining = false;
+  /** When the current group state (revision, rate, play/pause) reached us. */
+  private commandAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(tuning: Partial<FollowerTuning> = {}) {
     this.tuning = { ...DEFAULT_FOLLOWER_TUNING, ...tuning };
@@ -435,6 +444,10 @@ export class FollowerController {
     if (!input.groupPlaying) return this.followPause(input, expected, ct, changed);
     this.pausedTarget = null;
     if (changed || this.phaseNow === 'idle' || this.phaseNow === 'paused') {
+      // A new group state: its start is a first one (a refine under way is dropped).
+      this.refineDue = false;
+      this.refining = false;
+      if (changed) this.commandAtMs = nowMs;
       return this.resync(input, expected);
     }
     const err = ct - expected;
@@ -454,6 +467,8 @@ export class FollowerController {
     this.steering = false;
     this.pendingLatency = null;
     this.pendingSettled = null;
+    this.refineDue = false;
+    this.refining = false;
     if (input.seeking) return input.paused ? NONE : { kind: 'pause' };
     if (changed) this.pausedTarget = null;
     if (this.pausedTarget !== null) {
@@ -552,7 +567,8 @@ export class FollowerController {
     } else if (this.strategyNow === 'seek-only') {
       // WebKit's first reads after the start lag: learn L from the settled error.
       this.residualMs = err * 1000;
-      this.pendingSettled = { g, early: onTime, startMs: nowMs, errs: [], bigErrs: [] };
+      this.pendingSettled = { g, early: onTime, startMs: nowMs, errs: [], bigErrs: [], refine: this.refining };
+      this.refining = false;
     } else {
       this.learnLatency(err, g, onTime);
     }
@@ -744,6 +760,11 @@ export class FollowerController {
           // The median of the settled reads was off beyond the band: that is the confirmation
           // already (a resync now, not three ticks later, if this read is off too).
           if (Math.abs(e) > this.seekOnlyBand(g)) this.offTicks = SEEK_ONLY_CONFIRM_TICKS - 1;
+          else
+            this.refineDue =
+              !settled.refine &&
+              nowMs - this.commandAtMs <= this.tuning.seekOnlyRefineWithinMs &&
+              Math.abs(e) > SEEK_ONLY_REFINE_S * Math.max(1, g);
         }
       }
     }
@@ -843,6 +864,14 @@ export class FollowerController {
     if (Math.abs(err) > SEEK_ONLY_STALL_S * Math.max(1, input.groupRate))
       return this.resync(input, expected);
     if (input.playbackRate !== input.groupRate) return this.rateWrite(input.nowMs, input.groupRate);
+    if (this.refineDue) {
+      // The start just settled this far off, and L has learned by how much: once more, now.
+      this.refineDue = false;
+      if (Math.abs(err) > SEEK_ONLY_REFINE_S * Math.max(1, input.groupRate)) {
+        this.refining = true;
+        return this.resync(input, expected);
+      }
+    }
     // A timed play() lands within ~±12 ms of wall time: g times that on the media clock. Where
     // starts land further off than the band (a loaded machine), a resync would only draw again
     // (and pause to do it): the band widens to what starts achieve, up to SEEK_ONLY_BAND_MAX_S

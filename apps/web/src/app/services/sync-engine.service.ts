@@ -112,6 +112,9 @@ export interface TimedPlayLogEntry {
   target: number;
   positionAtPlay: number;
   pausedAtPlay: boolean;
+  /** What the follower learned from this start: its residual (ms, + ahead) and L afterwards. */
+  residualMs?: number;
+  latencyAfterMs?: number;
 }
 /** Actions kept for the debug handle. */
 const ACTION_LOG_SIZE = 100;
@@ -419,6 +422,12 @@ export class SyncEngineService {
     this.lastResidual = residual;
     const start = this.lastStart;
     if (start !== null && start.lateMs > PLAY_TIMER_LATE_MS) this.follower.playLatencyMs = start.latencyMs;
+    const logged = this.timedPlayLog[this.timedPlayLog.length - 1];
+    if (logged !== undefined) {
+      // The last residual since that start (a seek-only start's settled one comes ~0.5 s after its first read).
+      logged.residualMs = residual;
+      logged.latencyAfterMs = this.follower.playLatencyMs;
+    }
     this.storage.write(PLAY_LATENCY_KEY, this.follower.playLatencyMs.toFixed(1));
   }
 

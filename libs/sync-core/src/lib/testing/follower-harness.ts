@@ -41,6 +41,8 @@ export interface FollowerSimulationOptions {
   tuning?: Partial<FollowerTuning>;
   /** When set, the follower learns the server clock over this link; else clocks are equal. */
   network?: Omit<SimulatedNetworkOptions, 'rng'>;
+  /** The controller to drive (one set up by the test, e.g. seek-only); a fresh one by default. */
+  controller?: FollowerController;
   /** Sees every controller decision (for property checks). */
   onTick?: (input: FollowerInput, action: FollowerAction) => void;
 }
@@ -67,7 +69,7 @@ export interface SimulationResult {
 export function simulateFollower(o: FollowerSimulationOptions): SimulationResult {
   const rng = createRng(o.seed);
   const player = new SimulatedPlayer({ rng, ...o.player });
-  const controller = new FollowerController(o.tuning);
+  const controller = o.controller ?? new FollowerController(o.tuning);
   const network = o.network ? new SimulatedNetwork({ rng, ...o.network }) : null;
   const clock = network ? new ClockEstimator() : null;
   const serverAt = (ms: number): number => network?.serverTimeAt(ms) ?? ms;
