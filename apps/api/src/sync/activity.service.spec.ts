@@ -29,6 +29,21 @@ describe('ActivityService: the party as system chat lines', () => {
   const lines = async () => (await system()).map((m) => m.text);
   const events = async (): Promise<(ActivityEvent | undefined)[]> => (await system()).map((m) => m.system?.event);
 
+  it('goes out after the states the same turn of the event loop sends: a second party\'s command read next is announced before the first one\'s line', async () => {
+    const other = await createParty(kit, kit.sessionService(), []);
+    const host2 = await r.connect(other.sessionId, other.host.participantId, 'Dee');
+    r.broadcaster.clear();
+    // Two hosts' commands arrive on two sockets: the second one's read runs in the next task.
+    const second = new Promise<unknown>((resolve) =>
+      setImmediate(() => resolve(r.send(host2, 'playback:control', { action: 'play' }))),
+    );
+    await Promise.all([r.send(host, 'playback:control', { action: 'play' }), second]);
+    const order = r.broadcaster.emitted
+      .filter((e) => e.event === 'playback:state' || e.event === 'chat:message')
+      .map((e) => e.event);
+    expect(order).toEqual(['playback:state', 'playback:state', 'chat:message', 'chat:message']);
+  });
+
   it('writes one line per join, leave, kick, role and host change, stored and announced as chat:message', async () => {
     const bo = await joinAs(0, 'Bo');
     const boTab2 = await joinAs(0, 'Bo'); // a second tab is no news
