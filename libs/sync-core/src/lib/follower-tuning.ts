@@ -18,6 +18,14 @@ export const DEFAULT_SEEK_LEAD_MS = 180;
  * and five starts in a row landed 49, 25, 17, 12 and 8 ms behind.)
  */
 export const PLAY_LATENCY_MIN_MS = 0;
+/**
+ * A timed play() called up to this late (its timer fired late on a busy page) started the clock
+ * that much late: L learns from the start with the lateness taken out. Later than this, the page
+ * was starved and the start is not learned from. (Before, no start whose play() came more than
+ * 15 ms late was learned from: a fresh WebKit page whose first timer fired 34 ms late kept
+ * Chromium's default L = 85 where its starts take ~1 ms, and its next start landed 85 ms ahead.)
+ */
+export const PLAY_LATE_LEARN_MAX_MS = 100;
 /** Upper bound of the learned play latency: ~6x the measured value means something else is wrong. */
 export const PLAY_LATENCY_MAX_MS = 500;
 /**

@@ -9,6 +9,7 @@ import {
   MAX_RATE_DEVIATION,
   NOISY_READ_MS,
   PLAY_LATENCY_MAX_STEP_MS,
+  PLAY_LATE_LEARN_MAX_MS,
   PLAY_START_TIMEOUT_MS,
   RATE_HOLD_AFTER_SEEK_MS,
   READ_NOISE_MIN_SAMPLES,
@@ -95,6 +96,27 @@ describe('FollowerController: resync', () => {
       playAtLocalMs: 1000 + MARGIN_MS - DEFAULT_PLAY_LATENCY_MS,
     });
     expect(c.phase).toBe('resync');
+  });
+
+  it('learns L from a start whose play() the page called late with the lateness taken out, and not at all when the page was starved', () => {
+    // The player's play() takes 1 ms; the follower starts from 85. The timer fires 34 ms late,
+    // so the clock starts 35 ms after the planned moment: 50 ms ahead of where L = 85 expected.
+    const run = (lateMs: number) => {
+      const c = new FollowerController({ playLatencyMs: 85 });
+      const start = c.tick({ ...base });
+      if (start.kind !== 'seek' || start.playAtLocalMs === null) throw new Error('expected a timed seek');
+      const expectedAt = (ms: number): number => 10 + (ms - 1000) / 1000;
+      c.tick({ ...base, nowMs: 1100, expectedPosition: expectedAt(1100), currentTime: start.position });
+      c.playCalledLate(lateMs);
+      const moved = start.playAtLocalMs + lateMs + 1 + 50;
+      // Started at playAt + late + 1 from `start.position`, which the group reaches at playAt + 85.
+      const ct = start.position + (moved - (start.playAtLocalMs + lateMs + 1)) / 1000;
+      c.tick({ ...base, paused: false, nowMs: moved, expectedPosition: expectedAt(moved), currentTime: ct });
+      expect(c.phase).toBe('steady');
+      return c.playLatencyMs;
+    };
+    expect(run(34)).toBeCloseTo(1, 0);
+    expect(run(PLAY_LATE_LEARN_MAX_MS + 20)).toBe(85);
   });
 
   it('resyncs on a new revision (seek, rate change) even when close', () => {

@@ -73,6 +73,7 @@ import {
   PLAY_LATENCY_MAX_MS,
   PLAY_LATENCY_MAX_STEP_MS,
   PLAY_LATENCY_MIN_MS,
+  PLAY_LATE_LEARN_MAX_MS,
   PLAY_START_TIMEOUT_MS,
   RATE_WRITE_MIN_STEP,
   SEEK_DEADLINE_GUARD_MS,
@@ -182,6 +183,8 @@ interface ResyncPlan {
   /** First tick that saw the seek finished, and the position it showed. */
   seekDoneAtMs: number | null;
   seekedPosition: number;
+  /** How late the page called the timed play() (its timer fired late): the clock started that much later. */
+  lateMs: number;
 }
 
 const NONE: FollowerAction = { kind: 'none' };
@@ -265,11 +268,12 @@ export class FollowerController {
   /** This player played on through a pause() issued with a seek: it pauses a tick before. */
   private pauseFirst = false;
   /** A noisy player's play latency is learned from the filtered error, not the first read. */
-  private pendingLatency: { g: number; early: boolean } | null = null;
+  private pendingLatency: { g: number; early: boolean; lateMs: number } | null = null;
   /** A seek-only player's play latency is learned from the errors a little after the start. */
   private pendingSettled: {
     g: number;
     early: boolean;
+    lateMs: number;
     startMs: number;
     errs: number[];
     /** Errors beyond SEEK_ONLY_STALL_S read since the start (a steady one teaches L). */
@@ -518,7 +522,7 @@ export class FollowerController {
     const playAtMs = nowMs + marginMs - this.latencyMs;
     this.phaseNow = 'resync';
     this.steering = false;
-    this.plan = { issuedAtMs: nowMs, playAtMs, seekDoneAtMs: null, seekedPosition: position };
+    this.plan = { issuedAtMs: nowMs, playAtMs, seekDoneAtMs: null, seekedPosition: position, lateMs: 0 };
     return { kind: 'seek', position, rate: g, playAtLocalMs: playAtMs };
   }
 
@@ -557,28 +561,36 @@ export class FollowerController {
     }
     // The clock runs: what is left is how wrong L was (ahead → L too large).
     const onTime = plan.seekDoneAtMs <= plan.playAtMs && nowMs >= plan.playAtMs;
+    const lateMs = plan.lateMs;
     this.phaseNow = 'steady';
     this.holdUntilMs = plan.issuedAtMs + this.tuning.rateHoldAfterSeekMs;
     this.plan = null;
     this.restartStretch(nowMs);
     if (this.noisy()) {
       // One read is ±20 ms off: learn L from the filtered error a few reads later.
-      this.pendingLatency = { g, early: onTime };
+      this.pendingLatency = { g, early: onTime, lateMs };
     } else if (this.strategyNow === 'seek-only') {
       // WebKit's first reads after the start lag: learn L from the settled error.
       this.residualMs = err * 1000;
-      this.pendingSettled = { g, early: onTime, startMs: nowMs, errs: [], bigErrs: [], refine: this.refining };
+      this.pendingSettled = { g, early: onTime, lateMs, startMs: nowMs, errs: [], bigErrs: [], refine: this.refining };
       this.refining = false;
     } else {
-      this.learnLatency(err, g, onTime);
+      this.learnLatency(err, g, onTime, lateMs);
     }
     return this.steer(input, err, ct, expected);
   }
 
-  private learnLatency(err: number, g: number, onTime: boolean): void {
+  /** The timed play() of the resync under way was called `lateMs` after its moment (a late timer). */
+  playCalledLate(lateMs: number): void {
+    if (this.plan !== null && Number.isFinite(lateMs)) this.plan.lateMs = Math.max(0, lateMs);
+  }
+
+  private learnLatency(err: number, g: number, onTime: boolean, lateMs = 0): void {
     this.residualMs = err * 1000;
-    if (!onTime) return;
-    const stepMs = clamp((-err / g) * 1000, -PLAY_LATENCY_MAX_STEP_MS, PLAY_LATENCY_MAX_STEP_MS);
+    // A play() called late started the clock that much late: that part is not the player's
+    // latency. Far too late (a starved page), the start says nothing that can be trusted.
+    if (!onTime || lateMs > PLAY_LATE_LEARN_MAX_MS) return;
+    const stepMs = clamp((-err / g) * 1000 - lateMs, -PLAY_LATENCY_MAX_STEP_MS, PLAY_LATENCY_MAX_STEP_MS);
     const gain = Math.max(PLAY_LATENCY_GAIN, 1 / (this.latencySamples + 1));
     this.latencySamples++;
     this.latencyMs = clamp(
@@ -728,7 +740,7 @@ export class FollowerController {
       err = f.pos - expected;
       sigmaS = f.sigmaS;
       if (this.pendingLatency !== null) {
-        this.learnLatency(err, this.pendingLatency.g, this.pendingLatency.early);
+        this.learnLatency(err, this.pendingLatency.g, this.pendingLatency.early, this.pendingLatency.lateMs);
         this.pendingLatency = null;
       }
     }
@@ -753,7 +765,7 @@ export class FollowerController {
         this.pendingSettled = null;
         if (settled.errs.length >= 3) {
           const e = median(settled.errs);
-          this.learnLatency(e, settled.g, settled.early);
+          this.learnLatency(e, settled.g, settled.early, settled.lateMs);
           // How far a start lands off (on the media clock at 1x), for the seek-only band.
           this.startMisses.push(Math.abs(e) / Math.max(1, settled.g));
           if (this.startMisses.length > SEEK_ONLY_BAND_SAMPLES) this.startMisses.shift();
@@ -786,7 +798,7 @@ export class FollowerController {
           Math.abs(pending.bigErrs[n - 1] - pending.bigErrs[n - 2]) <
             (START_OFFSET_STEADY_MS / 1000) * Math.max(1, g);
         if (!steady && n < START_OFFSET_TICKS) return NONE;
-        if (steady) this.learnLatency(err, pending.g, pending.early);
+        if (steady) this.learnLatency(err, pending.g, pending.early, pending.lateMs);
         this.pendingSettled = null;
       }
       return this.seekOnly(input, err, expected);

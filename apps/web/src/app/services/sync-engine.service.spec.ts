@@ -1,6 +1,6 @@
 import { TestBed } from '@angular/core/testing';
 import type { PlaybackState, SessionSnapshot } from '@watch-party/contracts';
-import { CLOCK_BURST_INTERVAL_MS, CLOCK_BURST_PINGS, CLOCK_STEADY_INTERVAL_MS, positionAt } from '@watch-party/sync-core';
+import { CLOCK_BURST_INTERVAL_MS, CLOCK_BURST_PINGS, CLOCK_STEADY_INTERVAL_MS, PLAY_LATE_LEARN_MAX_MS, positionAt } from '@watch-party/sync-core';
 import { FIREFOX_LIKE, WEBKIT_LIKE } from '@watch-party/sync-core/testing';
 import { FakeSocket, snapshotFor } from '../testing/fake-socket';
 import { SimVideo } from '../testing/sim-video';
@@ -10,7 +10,6 @@ import {
   BUFFERING_AFTER_MS,
   FOLLOWER_STRATEGY_KEY,
   PLAY_LATENCY_KEY,
-  PLAY_TIMER_LATE_MS,
   START_FRAME_WAIT_MS,
   SYNC_NOW,
   SyncEngineService,
@@ -247,7 +246,7 @@ describe('SyncEngineService', () => {
     TestBed.tick();
     await advance(100);
     // The page is starved for 120 ms: no task runs, the clocks go on; the timed play() fires late.
-    jest.setSystemTime(now() + 8 * PLAY_TIMER_LATE_MS);
+    jest.setSystemTime(now() + PLAY_LATE_LEARN_MAX_MS + 20);
     await advance(3000);
     expect(video.paused).toBe(false);
     expect(Math.abs(Number(localStorage.getItem(PLAY_LATENCY_KEY)) - before)).toBeLessThan(1);

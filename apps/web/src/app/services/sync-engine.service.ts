@@ -54,13 +54,6 @@ export const FOLLOWER_STRATEGY_KEY = 'wp.followerStrategy';
  * follower that took that first read for the start would learn a play latency far too small.
  */
 export const START_FRAME_WAIT_MS = 400;
-/**
- * A timed play() whose timer fired later than this (a busy page) started the clock late by
- * that much: what the follower learns from that start is not the player's play latency, so the
- * latency it started with is put back (measured under load: timers 40-240 ms late taught L
- * 120-160 ms for a player whose starts take ~85, and the next starts landed 40-80 ms early).
- */
-export const PLAY_TIMER_LATE_MS = 15;
 /** Within this of the end, a player that has no future data is finished, not buffering. */
 const END_EPSILON_S = 0.1;
 
@@ -152,7 +145,6 @@ export class SyncEngineService {
   private playTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly timedPlayLog: TimedPlayLogEntry[] = [];
   /** The last timed play(): how late its timer fired (ms) and the play latency it was planned with. */
-  private lastStart: { lateMs: number; latencyMs: number } | null = null;
   /** A timed play() waits for its first new frame: no follower decision until then (same group state). */
   private startGate: { rev: number; sinceMs: number } | null = null;
   /** Debug counter only (`__wpSync.rateWrites`): nothing reads it to decide. */
@@ -420,8 +412,6 @@ export class SyncEngineService {
     const residual = this.follower.lastResidualMs;
     if (residual === null || residual === this.lastResidual) return;
     this.lastResidual = residual;
-    const start = this.lastStart;
-    if (start !== null && start.lateMs > PLAY_TIMER_LATE_MS) this.follower.playLatencyMs = start.latencyMs;
     const logged = this.timedPlayLog[this.timedPlayLog.length - 1];
     if (logged !== undefined) {
       // The last residual since that start (a seek-only start's settled one comes ~0.5 s after its first read).
@@ -434,7 +424,8 @@ export class SyncEngineService {
   /** The timer of a timed play() fired: play(), and let the follower look again once a new frame shows. */
   private timedPlay(video: HTMLVideoElement, playAtMs: number, target: number): void {
     const calledMs = this.now();
-    this.lastStart = { lateMs: calledMs - playAtMs, latencyMs: this.follower.playLatencyMs };
+    // The clock starts that much later: the follower takes it out of what it learns from this start.
+    this.follower.playCalledLate(calledMs - playAtMs);
     pushBounded(
       this.timedPlayLog,
       { plannedMs: playAtMs, calledMs, latencyMs: this.follower.playLatencyMs, target, positionAtPlay: video.currentTime, pausedAtPlay: video.paused },
