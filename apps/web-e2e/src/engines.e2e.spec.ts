@@ -113,6 +113,7 @@ async function followerLog(page: EnginePage): Promise<string> {
         (p) =>
           `${Math.round(p.calledMs - t0)}:${((p.positionAtPlay - p.target) * 1000).toFixed(1)}${p.pausedAtPlay ? '' : '(playing)'}` +
           ` [late ${Math.round(p.calledMs - p.plannedMs)} L ${p.latencyMs.toFixed(1)}` +
+          (p.gate === undefined ? '' : ` gate ${p.gate.by} ${Math.round(p.gate.afterMs)} frames ${p.gate.frames} last ${(p.gate.lastMediaTime * 1000).toFixed(1)}`) +
           (p.residualMs === undefined ? ']' : ` res ${p.residualMs.toFixed(1)} L' ${p.latencyAfterMs?.toFixed(1)}]`),
       )
       .join(' ');

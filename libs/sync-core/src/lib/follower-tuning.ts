@@ -176,10 +176,11 @@ export const SEEK_ONLY_BAND_MAX_S = 0.018;
  */
 export const SEEK_ONLY_REFINE_S = 0.006;
 /**
- * ...only for a start that settles within this long of the group command it follows: later (a
- * resync mid-scene, or a first play still learning the player) a second hold is a second visible
- * pause, and in simulation one refine after a slow fresh first play held the picture 250 ms
- * inside the steady window. 0 turns refining off.
+ * ...only for a start that settles within this long of the group command it follows, or for the
+ * first seek-only start of a page (its L was learned while steering, from a cold first start:
+ * a fresh WebKitGTK page's first seek-only start settled 14 ms off at 2.4 s and stayed there).
+ * Later, a second hold is a second visible pause mid-scene. 0 turns refining off (but for
+ * that first start).
  */
 export const SEEK_ONLY_REFINE_WITHIN_MS = 2000;
 /** ...on this many ticks in a row (a single odd read is not worth a pause). */

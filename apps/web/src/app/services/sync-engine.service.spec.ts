@@ -10,9 +10,11 @@ import {
   BUFFERING_AFTER_MS,
   FOLLOWER_STRATEGY_KEY,
   PLAY_LATENCY_KEY,
+  SILENT_FRAME_WAITS_TO_SKIP,
   START_FRAME_WAIT_MS,
   SYNC_NOW,
   SyncEngineService,
+  type TimedPlayLogEntry,
 } from './sync-engine.service';
 
 /** How far Chromium moves currentTime at play() before its clock runs (measured 10-40 ms; issue 17). */
@@ -261,6 +263,24 @@ describe('SyncEngineService', () => {
     await advance(START_FRAME_WAIT_MS + 2000);
     expect(video.paused).toBe(false);
     expect(engine.driftMs()).not.toBeNull();
+    expect(Math.abs(errorMs(video))).toBeLessThan(40);
+    clearInterval(video.vsync);
+  });
+
+  it('stops waiting for frames where requestVideoFrameCallback never calls back (WebKitGTK), after SILENT_FRAME_WAITS_TO_SKIP waits', async () => {
+    Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
+    const video = new ChromiumStartVideo(now);
+    video.presentsFrames = false;
+    engine.attach(video.asVideo());
+    await connect(state({ playing: true, position: 10, at: serverNow() }));
+    await advance(START_FRAME_WAIT_MS + 2000);
+    for (let rev = 2; rev <= SILENT_FRAME_WAITS_TO_SKIP + 1; rev++) {
+      socket.fire('playback:state', state({ playing: true, position: 10 * rev, rev, action: 'seek' }));
+      TestBed.tick();
+      await advance(START_FRAME_WAIT_MS + 2000);
+    }
+    const gates = (engine as unknown as { timedPlayLog: TimedPlayLogEntry[] }).timedPlayLog.map((p) => p.gate?.by ?? 'none');
+    expect(gates).toEqual([...Array<string>(SILENT_FRAME_WAITS_TO_SKIP).fill('timeout'), 'none']);
     expect(Math.abs(errorMs(video))).toBeLessThan(40);
     clearInterval(video.vsync);
   });

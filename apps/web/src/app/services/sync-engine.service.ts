@@ -54,6 +54,13 @@ export const FOLLOWER_STRATEGY_KEY = 'wp.followerStrategy';
  * follower that took that first read for the start would learn a play latency far too small.
  */
 export const START_FRAME_WAIT_MS = 400;
+/**
+ * After this many waits in a row that saw no frame callback at all (page visible), the engine's
+ * requestVideoFrameCallback is taken for one that never calls back and starts are no longer
+ * gated on it: WebKitGTK 2.50 has the method but called back 0 times in every 400 ms wait (12
+ * starts), and each wait held the follower's first look 400 ms after the clock ran.
+ */
+export const SILENT_FRAME_WAITS_TO_SKIP = 2;
 /** Within this of the end, a player that has no future data is finished, not buffering. */
 const END_EPSILON_S = 0.1;
 
@@ -108,6 +115,8 @@ export interface TimedPlayLogEntry {
   /** What the follower learned from this start: its residual (ms, + ahead) and L afterwards. */
   residualMs?: number;
   latencyAfterMs?: number;
+  /** How the follower's wait for a frame past the target ended, ms after play(): a frame, or the wait's limit. */
+  gate?: { by: 'frame' | 'timeout'; afterMs: number; frames: number; lastMediaTime: number };
 }
 /** Actions kept for the debug handle. */
 const ACTION_LOG_SIZE = 100;
@@ -146,7 +155,9 @@ export class SyncEngineService {
   private readonly timedPlayLog: TimedPlayLogEntry[] = [];
   /** The last timed play(): how late its timer fired (ms) and the play latency it was planned with. */
   /** A timed play() waits for its first new frame: no follower decision until then (same group state). */
-  private startGate: { rev: number; sinceMs: number } | null = null;
+  private startGate: { rev: number; sinceMs: number; frames: number; lastMediaTime: number } | null = null;
+  /** Frame waits in a row that ended with no frame callback at all (page visible). */
+  private silentFrameWaits = 0;
   /** Debug counter only (`__wpSync.rateWrites`): nothing reads it to decide. */
   private rateWrites = 0;
   /** The follower's last actions (debug handle only), oldest first. */
@@ -340,6 +351,10 @@ export class SyncEngineService {
         return;
       }
       this.startGate = null;
+      this.noteGate('timeout', nowMs - gate.sinceMs, gate);
+      // A hidden page gets no frame callbacks anyway: that says nothing of the engine.
+      if (gate.frames > 0) this.silentFrameWaits = 0;
+      else if (document.visibilityState === 'visible') this.silentFrameWaits++;
     }
     const presentedFrame = this.stepped.read(nowMs, currentTime);
     let expected = positionAt(state, this.clock.serverNow(nowMs));
@@ -421,6 +436,11 @@ export class SyncEngineService {
     this.storage.write(PLAY_LATENCY_KEY, this.follower.playLatencyMs.toFixed(1));
   }
 
+  private noteGate(by: 'frame' | 'timeout', afterMs: number, gate: { frames: number; lastMediaTime: number }): void {
+    const logged = this.timedPlayLog[this.timedPlayLog.length - 1];
+    if (logged !== undefined && logged.gate === undefined) logged.gate = { by, afterMs, frames: gate.frames, lastMediaTime: gate.lastMediaTime };
+  }
+
   /** The timer of a timed play() fired: play(), and let the follower look again once a new frame shows. */
   private timedPlay(video: HTMLVideoElement, playAtMs: number, target: number): void {
     const calledMs = this.now();
@@ -439,12 +459,17 @@ export class SyncEngineService {
   private gateUntilFrame(video: HTMLVideoElement, target: number): void {
     const state = this.socket.playback();
     if (!state || typeof video.requestVideoFrameCallback !== 'function') return;
-    const gate = { rev: state.rev, sinceMs: this.now() };
+    if (this.silentFrameWaits >= SILENT_FRAME_WAITS_TO_SKIP) return;
+    const gate = { rev: state.rev, sinceMs: this.now(), frames: 0, lastMediaTime: Number.NaN };
     this.startGate = gate;
     const onFrame = (_now: number, frame: VideoFrameCallbackMetadata) => {
       if (this.startGate !== gate || video !== this.video) return;
+      gate.frames++;
+      gate.lastMediaTime = frame.mediaTime - target;
       if (frame.mediaTime > target) {
         this.startGate = null;
+        this.silentFrameWaits = 0;
+        this.noteGate('frame', this.now() - gate.sinceMs, gate);
         this.tick();
       } else {
         video.requestVideoFrameCallback(onFrame);
