@@ -176,11 +176,11 @@ export const SEEK_ONLY_BAND_MAX_S = 0.018;
  */
 export const SEEK_ONLY_REFINE_S = 0.006;
 /**
- * ...only for a start that settles within this long of the group command it follows, or for the
- * first seek-only start of a page (its L was learned while steering, from a cold first start:
- * a fresh WebKitGTK page's first seek-only start settled 14 ms off at 2.4 s and stayed there).
- * Later, a second hold is a second visible pause mid-scene. 0 turns refining off (but for
- * that first start).
+ * ...only for a start that settles within this long of the group command it follows: later, a
+ * second hold is a visible pause mid-scene to mend an offset nobody sees (tried for the first
+ * seek-only start of a fresh page, whose L was learned while steering: it settled 10 ms off at
+ * 2.9 s, and the refine held the picture from 2.95 to 3.3 s, p95 50 ms in that window where the
+ * offset alone would have been ~10). 0 turns refining off.
  */
 export const SEEK_ONLY_REFINE_WITHIN_MS = 2000;
 /** ...on this many ticks in a row (a single odd read is not worth a pause). */

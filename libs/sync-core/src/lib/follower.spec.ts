@@ -654,7 +654,6 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     ahead: (sinceStartMs: number) => number,
     ticksAfter: number,
     tuning: Partial<FollowerTuning> = {},
-    firstAfterSwitch = false,
   ): { c: FollowerController; actions: FollowerAction[] } {
     const c = new FollowerController({ playLatencyMs: latencyMs, ...tuning });
     const pos = (ms: number) => 10 + (ms - 1000) / 1000;
@@ -670,8 +669,6 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     let now = 1000;
     c.tick({ ...base, nowMs: now, expectedPosition: pos(now) });
     (c as unknown as { strategyNow: string }).strategyNow = 'seek-only';
-    // As when steering was just dropped (FREEZES_TO_STOP_STEERING): the next start is the first.
-    (c as unknown as { firstSeekOnlyStart: boolean }).firstSeekOnlyStart = firstAfterSwitch;
     const seek = c.tick(input((now += 50), { paused: true, currentTime: 0 }));
     if (seek.kind !== 'seek' || seek.playAtLocalMs === null) throw new Error('expected a timed seek');
     const target = seek.position;
@@ -707,12 +704,9 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     expect(actions.map((a) => a.kind).filter((k) => k !== 'none')).toEqual(['pause']);
     expect(actions.length * 50).toBeLessThanOrEqual(SETTLED_LEARN_AT_MS + 100);
     expect(c.playLatencyMs).toBeCloseTo(75, 0);
-    // Not for a start that settles mid-scene, long after the command...
+    // Not for a start that settles mid-scene, long after the command.
     const mid = seekOnlyStart(85, () => 0.01, 20, { seekOnlyRefineWithinMs: 0 });
     expect(mid.actions.every((a) => a.kind === 'none')).toBe(true);
-    // ...unless it is the first since steering was dropped (its L was learned while steering).
-    const first = seekOnlyStart(85, () => 0.01, 20, { seekOnlyRefineWithinMs: 0 }, true);
-    expect(first.actions.map((a) => a.kind).filter((k) => k !== 'none')).toEqual(['pause']);
   });
 
   it('a seek-only start whose first reads run ~85 ms ahead for 150 ms, then on time (WebKit), is neither resynced nor learned from', () => {

@@ -280,18 +280,11 @@ export class FollowerController {
     bigErrs: number[];
     /** This start was already a refine (SEEK_ONLY_REFINE_S): no other one after it. */
     refine: boolean;
-    /** The first seek-only start (its L came from steering): it may refine at any time. */
-    first: boolean;
   } | null = null;
   /** The last start settled beyond SEEK_ONLY_REFINE_S: resync once more if still that far off. */
   private refineDue = false;
   /** The resync under way is that refine. */
   private refining = false;
-  /**
-   * The next seek-only start is the first since steering was dropped: its L was learned while
-   * steering (a cold first start, first reads), so it may refine whenever it settles.
-   */
-  private firstSeekOnlyStart = false;
   /** When the current group state (revision, rate, play/pause) reached us. */
   private commandAtMs = Number.NEGATIVE_INFINITY;
 
@@ -412,7 +405,6 @@ export class FollowerController {
     if (++this.freezes >= FREEZES_TO_STOP_STEERING) {
       this.strategyNow = 'seek-only';
       this.probeDue = false;
-      this.firstSeekOnlyStart = true;
       // What L learned while steering came from first reads, which lag on such a player:
       // the first settled error after the next start replaces it whole.
       this.latencySamples = 0;
@@ -580,17 +572,7 @@ export class FollowerController {
     } else if (this.strategyNow === 'seek-only') {
       // WebKit's first reads after the start lag: learn L from the settled error.
       this.residualMs = err * 1000;
-      this.pendingSettled = {
-        g,
-        early: onTime,
-        lateMs,
-        startMs: nowMs,
-        errs: [],
-        bigErrs: [],
-        refine: this.refining,
-        first: this.firstSeekOnlyStart,
-      };
-      this.firstSeekOnlyStart = false;
+      this.pendingSettled = { g, early: onTime, lateMs, startMs: nowMs, errs: [], bigErrs: [], refine: this.refining };
       this.refining = false;
     } else {
       this.learnLatency(err, g, onTime, lateMs);
@@ -793,7 +775,7 @@ export class FollowerController {
           else
             this.refineDue =
               !settled.refine &&
-              (settled.first || nowMs - this.commandAtMs <= this.tuning.seekOnlyRefineWithinMs) &&
+              nowMs - this.commandAtMs <= this.tuning.seekOnlyRefineWithinMs &&
               Math.abs(e) > SEEK_ONLY_REFINE_S * Math.max(1, g);
         }
       }
