@@ -80,6 +80,8 @@ export function startElementClock({ maxDipS, maxHoldMs, sampleMs, maxReadMs, max
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const rec: Recorder = { rows: [], dips: 0, looks: 0, torn: 0, stale: 0, w0: sync.rateWrites, t0: performance.now(), stopped: false, error: null };
   window.__wpElementClock = rec;
+  const signed = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
+  const fin = (x: number) => (Number.isFinite(x) ? Math.abs(Math.round(x * 1000) / 1000) : null);
   const loop = async () => {
     let value = Number.NaN;
     let lastLook = Number.NaN;
@@ -116,19 +118,19 @@ export function startElementClock({ maxDipS, maxHoldMs, sampleMs, maxReadMs, max
         // A value held over several looks changed between the last two; one that changes at
         // every look (a continuous clock) is fresh now.
         const changedAt = held > 1 ? (lastLook + now) / 2 : now;
-        const previousErr = freshErr;
+        const hadErr = Number.isFinite(freshErr);
         freshErr = (current - (expected - ((now - changedAt) / 1000) * rate)) * 1000;
         // Ahead of the last value by more than the time since it appeared (and less than a
         // seek): that value was stale (WebKit: one read 10-40 ms behind, the next look back in
         // line; a running clock cannot lose time and win it back within one look). A sample
         // taken from it is the clock's as read now.
         const excessS = current - value - ((now - valueSince) / 1000) * rate;
-        const last = rec.rows[rec.rows.length - 1];
-        if (excessS > maxLagS && excessS < maxDipS && Number.isFinite(previousErr)) {
+        if (excessS > maxLagS && excessS < maxDipS && hadErr) {
           rec.stale++;
+          const last = rec.rows[rec.rows.length - 1];
           if (last !== undefined && lastRowLook === lastLook) {
-            last[2] = Math.abs(Math.round(freshErr * 1000) / 1000);
-            last[6] = Math.round(freshErr * 1000) / 1000;
+            last[2] = fin(freshErr);
+            last[6] = signed(freshErr);
           }
         }
         value = current;
@@ -142,8 +144,6 @@ export function startElementClock({ maxDipS, maxHoldMs, sampleMs, maxReadMs, max
       rec.looks++;
       lastLook = now;
       if (now >= nextSample) {
-        const signed = (x: number) => (Number.isFinite(x) ? Math.round(x * 1000) / 1000 : null);
-        const fin = (x: number) => (Number.isFinite(x) ? Math.abs(Math.round(x * 1000) / 1000) : null);
         if (state) {
           rec.rows.push([now + sync.offsetMs - state.at, state.playing ? 1 : 0, fin(freshErr), fin(rawErr), sync.rateWrites - rec.w0, rec.dips, signed(freshErr)]);
           lastRowLook = now;

@@ -187,6 +187,13 @@ interface ResyncPlan {
   lateMs: number;
 }
 
+/** What a timed start was, for learning L from it: the group rate, whether it ran on plan, how late play() was called. */
+interface StartFacts {
+  g: number;
+  early: boolean;
+  lateMs: number;
+}
+
 const NONE: FollowerAction = { kind: 'none' };
 const finite = (a: FollowerAction): boolean =>
   a.kind === 'rate'
@@ -268,19 +275,18 @@ export class FollowerController {
   /** This player played on through a pause() issued with a seek: it pauses a tick before. */
   private pauseFirst = false;
   /** A noisy player's play latency is learned from the filtered error, not the first read. */
-  private pendingLatency: { g: number; early: boolean; lateMs: number } | null = null;
+  private pendingLatency: StartFacts | null = null;
   /** A seek-only player's play latency is learned from the errors a little after the start. */
-  private pendingSettled: {
-    g: number;
-    early: boolean;
-    lateMs: number;
-    startMs: number;
-    errs: number[];
-    /** Errors beyond SEEK_ONLY_STALL_S read since the start (a steady one teaches L). */
-    bigErrs: number[];
-    /** This start was already a refine (SEEK_ONLY_REFINE_S): no other one after it. */
-    refine: boolean;
-  } | null = null;
+  private pendingSettled:
+    | (StartFacts & {
+        startMs: number;
+        errs: number[];
+        /** Errors beyond SEEK_ONLY_STALL_S read since the start (a steady one teaches L). */
+        bigErrs: number[];
+        /** This start was already a refine (SEEK_ONLY_REFINE_S): no other one after it. */
+        refine: boolean;
+      })
+    | null = null;
   /** The last start settled beyond SEEK_ONLY_REFINE_S: resync once more if still that far off. */
   private refineDue = false;
   /** The resync under way is that refine. */
@@ -522,7 +528,13 @@ export class FollowerController {
     const playAtMs = nowMs + marginMs - this.latencyMs;
     this.phaseNow = 'resync';
     this.steering = false;
-    this.plan = { issuedAtMs: nowMs, playAtMs, seekDoneAtMs: null, seekedPosition: position, lateMs: 0 };
+    this.plan = {
+      issuedAtMs: nowMs,
+      playAtMs,
+      seekDoneAtMs: null,
+      seekedPosition: position,
+      lateMs: 0,
+    };
     return { kind: 'seek', position, rate: g, playAtLocalMs: playAtMs };
   }
 
@@ -560,22 +572,31 @@ export class FollowerController {
       return late ? this.resync(input, expected) : NONE;
     }
     // The clock runs: what is left is how wrong L was (ahead → L too large).
-    const onTime = plan.seekDoneAtMs <= plan.playAtMs && nowMs >= plan.playAtMs;
-    const lateMs = plan.lateMs;
+    const start: StartFacts = {
+      g,
+      early: plan.seekDoneAtMs <= plan.playAtMs && nowMs >= plan.playAtMs,
+      lateMs: plan.lateMs,
+    };
     this.phaseNow = 'steady';
     this.holdUntilMs = plan.issuedAtMs + this.tuning.rateHoldAfterSeekMs;
     this.plan = null;
     this.restartStretch(nowMs);
     if (this.noisy()) {
       // One read is ±20 ms off: learn L from the filtered error a few reads later.
-      this.pendingLatency = { g, early: onTime, lateMs };
+      this.pendingLatency = start;
     } else if (this.strategyNow === 'seek-only') {
       // WebKit's first reads after the start lag: learn L from the settled error.
       this.residualMs = err * 1000;
-      this.pendingSettled = { g, early: onTime, lateMs, startMs: nowMs, errs: [], bigErrs: [], refine: this.refining };
+      this.pendingSettled = {
+        ...start,
+        startMs: nowMs,
+        errs: [],
+        bigErrs: [],
+        refine: this.refining,
+      };
       this.refining = false;
     } else {
-      this.learnLatency(err, g, onTime, lateMs);
+      this.learnLatency(err, start);
     }
     return this.steer(input, err, ct, expected);
   }
@@ -585,12 +606,16 @@ export class FollowerController {
     if (this.plan !== null && Number.isFinite(lateMs)) this.plan.lateMs = Math.max(0, lateMs);
   }
 
-  private learnLatency(err: number, g: number, onTime: boolean, lateMs = 0): void {
+  private learnLatency(err: number, { g, early, lateMs }: StartFacts): void {
     this.residualMs = err * 1000;
     // A play() called late started the clock that much late: that part is not the player's
     // latency. Far too late (a starved page), the start says nothing that can be trusted.
-    if (!onTime || lateMs > PLAY_LATE_LEARN_MAX_MS) return;
-    const stepMs = clamp((-err / g) * 1000 - lateMs, -PLAY_LATENCY_MAX_STEP_MS, PLAY_LATENCY_MAX_STEP_MS);
+    if (!early || lateMs > PLAY_LATE_LEARN_MAX_MS) return;
+    const stepMs = clamp(
+      (-err / g) * 1000 - lateMs,
+      -PLAY_LATENCY_MAX_STEP_MS,
+      PLAY_LATENCY_MAX_STEP_MS,
+    );
     const gain = Math.max(PLAY_LATENCY_GAIN, 1 / (this.latencySamples + 1));
     this.latencySamples++;
     this.latencyMs = clamp(
@@ -740,7 +765,7 @@ export class FollowerController {
       err = f.pos - expected;
       sigmaS = f.sigmaS;
       if (this.pendingLatency !== null) {
-        this.learnLatency(err, this.pendingLatency.g, this.pendingLatency.early, this.pendingLatency.lateMs);
+        this.learnLatency(err, this.pendingLatency);
         this.pendingLatency = null;
       }
     }
@@ -765,7 +790,7 @@ export class FollowerController {
         this.pendingSettled = null;
         if (settled.errs.length >= 3) {
           const e = median(settled.errs);
-          this.learnLatency(e, settled.g, settled.early, settled.lateMs);
+          this.learnLatency(e, settled);
           // How far a start lands off (on the media clock at 1x), for the seek-only band.
           this.startMisses.push(Math.abs(e) / Math.max(1, settled.g));
           if (this.startMisses.length > SEEK_ONLY_BAND_SAMPLES) this.startMisses.shift();
@@ -776,7 +801,7 @@ export class FollowerController {
             this.refineDue =
               !settled.refine &&
               nowMs - this.commandAtMs <= this.tuning.seekOnlyRefineWithinMs &&
-              Math.abs(e) > SEEK_ONLY_REFINE_S * Math.max(1, g);
+              Math.abs(e) > this.refineBand(g);
         }
       }
     }
@@ -798,7 +823,7 @@ export class FollowerController {
           Math.abs(pending.bigErrs[n - 1] - pending.bigErrs[n - 2]) <
             (START_OFFSET_STEADY_MS / 1000) * Math.max(1, g);
         if (!steady && n < START_OFFSET_TICKS) return NONE;
-        if (steady) this.learnLatency(err, pending.g, pending.early, pending.lateMs);
+        if (steady) this.learnLatency(err, pending);
         this.pendingSettled = null;
       }
       return this.seekOnly(input, err, expected);
@@ -868,6 +893,11 @@ export class FollowerController {
     return clamp(typicalMiss, this.tuning.seekOnlyBandS, SEEK_ONLY_BAND_MAX_S);
   }
 
+  /** How far off (s, media clock) a start just after a command is started once more, at group rate g. */
+  private refineBand(g: number): number {
+    return SEEK_ONLY_REFINE_S * Math.max(1, g);
+  }
+
   /** A player whose rate writes stall its clock: rate = group rate, a timed seek when off. */
   private seekOnly(input: FollowerInput, err: number, expected: number): FollowerAction {
     this.steering = false;
@@ -879,7 +909,7 @@ export class FollowerController {
     if (this.refineDue) {
       // The start just settled this far off, and L has learned by how much: once more, now.
       this.refineDue = false;
-      if (Math.abs(err) > SEEK_ONLY_REFINE_S * Math.max(1, input.groupRate)) {
+      if (Math.abs(err) > this.refineBand(input.groupRate)) {
         this.refining = true;
         return this.resync(input, expected);
       }

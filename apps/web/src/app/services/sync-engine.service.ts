@@ -153,7 +153,6 @@ export class SyncEngineService {
   private pingTimer: ReturnType<typeof setTimeout> | undefined;
   private playTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly timedPlayLog: TimedPlayLogEntry[] = [];
-  /** The last timed play(): how late its timer fired (ms) and the play latency it was planned with. */
   /** A timed play() waits for its first new frame: no follower decision until then (same group state). */
   private startGate: { rev: number; sinceMs: number; frames: number; lastMediaTime: number } | null = null;
   /** Frame waits in a row that ended with no frame callback at all (page visible). */
