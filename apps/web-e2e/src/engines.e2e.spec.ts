@@ -118,7 +118,7 @@ async function followerLog(page: EnginePage): Promise<string> {
       )
       .join(' ');
     const stalls = sync.stalls
-      .map((x) => `${Math.round(x.writeAtMs - t0)}:${x.how}/${x.verdict}${x.probe ? '/probe' : ''} gap ${Math.round(x.tickGapMs)} noise ${x.readNoiseMs.toFixed(1)}`)
+      .map((x) => `${Math.round(x.writeAtMs - t0)}:${x.how}/${x.verdict}${x.probe ? '/probe' : ''} gap ${Math.round(x.tickGapMs)} noise ${x.readNoiseMs.toFixed(1)} lost ${x.lossMs?.toFixed(0)}`)
       .join(' ');
     return `strategy ${sync.strategy} (${since}), L ${sync.playLatencyMs.toFixed(0)} ms, residual ${sync.lastResidualMs?.toFixed(0)} ms, actions ${acts}; seek landings at play() ${landings || '-'}; stalls ${stalls || '-'}`;
   }, null);

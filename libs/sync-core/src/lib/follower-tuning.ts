@@ -176,13 +176,27 @@ export const SEEK_ONLY_BAND_MAX_S = 0.018;
  */
 export const SEEK_ONLY_REFINE_S = 0.006;
 /**
- * ...only for a start that settles within this long of the group command it follows: later, a
- * second hold is a visible pause mid-scene to mend an offset nobody sees (tried for the first
+ * ...only for a start that settles within this long of the group command it follows (a start
+ * that settles ahead is refined at any time, by a hold: HOLD_MIN_WAIT_MS): later, a second
+ * resync is a visible pause mid-scene to mend an offset nobody sees (tried for the first
  * seek-only start of a fresh page, whose L was learned while steering: it settled 10 ms off at
  * 2.9 s, and the refine held the picture from 2.95 to 3.3 s, p95 50 ms in that window where the
  * offset alone would have been ~10). 0 turns refining off.
  */
 export const SEEK_ONLY_REFINE_WITHIN_MS = 2000;
+/**
+ * A seek-only player found ahead of the group is not paused, seeked and started again (a hold of
+ * ~0.3 s, the seek's lead): it is paused and started again as soon as the group has caught up
+ * (a "hold" of the error itself, less than a frame for the 6-20 ms a start lands off). Only where
+ * the wait that needs, error/rate − L, is at least HOLD_MIN_WAIT_MS (the timer has something to
+ * time; below it, or with L larger than the error, the usual resync), and for errors up to
+ * HOLD_MAX_S (beyond, the picture would stand still longer than a resync holds it). A hold is a
+ * start like any other: L learns from it. Fresh WebKitGTK pages learn L from a cold first start
+ * (10-22 ms, later ones ~0-2 ms), so the first seek-only start landed 9-13 ms ahead for the whole
+ * scene in 6 of 8 idle runs, and 15-22 ms ahead (a resync inside the window) on a loaded machine.
+ */
+export const HOLD_MIN_WAIT_MS = 1;
+export const HOLD_MAX_S = 0.25;
 /** ...on this many ticks in a row (a single odd read is not worth a pause). */
 export const SEEK_ONLY_CONFIRM_TICKS = 3;
 /** An error this large (times the rate above 1x) on a seek-only player is a stall: resync at once. */

@@ -304,3 +304,70 @@ describe('a seek-only start that settles off, within the band (SEEK_ONLY_REFINE_
     expect(percentile(late, 50)).toBeLessThan(-8);
   });
 });
+
+describe('a fresh WebKit whose first play() is cold (firstPlayExtraMs)', () => {
+  // Measured on fresh WebKitGTK pages: the first start takes 10-22 ms, later ones ~0-2 ms. L
+  // learns the cold start, so the first seek-only start lands that much ahead.
+  const run = (seed: number, coldMs: number) => {
+    const r = simulateFollower({
+      seed,
+      durationMs: 9000,
+      commands: [{ atMs: 500, action: 'play' }],
+      player: { ...WEBKIT_LIKE, playLatency: { min: 0, typical: 1, max: 2 }, firstPlayExtraMs: coldMs },
+    });
+    return r.ticks
+      .filter((t) => t.command === 0 && t.sinceCommandMs >= 3000 && t.sinceCommandMs < 8000)
+      .map((t) => Math.abs(t.errorMs));
+  };
+
+  it.each([10, 16, 22])('cold by %d ms: 3-8 s after play |error| p95 < 6 ms', (coldMs) => {
+    const p95s = SEEDS.slice(0, 12).map((seed) => percentile(run(seed, coldMs), 95));
+    console.log(`webkit cold first play +${coldMs} ms, p95 per seed: ${p95s.map((v) => v.toFixed(1)).join(' ')}`);
+    expect(percentile(p95s, 50)).toBeLessThan(6);
+    expect(Math.max(...p95s)).toBeLessThan(20);
+  });
+});
+
+describe('a seek-only start that settles ahead: a hold (HOLD_MIN_WAIT_MS, HOLD_MAX_S)', () => {
+  // The follower believes L = believedL where play() takes takesMs: every start lands the
+  // difference off, inside the band. Refines by resync are off (seekOnlyRefineWithinMs 0): what
+  // is left is the hold.
+  const run = (believedL: number, takesMs: number) => {
+    const controller = new FollowerController({ playLatencyMs: believedL, seekOnlyRefineWithinMs: 0 });
+    controller.strategy = 'seek-only';
+    const r = simulateFollower({
+      seed: 3,
+      durationMs: 8000,
+      commands: [{ atMs: 500, action: 'play' }],
+      player: { playLatency: fixedDelay(takesMs), seekedDelay: fixedDelay(60) },
+      controller,
+      tickJitter: fixedDelay(0),
+      timerLateness: fixedDelay(0),
+    });
+    const late = r.ticks.filter((t) => t.command === 0 && t.sinceCommandMs >= 2000).map((t) => t.errorMs);
+    return { r, controller, late };
+  };
+
+  it('11 ms ahead: pauses for the error only (no second seek), plays on time, the rest of the scene is on time', () => {
+    const { r, controller, late } = run(12, 1);
+    expect(r.actions.hold).toBe(1);
+    expect(r.actions.seek).toBe(1);
+    expect(controller.holdCount).toBe(1);
+    expect(controller.playLatencyMs).toBeLessThan(4);
+    expect(percentile(late.map(Math.abs), 95)).toBeLessThan(3);
+  });
+
+  it('not behind (a hold cannot win time back): 11 ms behind stays within the band', () => {
+    const { r, late } = run(1, 12);
+    expect(r.actions.hold).toBe(0);
+    expect(r.actions.seek).toBe(1);
+    expect(percentile(late, 50)).toBeLessThan(-8);
+  });
+
+  it('not where play() alone takes longer than the error (L 30 ms, 10 ms ahead)', () => {
+    const { r, late } = run(40, 30);
+    expect(r.actions.hold).toBe(0);
+    expect(r.actions.seek).toBe(1);
+    expect(percentile(late, 50)).toBeGreaterThan(8);
+  });
+});

@@ -64,6 +64,8 @@ import {
   SEEK_ONLY_BAND_SAMPLES,
   SEEK_ONLY_BAND_SAMPLES_MIN,
   SEEK_ONLY_CONFIRM_TICKS,
+  HOLD_MAX_S,
+  HOLD_MIN_WAIT_MS,
   SEEK_ONLY_REFINE_S,
   SEEK_ONLY_STALL_S,
   SETTLED_LEARN_AT_MS,
@@ -140,7 +142,12 @@ export type FollowerAction =
    * land such a seek at double its target). If playAtLocalMs is a number, call video.play()
    * at that local time (a timer); if null, stay paused.
    */
-  | { kind: 'seek'; position: number; rate: number; playAtLocalMs: number | null };
+  | { kind: 'seek'; position: number; rate: number; playAtLocalMs: number | null }
+  /**
+   * Call video.pause() now and video.play() at playAtLocalMs (a timer): the element is ahead
+   * and waits where it is for the group to catch up. No seek, no rate write.
+   */
+  | { kind: 'hold'; playAtLocalMs: number };
 
 export type FollowerPhase = 'idle' | 'resync' | 'steady' | 'paused';
 
@@ -153,7 +160,9 @@ export type StallVerdict =
   | 'early'
   | 'page-starved'
   | 'probe-dropped-noisy'
-  | 'probe-dropped-late';
+  | 'probe-dropped-late'
+  /** Not a stall: the write lost at least half a stall's time, but less (`lossMs`, a near miss). */
+  | 'none';
 export interface StallLogEntry {
   /** The rate write concerned (local ms). */
   writeAtMs: number;
@@ -162,8 +171,12 @@ export interface StallLogEntry {
   tickGapMs: number;
   probe: boolean;
   readNoiseMs: number;
+  /** Most time lost against the rates read back within WRITE_AUDIT_MS of the write (ms). */
+  lossMs?: number;
 }
 const STALL_LOG_SIZE = 20;
+/** How long after a rate write the time it lost is followed, for the stall log. */
+const WRITE_AUDIT_MS = 1000;
 
 /** One read in steady play: local time, position read, read − model (see Observer). */
 interface Read {
@@ -198,6 +211,8 @@ const NONE: FollowerAction = { kind: 'none' };
 const finite = (a: FollowerAction): boolean =>
   a.kind === 'rate'
     ? Number.isFinite(a.rate)
+    : a.kind === 'hold'
+      ? Number.isFinite(a.playAtLocalMs)
     : a.kind !== 'seek' || [a.position, a.rate, a.playAtLocalMs ?? 0].every(Number.isFinite);
 const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
 
@@ -241,6 +256,8 @@ export class FollowerController {
   private strategyNow: FollowerStrategy = 'steer';
   private freezes = 0;
   private droppedWrites = 0;
+  /** Holds made (a seek-only player ahead, paused until the group caught up). */
+  private holds = 0;
 
   // ---- the current steady stretch (reset at every discontinuity) ----
   /** Model position: integrates the rate read back since the stretch began. */
@@ -259,6 +276,8 @@ export class FollowerController {
   private frozeAfterWrite = false;
   /** The residual (read − model) when we last wrote the rate, to see the time a stall loses. */
   private writeResid: number | null = null;
+  /** Most time lost since the last rate write (s), for the stall log ('none' entries). */
+  private writeLossS = 0;
   /** A stall was seen and steering still holds: write the rate again to confirm (a probe). */
   private probeDue = false;
   /** Our last rate write was such a probe. */
@@ -344,6 +363,11 @@ export class FollowerController {
     return this.droppedWrites;
   }
 
+  /** Holds made so far (debugging aid). */
+  get holdCount(): number {
+    return this.holds;
+  }
+
   /** The last stalls seen after rate writes and what was made of them, oldest first. */
   get stalls(): readonly StallLogEntry[] {
     return this.stallLog;
@@ -382,6 +406,7 @@ export class FollowerController {
         tickGapMs: this.maxTickGapSinceWriteMs,
         probe: this.probeWrite,
         readNoiseMs: this.readNoiseMs,
+        lossMs: this.writeLossS * 1000,
       },
       STALL_LOG_SIZE,
     );
@@ -704,6 +729,15 @@ export class FollowerController {
   }
 
   private rateWrite(nowMs: number, rate: number, probe = false): FollowerAction {
+    // The last write's window passed without a stall but lost at least half of what counts as
+    // one: logged with what it lost (a near miss; debugging aid).
+    if (
+      !this.freezeCounted &&
+      this.strategyNow === 'steer' &&
+      this.writeLossS >= STALL_MIN_LOSS_MS / 2000
+    )
+      this.logStall('none', 'lost');
+    this.writeLossS = 0;
     this.lastWriteMs = nowMs;
     this.probeWrite = probe;
     this.freezeCounted = false;
@@ -745,15 +779,18 @@ export class FollowerController {
         return NONE;
       }
       if (this.freezeCounted && sinceWrite <= 2 * FREEZE_AFTER_WRITE_MS) return NONE;
-    } else if (
-      this.writeResid !== null &&
-      nowMs - this.lastWriteMs <= STALL_WINDOW_MS &&
-      input.buffering !== true &&
-      !this.noisy()
-    ) {
-      // A stall too short to freeze two tick reads still shows as time lost since the write.
+    } else if (this.writeResid !== null && nowMs - this.lastWriteMs <= WRITE_AUDIT_MS) {
+      // Time lost since the write, against the rates read back.
       const lostS = this.writeResid - (this.reads[this.reads.length - 1]?.resid ?? this.writeResid);
-      if (lostS > (STALL_MIN_LOSS_MS / 1000) * Math.max(1, g)) this.countStall('lost');
+      this.writeLossS = Math.max(this.writeLossS, lostS);
+      // A stall too short to freeze two tick reads still shows as time lost since the write.
+      if (
+        nowMs - this.lastWriteMs <= STALL_WINDOW_MS &&
+        input.buffering !== true &&
+        !this.noisy() &&
+        lostS > (STALL_MIN_LOSS_MS / 1000) * Math.max(1, g)
+      )
+        this.countStall('lost');
     }
     if (Math.abs(rawErr) > t.resyncErrorS) return this.resync(input, expected);
     const noisy = this.noisy();
@@ -800,8 +837,10 @@ export class FollowerController {
           else
             this.refineDue =
               !settled.refine &&
-              nowMs - this.commandAtMs <= this.tuning.seekOnlyRefineWithinMs &&
-              Math.abs(e) > this.refineBand(g);
+              Math.abs(e) > this.refineBand(g) &&
+              // Ahead, a hold mends it at the cost of the error itself: whenever it settles.
+              (this.holdWaitMs(e, g) !== null ||
+                nowMs - this.commandAtMs <= this.tuning.seekOnlyRefineWithinMs);
         }
       }
     }
@@ -911,7 +950,7 @@ export class FollowerController {
       this.refineDue = false;
       if (Math.abs(err) > this.refineBand(input.groupRate)) {
         this.refining = true;
-        return this.resync(input, expected);
+        return this.holdOrResync(input, err, expected);
       }
     }
     // A timed play() lands within ~±12 ms of wall time: g times that on the media clock. Where
@@ -920,6 +959,42 @@ export class FollowerController {
     // (both on the media clock: the error the viewer sees).
     const off = Math.abs(err) > this.seekOnlyBand(input.groupRate);
     this.offTicks = off ? this.offTicks + 1 : 0;
-    return this.offTicks >= SEEK_ONLY_CONFIRM_TICKS ? this.resync(input, expected) : NONE;
+    return this.offTicks >= SEEK_ONLY_CONFIRM_TICKS ? this.holdOrResync(input, err, expected) : NONE;
+  }
+
+  /**
+   * How long a seek-only player `err` s ahead must wait paused for the group to reach it, less
+   * the play latency (ms); null where a hold does not apply (behind, too far ahead, or L larger
+   * than the wait: HOLD_MIN_WAIT_MS, HOLD_MAX_S).
+   */
+  private holdWaitMs(err: number, g: number): number | null {
+    if (this.strategyNow !== 'seek-only' || err <= 0 || err > HOLD_MAX_S * Math.max(1, g))
+      return null;
+    const waitMs = (err / g) * 1000 - this.latencyMs;
+    return waitMs >= HOLD_MIN_WAIT_MS ? waitMs : null;
+  }
+
+  /** Ahead: a hold (pause, play when the group is here); otherwise a resync. */
+  private holdOrResync(input: FollowerInput, err: number, expected: number): FollowerAction {
+    const { nowMs, groupRate: g } = input;
+    const waitMs = this.holdWaitMs(err, g);
+    if (waitMs === null || input.paused || input.seeking || input.playbackRate !== g)
+      return this.resync(input, expected);
+    this.restartStretch(nowMs);
+    this.pendingLatency = null;
+    this.pendingSettled = null;
+    this.phaseNow = 'resync';
+    this.steering = false;
+    const playAtMs = nowMs + waitMs;
+    // A start like a resync's, with no seek: its clock is where it stands now.
+    this.plan = {
+      issuedAtMs: nowMs,
+      playAtMs,
+      seekDoneAtMs: nowMs,
+      seekedPosition: input.currentTime,
+      lateMs: 0,
+    };
+    this.holds++;
+    return { kind: 'hold', playAtLocalMs: playAtMs };
   }
 }

@@ -1,7 +1,7 @@
 import { TestBed } from '@angular/core/testing';
 import type { PlaybackState, SessionSnapshot } from '@watch-party/contracts';
 import { CLOCK_BURST_INTERVAL_MS, CLOCK_BURST_PINGS, CLOCK_STEADY_INTERVAL_MS, PLAY_LATE_LEARN_MAX_MS, positionAt } from '@watch-party/sync-core';
-import { FIREFOX_LIKE, WEBKIT_LIKE } from '@watch-party/sync-core/testing';
+import { FIREFOX_LIKE, WEBKIT_LIKE, fixedDelay } from '@watch-party/sync-core/testing';
 import { FakeSocket, snapshotFor } from '../testing/fake-socket';
 import { SimVideo } from '../testing/sim-video';
 import { SOCKET_FACTORY, SessionSocketService } from './session-socket.service';
@@ -317,6 +317,26 @@ describe('SyncEngineService', () => {
     TestBed.resetTestingModule();
     TestBed.configureTestingModule({ providers: [SessionSocketService, SyncEngineService, { provide: SYNC_NOW, useValue: now }] });
     expect(TestBed.inject(SyncEngineService) && window.__wpSync?.strategy).toBe('seek-only');
+  });
+
+  it('a seek-only start that lands ahead is held: paused where it is and played when the group is there, no second seek', async () => {
+    // A page that learned seek-only and L = 12 ms, on an element whose play() takes 1 ms: the
+    // start lands ~11 ms ahead.
+    TestBed.resetTestingModule();
+    localStorage.setItem(FOLLOWER_STRATEGY_KEY, 'seek-only');
+    localStorage.setItem(PLAY_LATENCY_KEY, '12');
+    localStorage.setItem(DEBUG_FLAG_KEY, DEBUG_FLAG_ON);
+    configure();
+    const video = new SimVideo(now, 1, { playLatency: fixedDelay(1), seekedDelay: fixedDelay(60) });
+    engine.attach(video.asVideo());
+    await connect(state({ playing: true, position: 10, at: serverNow() }));
+    await advance(4000);
+    const kinds = (window.__wpSync?.actions ?? []).map((a) => a.kind);
+    expect(kinds.filter((k) => k === 'hold')).toHaveLength(1);
+    expect(video.player.calls.seek).toBe(1);
+    expect(video.player.calls.play).toBe(2);
+    const s = session.playback() as PlaybackState;
+    expect(Math.abs((video.player.truePosition(now()) - positionAt(s, serverNow())) * 1000)).toBeLessThan(3);
   });
 
   it('ignores a playback:state older than the one it follows', async () => {

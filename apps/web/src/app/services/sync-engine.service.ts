@@ -415,6 +415,14 @@ export class SyncEngineService {
         }
         return;
       }
+      case 'hold': {
+        // Ahead: stand still where it is until the group is here (no seek).
+        video.pause();
+        const playAt = action.playAtLocalMs;
+        const target = video.currentTime;
+        this.playTimer = setTimeout(() => this.timedPlay(video, playAt, target), Math.max(0, playAt - this.now()));
+        return;
+      }
     }
   }
 

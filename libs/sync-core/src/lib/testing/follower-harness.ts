@@ -100,7 +100,7 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
   deliveries.sort((a, b) => a.atMs - b.atMs);
 
   const ticks: SimulationTick[] = [];
-  const actions: Record<FollowerAction['kind'], number> = { none: 0, rate: 0, pause: 0, seek: 0 };
+  const actions: Record<FollowerAction['kind'], number> = { none: 0, rate: 0, pause: 0, seek: 0, hold: 0 };
   let known: PlaybackState | null = null;
   let nextTick = 0;
   let nextLook = observeMs > 0 ? observeMs : Infinity;
@@ -174,6 +174,10 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
       if (action.kind !== 'none') playAt = null;
       if (action.kind === 'rate') player.setPlaybackRate(now, action.rate);
       if (action.kind === 'pause') player.pause(now);
+      if (action.kind === 'hold') {
+        player.pause(now);
+        playAt = Math.max(now, action.playAtLocalMs) + sampleDelay(rng, lateness);
+      }
       if (action.kind === 'seek') {
         player.pause(now);
         // The caller's contract: write the rate only when it differs (the follower sets it a

@@ -55,6 +55,11 @@ export interface SimulatedPlayerOptions {
    * at twice its target (seen: 28.0 s for 14.0 s after back-to-back writes).
    */
   seekAfterRateDoubles?: number;
+  /**
+   * WebKit, fresh page: the element's first play() starts the clock this much later than the
+   * ones after it (measured: a cold first start takes 10-22 ms, the next ones ~0-2 ms).
+   */
+  firstPlayExtraMs?: number;
 }
 
 /** The quirks a SimulatedPlayer can add to the Chromium behaviour. */
@@ -67,6 +72,7 @@ type Quirks = Pick<
   | 'startReadLagMs'
   | 'rateDropAfterSeekMs'
   | 'seekAfterRateDoubles'
+  | 'firstPlayExtraMs'
 >;
 
 export const CHROMIUM_PLAY_LATENCY: DelayRange = { min: 73, typical: 86, max: 96 };
@@ -122,6 +128,8 @@ export class SimulatedPlayer {
   private effectiveRate = 1;
   private nominalRate = 1;
   private isPaused = true;
+  /** A play() has been made (the first one is cold: firstPlayExtraMs). */
+  private everStarted = false;
   private startAtMs: number | null = null;
   private seekDoneAtMs: number | null = null;
   private pendingRates: Array<{ atMs: number; rate: number }> = [];
@@ -146,6 +154,7 @@ export class SimulatedPlayer {
       startReadLagMs: options.startReadLagMs,
       rateDropAfterSeekMs: options.rateDropAfterSeekMs,
       seekAfterRateDoubles: options.seekAfterRateDoubles,
+      firstPlayExtraMs: options.firstPlayExtraMs,
     };
     this.pos = Math.max(0, options.initialTime ?? 0);
   }
@@ -212,9 +221,13 @@ export class SimulatedPlayer {
     this.calls.play++;
     if (!this.isPaused) return;
     this.isPaused = false;
+    const cold = this.everStarted ? 0 : (this.quirks.firstPlayExtraMs ?? 0);
+    this.everStarted = true;
     // A play() during a seek starts once the seek is done.
     this.startAtMs =
-      Math.max(nowMs, this.seekDoneAtMs ?? nowMs) + sampleDelay(this.rng, this.opts.playLatency);
+      Math.max(nowMs, this.seekDoneAtMs ?? nowMs) +
+      sampleDelay(this.rng, this.opts.playLatency) +
+      cold;
   }
 
   pause(nowMs: number): void {
