@@ -7,8 +7,8 @@
 // MEDIA_ACCEL_REDIRECT=/_media/ (the API checks, nginx keeps that decision for
 // MEDIA_ACCEL_DECISION_SEC, default 3 s, and sends the file), as docker/compose.yml runs it.
 // value = bytes/s, reference = bare nginx bytes/s, ratio = value / reference. The three are
-// measured in interleaved rounds (api, nginx, deployed, api, ...) so drift in the machine's
-// load lands on all of them alike.
+// measured in interleaved rounds (api, nginx, deployed; nginx, deployed, api; ...) so drift in
+// the machine's load lands on all of them alike.
 import { chmodSync, mkdirSync, openAsBlob, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -27,8 +27,11 @@ const autocannon = require('autocannon');
 
 const CONNECTIONS = 16;
 const RANGE_BYTES = 1024 * 1024;
-/** Interleaved rounds per target; each gets durationS / ROUNDS seconds per round. */
-const ROUNDS = 2;
+/**
+ * Interleaved rounds per target; each gets durationS / ROUNDS seconds per round, and the order
+ * of the three turns by one each round (no target always runs right after the same other one).
+ */
+const ROUNDS = 6;
 /** The internal location of docker/nginx/media.compose.conf, as compose sets it. */
 const ACCEL_PREFIX = '/_media/';
 
@@ -164,7 +167,7 @@ async function upload(apiUrl, file) {
 }
 
 export async function rangeBench({ quick, emit }) {
-  const durationS = quick ? 3 : 10;
+  const durationS = quick ? 3 : 12;
   const rounds = quick ? 1 : ROUNDS;
   const dir = makeTempDir('range');
   const file = await makeClip(dir);
@@ -198,10 +201,13 @@ export async function rangeBench({ quick, emit }) {
     // warm all three (page cache, JIT), then measure in interleaved rounds
     for (const url of [apiUrl, nginxUrl, deployedUrl]) await load(url, size, quick ? 0.5 : 1);
     const runs = { api: [], nginx: [], deployed: [] };
+    const urls = { api: apiUrl, nginx: nginxUrl, deployed: deployedUrl };
+    const order = ['api', 'nginx', 'deployed'];
     for (let i = 0; i < rounds; i++) {
-      runs.api.push(await load(apiUrl, size, durationS / rounds));
-      runs.nginx.push(await load(nginxUrl, size, durationS / rounds));
-      runs.deployed.push(await load(deployedUrl, size, durationS / rounds));
+      for (let j = 0; j < order.length; j++) {
+        const target = order[(i + j) % order.length];
+        runs[target].push(await load(urls[target], size, durationS / rounds));
+      }
     }
     const a = total(runs.api);
     const n = total(runs.nginx);
