@@ -20,6 +20,7 @@ import {
   SETTLED_LEARN_FROM_MS,
   STALL_MAX_TICK_GAP_MS,
   STALL_WINDOW_MS,
+  STALL_PROBE_VERDICT_MS,
   STEER_GAIN,
 } from './follower-tuning';
 
@@ -182,7 +183,7 @@ describe('FollowerController: steering', () => {
       const { c, at } = settled(g);
       expect(c.tick(at(3000, 0.5))).toEqual({ kind: 'rate', rate: g * (1 - MAX_RATE_DEVIATION) });
       // Later than STALL_WINDOW_MS after the write: a jump this size that soon would be a stall.
-      expect(c.tick({ ...at(3450, -0.5), playbackRate: g * 0.95 })).toEqual({
+      expect(c.tick({ ...at(3000 + STALL_WINDOW_MS + 50, -0.5), playbackRate: g * 0.95 })).toEqual({
         kind: 'rate',
         rate: g * (1 + MAX_RATE_DEVIATION),
       });
@@ -553,10 +554,10 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     for (let i = 0; i < 20 && probe.kind === 'none'; i++) probe = read(1 + MAX_RATE_DEVIATION);
     expect(internals.probeWrite).toBe(true);
     expectRate(probe, 1 + MAX_RATE_DEVIATION - 0.002);
-    // No stall follows: nothing is written for STALL_WINDOW_MS, even though steering wants +5 %.
+    // No stall follows: nothing is written for STALL_PROBE_VERDICT_MS, even though steering wants +5 %.
     const probed = probe.kind === 'rate' ? probe.rate : 1;
     const held: string[] = [];
-    for (let i = 0; i < STALL_WINDOW_MS / 50; i++) held.push(read(probed).kind);
+    for (let i = 0; i < STALL_PROBE_VERDICT_MS / 50; i++) held.push(read(probed).kind);
     expect(held.filter((k) => k !== 'none')).toEqual([]);
     expect(read(probed).kind).toBe('rate');
   });

@@ -83,11 +83,13 @@ import {
   STALL_MAX_TICK_GAP_MS,
   STALL_MIN_RUN_MS,
   STALL_PROBE_GIVE_UP_MS,
+  CLEAN_PROBES_AFTER_STALL,
   STALL_PROBE_RATE_STEP,
   START_OFFSET_STEADY_MS,
   START_OFFSET_TICKS,
   STALL_PROBE_STEADY_MS,
   STALL_WINDOW_MS,
+  STALL_PROBE_VERDICT_MS,
 } from './follower-tuning';
 import { median, pushBounded } from './stats';
 
@@ -255,6 +257,8 @@ export class FollowerController {
   private readonly jumps: number[] = [];
   private strategyNow: FollowerStrategy = 'steer';
   private freezes = 0;
+  /** Probes that passed without a stall since the last counted one (CLEAN_PROBES_AFTER_STALL). */
+  private cleanProbes = 0;
   private droppedWrites = 0;
   /** Holds made (a seek-only player ahead, paused until the group caught up). */
   private holds = 0;
@@ -433,6 +437,7 @@ export class FollowerController {
       return verdict('early');
     }
     verdict('counted');
+    this.cleanProbes = 0;
     if (++this.freezes >= FREEZES_TO_STOP_STEERING) {
       this.strategyNow = 'seek-only';
       this.probeDue = false;
@@ -882,8 +887,13 @@ export class FollowerController {
     }
     // A probe's verdict is awaited before the next write (a steering write 50 ms after a probe
     // took its stall, and was not blamed: a fresh WebKit steered on for 3 s more).
-    if (this.probeWrite && !this.freezeCounted && nowMs - this.lastWriteMs <= STALL_WINDOW_MS)
-      return NONE;
+    if (this.probeWrite && !this.freezeCounted) {
+      if (nowMs - this.lastWriteMs <= STALL_PROBE_VERDICT_MS) return NONE;
+      // The probe passed clean. After a counted stall, put writes to the test again (WebKit
+      // does not stall on every write): a few clean probes in a row, then steering as before.
+      this.probeWrite = false;
+      if (this.freezes > 0 && ++this.cleanProbes < CLEAN_PROBES_AFTER_STALL) this.probeDue = true;
+    }
     if (noisy && nowMs - this.lastWriteMs < t.noisyRateWriteIntervalMs) return NONE;
     const minStep = noisy ? NOISY_RATE_WRITE_MIN_STEP : RATE_WRITE_MIN_STEP;
     const needsWrite =

@@ -42,6 +42,11 @@ export interface SimulatedPlayerOptions {
    * where it stopped: every write costs that much of the timeline.
    */
   rateWriteStall?: DelayRange;
+  /**
+   * WebKit does not stall on every write: which of the writes that would stall do (cycled, in
+   * order of the writes made while the clock runs). Every one without it.
+   */
+  rateWriteStallPattern?: readonly boolean[];
   /** WebKit: for the first 100 ms after the clock starts, reads lag it by this many ms. */
   startReadLagMs?: number;
   /**
@@ -69,6 +74,7 @@ type Quirks = Pick<
   | 'readStepMs'
   | 'rateWriteFreeze'
   | 'rateWriteStall'
+  | 'rateWriteStallPattern'
   | 'startReadLagMs'
   | 'rateDropAfterSeekMs'
   | 'seekAfterRateDoubles'
@@ -119,6 +125,8 @@ export class SimulatedPlayer {
   /** When the last seek finished (for dropped rate writes). */
   private lastSeekDoneMs = Number.NEGATIVE_INFINITY;
   private lastRateWriteMs = Number.NaN;
+  /** Rate writes made while the clock ran (rateWriteStallPattern). */
+  private runningWrites = 0;
   private clockMs = 0;
   private pos: number;
   private running = false;
@@ -151,6 +159,7 @@ export class SimulatedPlayer {
       readStepMs: options.readStepMs,
       rateWriteFreeze: options.rateWriteFreeze,
       rateWriteStall: options.rateWriteStall,
+      rateWriteStallPattern: options.rateWriteStallPattern,
       startReadLagMs: options.startReadLagMs,
       rateDropAfterSeekMs: options.rateDropAfterSeekMs,
       seekAfterRateDoubles: options.seekAfterRateDoubles,
@@ -274,7 +283,11 @@ export class SimulatedPlayer {
       return;
     }
     const stall = this.quirks.rateWriteStall;
-    if (stall !== undefined && this.running && this.stallUntilMs === null) {
+    const pattern = this.quirks.rateWriteStallPattern;
+    const stalls =
+      pattern === undefined || pattern.length === 0 || pattern[this.runningWrites % pattern.length];
+    if (this.running) this.runningWrites++;
+    if (stall !== undefined && stalls && this.running && this.stallUntilMs === null) {
       this.quirkCounts.frozen++;
       this.stallUntilMs = nowMs + sampleDelay(this.rng, stall);
     }
