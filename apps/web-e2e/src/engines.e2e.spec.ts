@@ -31,7 +31,7 @@ const MIN_SAMPLES = (WINDOW_MS / 100) * 0.8;
  * stall and one resync; within ~2 s of the start in the simulations, follower.engines.sim.spec.ts,
  * but on a loaded 2-core machine its play latency and seeks vary too much to gate CI on); a
  * returning viewer starts knowing it (kept in localStorage). With holds (a start that lands
- * ahead waits for the group instead of resyncing) its p95 was 0.5-10.6 ms in 34 of 38 idle runs
+ * ahead waits for the group instead of resyncing) its p95 was 0.5-10.6 ms in 38 of 42 idle runs
  * here and 78-174 ms in 4, where the switch came 2.9-4.3 s after play (a page starved for up
  * to 1 s, or writes that did not stall). Its seek and 1.5x windows in the same runs: p95
  * 0.5-5.0 ms and 0.4-3.9 ms.
