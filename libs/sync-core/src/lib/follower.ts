@@ -530,23 +530,16 @@ export class FollowerController {
 
   private resync(input: FollowerInput, expected: number): FollowerAction {
     const { nowMs, groupRate: g } = input;
-    this.restartStretch(nowMs);
-    this.pendingLatency = null;
-    this.pendingSettled = null;
     if (input.playbackRate !== g) {
       // The rate first; the seek on the next tick (plan === null re-plans it).
-      this.phaseNow = 'resync';
-      this.steering = false;
-      this.plan = null;
+      this.beginResync(nowMs, null);
       return { kind: 'rate', rate: g };
     }
     if ((this.pauseFirst || this.strategyNow === 'seek-only') && !input.paused) {
       // WebKit does not hold a seek issued with the pause() in the same task (the element was
       // found playing 226-269 ms past the target when the timed play() came): on a player that
       // showed it, or that stalls on rate writes (WebKit), pause first, seek on the next tick.
-      this.phaseNow = 'resync';
-      this.steering = false;
-      this.plan = null;
+      this.beginResync(nowMs, null);
       return { kind: 'pause' };
     }
     const marginMs = Math.max(
@@ -556,16 +549,24 @@ export class FollowerController {
     const position = expected + (marginMs / 1000) * g;
     // expected(t) = expected + g·(t − now): it reaches position − L·g at now + margin − L.
     const playAtMs = nowMs + marginMs - this.latencyMs;
-    this.phaseNow = 'resync';
-    this.steering = false;
-    this.plan = {
+    this.beginResync(nowMs, {
       issuedAtMs: nowMs,
       playAtMs,
       seekDoneAtMs: null,
       seekedPosition: position,
       lateMs: 0,
-    };
+    });
     return { kind: 'seek', position, rate: g, playAtLocalMs: playAtMs };
+  }
+
+  /** A resync or hold starts: the steady stretch and what it was learning end here. */
+  private beginResync(nowMs: number, plan: ResyncPlan | null): void {
+    this.restartStretch(nowMs);
+    this.pendingLatency = null;
+    this.pendingSettled = null;
+    this.phaseNow = 'resync';
+    this.steering = false;
+    this.plan = plan;
   }
 
   private followResync(
@@ -990,20 +991,15 @@ export class FollowerController {
     const waitMs = this.holdWaitMs(err, g);
     if (waitMs === null || input.paused || input.seeking || input.playbackRate !== g)
       return this.resync(input, expected);
-    this.restartStretch(nowMs);
-    this.pendingLatency = null;
-    this.pendingSettled = null;
-    this.phaseNow = 'resync';
-    this.steering = false;
     const playAtMs = nowMs + waitMs;
     // A start like a resync's, with no seek: its clock is where it stands now.
-    this.plan = {
+    this.beginResync(nowMs, {
       issuedAtMs: nowMs,
       playAtMs,
       seekDoneAtMs: nowMs,
       seekedPosition: input.currentTime,
       lateMs: 0,
-    };
+    });
     this.holds++;
     return { kind: 'hold', playAtLocalMs: playAtMs };
   }

@@ -408,22 +408,20 @@ export class SyncEngineService {
           this.rateWrites++;
         }
         video.currentTime = action.position;
-        const playAt = action.playAtLocalMs;
-        if (playAt !== null) {
-          const target = action.position;
-          this.playTimer = setTimeout(() => this.timedPlay(video, playAt, target), Math.max(0, playAt - this.now()));
-        }
+        if (action.playAtLocalMs !== null) this.schedulePlay(video, action.playAtLocalMs, action.position);
         return;
       }
-      case 'hold': {
+      case 'hold':
         // Ahead: stand still where it is until the group is here (no seek).
         video.pause();
-        const playAt = action.playAtLocalMs;
-        const target = video.currentTime;
-        this.playTimer = setTimeout(() => this.timedPlay(video, playAt, target), Math.max(0, playAt - this.now()));
+        this.schedulePlay(video, action.playAtLocalMs, video.currentTime);
         return;
-      }
     }
+  }
+
+  /** A timed play(): at local time `playAtMs`, from `target` (where the element waits). */
+  private schedulePlay(video: HTMLVideoElement, playAtMs: number, target: number): void {
+    this.playTimer = setTimeout(() => this.timedPlay(video, playAtMs, target), Math.max(0, playAtMs - this.now()));
   }
 
   /** After each resync the follower has corrected L, and maybe learned seek-only: keep them for the next visit. */

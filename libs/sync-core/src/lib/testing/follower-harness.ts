@@ -174,9 +174,11 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
       if (action.kind !== 'none') playAt = null;
       if (action.kind === 'rate') player.setPlaybackRate(now, action.rate);
       if (action.kind === 'pause') player.pause(now);
+      // The caller's timer for a timed play(), late by the page's lateness.
+      const timer = (atMs: number): number => Math.max(now, atMs) + sampleDelay(rng, lateness);
       if (action.kind === 'hold') {
         player.pause(now);
-        playAt = Math.max(now, action.playAtLocalMs) + sampleDelay(rng, lateness);
+        playAt = timer(action.playAtLocalMs);
       }
       if (action.kind === 'seek') {
         player.pause(now);
@@ -185,8 +187,7 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
         // right after a rate write).
         if (player.playbackRate !== action.rate) player.setPlaybackRate(now, action.rate);
         player.seek(now, action.position);
-        if (action.playAtLocalMs !== null)
-          playAt = Math.max(now, action.playAtLocalMs) + sampleDelay(rng, lateness);
+        if (action.playAtLocalMs !== null) playAt = timer(action.playAtLocalMs);
       }
     }
   }
