@@ -81,7 +81,13 @@ describe('links are checked in the browser before the party is sent to them', ()
     await submitLink(host.page, fileUrl);
     await host.page.waitForFunction(() => !document.querySelector('[data-testid="source-checking"]'), undefined, { timeout: 6000 });
     expect(await host.page.locator(tid('source-error')).count()).toBe(0);
-    expect(await sessionSource(server.url, host.identity.sessionId)).toEqual({ kind: 'url', url: fileUrl });
+    // The check ends in the page before its source:set reaches the server: read until it has (3 s).
+    let source = await sessionSource(server.url, host.identity.sessionId);
+    for (let i = 0; i < 30 && source === null; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      source = await sessionSource(server.url, host.identity.sessionId);
+    }
+    expect(source).toEqual({ kind: 'url', url: fileUrl });
     await waitForMedia(host.page);
     const playing = await host.page.evaluate(() => window.__wpSync?.emit('playback:control', { action: 'play' }));
     expect(playing?.ok).toBe(true);
