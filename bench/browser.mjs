@@ -13,6 +13,7 @@
 // are for the steady window, with their transition figures as params.
 // Run once on loopback and once through a TCP proxy adding 100 ± 30 ms per chunk and direction
 // between the browsers and the server.
+// BENCH_DUMP=<path> writes each network's raw recordings to <path>.<network>.json.
 // BENCH_DEBUG=1 also prints where the transition error comes from (transitionDump): per command
 // and follower, the error by time since the command, the app's clock offset error, each timed
 // play()'s timer lateness and the play latency it was planned with, and the follower's actions.
@@ -20,6 +21,7 @@
 // and hls.js; seeks only when more than 1 s off). With --quick the app and reference followers
 // run side by side in the same party (6 pages at once) to fit the 3-minute budget; the full run
 // measures them one after the other.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { launchChromium } from './lib/chromium.mjs';
 import { io } from 'socket.io-client';
@@ -49,7 +51,7 @@ const SCRIPT = [
 /**
  * In-page recorder: 100 ms samples and every presented frame. Rows are [wall time (ms),
  * error vs Date.now() (ms), group playing 0/1, ms since the command by Date.now(), error vs the
- * app's offset (ms), ms since the command by the app's offset]. The wall time of a performance.now()
+ * app's offset (ms), ms since the command by the app's offset]; frame rows add the group rate. The wall time of a performance.now()
  * instant is taken with the largest Date.now() - performance.now() seen (Date.now() has 1 ms steps).
  */
 function installRecorder() {
@@ -110,6 +112,7 @@ function installRecorder() {
           wall - st.at,
           (meta.mediaTime - expectedAt(st, byOffset)) * 1000,
           byOffset - st.at,
+          st.rate,
         ]);
       }
       video.requestVideoFrameCallback(onFrame);
@@ -328,10 +331,21 @@ function pairSpread(a, b, fromMs) {
 function windowFigures(followers, fromMs, byOffset) {
   const err = [];
   const frames = [];
+  // The frame error split by group rate, and in wall time (media ms / group rate: how early or
+  // late the picture is shown), beside the media-ms figure.
+  const framesAt1 = [];
+  const framesOtherRate = [];
+  const framesWall = [];
   const spread = [];
   for (const f of followers) {
     for (const s of f.samples) if (inWindow(s, fromMs, byOffset) && Number.isFinite(errOf(s, byOffset))) err.push(Math.abs(errOf(s, byOffset)));
-    for (const fr of f.frames) if (inWindow(fr, fromMs, byOffset) && Number.isFinite(errOf(fr, byOffset))) frames.push(Math.abs(errOf(fr, byOffset)));
+    for (const fr of f.frames) {
+      if (!inWindow(fr, fromMs, byOffset) || !Number.isFinite(errOf(fr, byOffset))) continue;
+      const e = Math.abs(errOf(fr, byOffset));
+      frames.push(e);
+      (fr[6] === 1 ? framesAt1 : framesOtherRate).push(e);
+      framesWall.push(e / fr[6]);
+    }
   }
   if (!byOffset) {
     for (let i = 0; i < followers.length; i++)
@@ -343,6 +357,9 @@ function windowFigures(followers, fromMs, byOffset) {
     errP99: percentile(err, 99),
     errMax: maxOf(err),
     frameP95: percentile(frames, 95),
+    frameP95AtRate1: percentile(framesAt1, 95),
+    frameP95AtOtherRates: percentile(framesOtherRate, 95),
+    frameP95Wall: percentile(framesWall, 95),
     spreadP95: byOffset ? Number.NaN : percentile(spread, 95),
     n: { samples: err.length, frames: frames.length, ...(byOffset ? {} : { pairs: spread.length }) },
   };
@@ -399,13 +416,15 @@ export async function browserBench({ quick, emit }) {
       } finally {
         await proxy?.close();
       }
+      if (process.env.BENCH_DUMP) writeFileSync(`${process.env.BENCH_DUMP}.${network}.json`, JSON.stringify(results));
       if (process.env.BENCH_DEBUG) {
         debugDump(network, results);
         if (results.app) transitionDump(network, results.app);
       }
       const app = results.app ? analyse(results.app) : null;
       const ref = results.naive ? analyse(results.naive) : null;
-      const fmt = (r, w) => `err p95 ${round(r[w].wall.errP95)} ms (by offset ${round(r[w].offset.errP95)}), spread p95 ${round(r[w].wall.spreadP95)}, frame p95 ${round(r[w].wall.frameP95)}`;
+      const fmt = (r, w) =>
+        `err p95 ${round(r[w].wall.errP95)} ms (by offset ${round(r[w].offset.errP95)}), spread p95 ${round(r[w].wall.spreadP95)}, frame p95 ${round(r[w].wall.frameP95)} (rate 1 ${round(r[w].wall.frameP95AtRate1)}, other ${round(r[w].wall.frameP95AtOtherRates)}, wall ${round(r[w].wall.frameP95Wall)})`;
       for (const [kind, r] of [['app', app], ['naive', ref]]) {
         if (r) log(`browser ${network}: ${kind} steady ${fmt(r, 'steady')}, p99 ${round(r.steady.wall.errP99)}; transition ${fmt(r, 'transition')}`);
       }
@@ -454,7 +473,15 @@ export async function browserBench({ quick, emit }) {
       };
       const frameNote = {
         frameError:
-          '|mediaTime - expected position at expectedDisplayTime| per presented frame (requestVideoFrameCallback); a perfect follower at 60 Hz scores 0..16.7 ms',
+          '|mediaTime - expected position at expectedDisplayTime| per presented frame (requestVideoFrameCallback), media ms, at its first display. Even a perfect follower scores up to one vsync: at rate 1 (30 fps on 60 Hz) one value per scene, anywhere in a 16.7 ms window set by where the group timeline falls against the page vsync grid; at rate 1.5 three values 8.3 ms apart across 25 media ms (a vsync is 25 media ms)',
+        ...(app
+          ? {
+              atRate1Ms: round(app.steady.wall.frameP95AtRate1, 3),
+              atOtherRatesMs: round(app.steady.wall.frameP95AtOtherRates, 3),
+              wallMs: round(app.steady.wall.frameP95Wall, 3),
+              wallMsMeaning: 'the same frames, error / group rate: how early or late the picture is shown, in ms of time',
+            }
+          : {}),
         ...(app?.noRvfc ? { note: 'requestVideoFrameCallback unavailable' } : {}),
       };
       const transitionOf = (key) => (app ? { transitionMs: round(app.transition.wall[key], 3) } : {});
