@@ -41,6 +41,12 @@ export interface FollowerSimulationOptions {
   tuning?: Partial<FollowerTuning>;
   /** When set, the follower learns the server clock over this link; else clocks are equal. */
   network?: Omit<SimulatedNetworkOptions, 'rng'>;
+  /**
+   * The page starves right after its `afterRateWrite`-th rate write (1-based): no tick and no
+   * look for `forMs`, and the player's clock stands still for `mediaStallMs` from the write (or
+   * longer, if the write's own stall runs longer).
+   */
+  starve?: { afterRateWrite: number; forMs: number; mediaStallMs: number };
   /** The controller to drive (one set up by the test, e.g. seek-only); a fresh one by default. */
   controller?: FollowerController;
   /** Sees every controller decision (for property checks). */
@@ -107,6 +113,7 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
   let playAt: number | null = null;
   let nextPing = 0;
   let pingsSent = 0;
+  let rateWrites = 0;
   const replies: ClockSample[] = [];
 
   for (;;) {
@@ -172,7 +179,14 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
       o.onTick?.(input, action);
       actions[action.kind]++;
       if (action.kind !== 'none') playAt = null;
-      if (action.kind === 'rate') player.setPlaybackRate(now, action.rate);
+      if (action.kind === 'rate') {
+        player.setPlaybackRate(now, action.rate);
+        if (o.starve && ++rateWrites === o.starve.afterRateWrite) {
+          player.stallClock(now, o.starve.mediaStallMs);
+          nextTick = now + o.starve.forMs;
+          if (observeMs > 0) nextLook = now + o.starve.forMs;
+        }
+      }
       if (action.kind === 'pause') player.pause(now);
       // The caller's timer for a timed play(), late by the page's lateness.
       const timer = (atMs: number): number => Math.max(now, atMs) + sampleDelay(rng, lateness);

@@ -51,6 +51,18 @@ describe('SimulatedPlayer (measured Chromium behaviour)', () => {
     expect(p.currentTime(2170)).toBeCloseTo(3.085, 9);
   });
 
+  it('stallClock: the clock stands still that long and the time is lost; a paused player is left alone', () => {
+    const p = fixed();
+    p.play(0);
+    p.stallClock(1085, 900);
+    expect(p.currentTime(1985)).toBeCloseTo(1, 9);
+    expect(p.currentTime(2985)).toBeCloseTo(2, 9);
+    const q = fixed();
+    q.stallClock(0, 900);
+    q.play(0);
+    expect(q.currentTime(1085)).toBeCloseTo(1, 9);
+  });
+
   it('clamps seeks below 0 and refuses time going backwards', () => {
     const p = fixed();
     p.seek(10, -5);

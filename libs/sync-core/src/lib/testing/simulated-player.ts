@@ -306,6 +306,16 @@ export class SimulatedPlayer {
     });
   }
 
+  /**
+   * The clock stands still for `forMs` from now, or until a stall already running ends if that
+   * is later (the media starved of CPU along with the page).
+   */
+  stallClock(nowMs: number, forMs: number): void {
+    this.advance(nowMs);
+    if (!this.running) return;
+    this.stallUntilMs = Math.max(this.stallUntilMs ?? nowMs, nowMs + forMs);
+  }
+
   /** Integrates the clock up to `nowMs`, applying every pending event in time order. */
   private advance(nowMs: number): void {
     if (nowMs < this.clockMs) throw new Error(`time went backwards: ${nowMs} < ${this.clockMs}`);
