@@ -4,6 +4,7 @@ import {
   CLOCK_BURST_PINGS,
   CLOCK_SAMPLE_WINDOW,
   CLOCK_STEADY_INTERVAL_MS,
+  CLOCK_TRUSTED_SAMPLES,
   ClockEstimator,
   nextPingDelayMs,
 } from './clock';
@@ -28,8 +29,8 @@ describe('ClockEstimator', () => {
     expect(c.serverNow(1000)).toBe(1000 + 4950);
   });
 
-  it('trusts the sample with the smallest round trip among the last N', () => {
-    const c = new ClockEstimator(3);
+  it('trusts the sample with the smallest round trip among the last N (one trusted sample)', () => {
+    const c = new ClockEstimator(3, 1);
     c.addSample({ t0: 0, serverTime: 1000, t3: 10 }); // rtt 10, offset 995
     c.addSample({ t0: 100, serverTime: 1200, t3: 200 }); // rtt 100
     expect(c.offsetMs).toBe(995);
@@ -38,6 +39,27 @@ describe('ClockEstimator', () => {
     expect(c.rttMs).toBe(50);
     expect(c.offsetMs).toBe(1330 - 325);
     expect(c.sampleCount).toBe(3);
+  });
+
+  it('averages the CLOCK_TRUSTED_SAMPLES smallest round trips, only those near the smallest; rttMs is the largest of them', () => {
+    const c = new ClockEstimator();
+    expect(CLOCK_TRUSTED_SAMPLES).toBe(3);
+    c.addSample({ t0: 0, serverTime: 1005, t3: 10 }); // rtt 10, offset 1000
+    c.addSample({ t0: 100, serverTime: 1300, t3: 300 }); // rtt 200, offset 1100: far above 10 * 1.25 + 2
+    expect(c.offsetMs).toBe(1000);
+    expect(c.rttMs).toBe(10);
+    c.addSample({ t0: 400, serverTime: 1410, t3: 412 }); // rtt 12, offset 1004
+    c.addSample({ t0: 500, serverTime: 1502, t3: 511 }); // rtt 11, offset 996.5
+    c.addSample({ t0: 600, serverTime: 1600, t3: 614 }); // rtt 14: the fourth smallest, left out
+    expect(c.offsetMs).toBeCloseTo((1000 + 1004 + 996.5) / 3, 9);
+    expect(c.rttMs).toBe(12);
+    // The cap is one step past: 10 * CLOCK_TRUSTED_RTT_FACTOR + CLOCK_TRUSTED_RTT_SLACK_MS = 14.5.
+    const d = new ClockEstimator();
+    d.addSample({ t0: 0, serverTime: 1005, t3: 10 });
+    d.addSample({ t0: 100, serverTime: 1107.25, t3: 114.5 }); // rtt 14.5: in
+    d.addSample({ t0: 200, serverTime: 1300, t3: 214.6 }); // rtt 14.6: out
+    expect(d.offsetMs).toBeCloseTo((1000 + 1000) / 2, 9);
+    expect(d.rttMs).toBe(14.5);
   });
 
   it('keeps CLOCK_SAMPLE_WINDOW samples by default', () => {
@@ -98,9 +120,13 @@ describe('ClockEstimator', () => {
 });
 
 /** Follows the real ping schedule over a simulated link; returns the worst error seen. */
-function runLink(seed: number, link: Omit<SimulatedNetworkOptions, 'rng'>, durationMs: number) {
+function runLink(
+  seed: number,
+  link: Omit<SimulatedNetworkOptions, 'rng'>,
+  durationMs: number,
+  clock = new ClockEstimator(),
+) {
   const net = new SimulatedNetwork({ rng: createRng(seed), ...link });
-  const clock = new ClockEstimator();
   const replies: Array<{ t0: number; serverTime: number; t3: number }> = [];
   let worstRatio = 0;
   let worstErrorMs = 0;
@@ -176,5 +202,19 @@ describe('ClockEstimator over a simulated network', () => {
     console.log(
       `clock, ${name}: worst offset error ${worst.toFixed(2)} ms, after 60 s ${final.toFixed(2)} ms, min rtt ${Math.min(...rows.map((r) => r.minRtt)).toFixed(1)} ms, first estimate after ${Math.max(...rows.map((r) => r.firstEstimateMs)).toFixed(0)} ms`,
     );
+  });
+
+  it('a path whose delays jitter each way (70-130 ms): the mean of the lowest three round trips beats the lowest one alone', () => {
+    const link = { up: { min: 70, typical: 100, max: 130 }, down: { min: 70, typical: 100, max: 130 }, serverOffsetMs: 5000 };
+    const p95Of = (trusted: number, durationMs: number) => {
+      const errs = Array.from({ length: 300 }, (_, i) => runLink(i + 1, link, durationMs, new ClockEstimator(CLOCK_SAMPLE_WINDOW, trusted)).finalErrorMs);
+      return errs.sort((a, b) => a - b)[Math.floor(0.95 * (errs.length - 1))];
+    };
+    for (const durationMs of [5_000, 60_000]) {
+      const one = p95Of(1, durationMs);
+      const three = p95Of(CLOCK_TRUSTED_SAMPLES, durationMs);
+      console.log(`clock, 100 ± 30 ms each way, after ${durationMs / 1000} s: |error| p95 ${one.toFixed(2)} ms (lowest) vs ${three.toFixed(2)} ms (mean of ${CLOCK_TRUSTED_SAMPLES})`);
+      expect(three).toBeLessThan(one * 0.9);
+    }
   });
 });

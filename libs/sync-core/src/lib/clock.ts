@@ -2,9 +2,11 @@
  * NTP-style estimate of the server clock from `time:ping` round trips.
  *
  * For one round trip, offset = serverTime − (t0 + t3) / 2 is wrong by half the difference
- * between the two one-way delays, so its error is at most rtt / 2. Trusting the sample with
- * the smallest round trip (Jellyfin's rule) therefore gives the tightest bound we can prove,
- * and ignores samples that queued behind other traffic.
+ * between the two one-way delays, so its error is at most rtt / 2. Trusting the samples with
+ * the smallest round trips (Jellyfin trusts the one smallest) keeps that bound tight and ignores
+ * samples that queued behind other traffic; the mean of the CLOCK_TRUSTED_SAMPLES smallest
+ * keeps it too (each is within its own rtt / 2) and depends less on one lucky round trip on a
+ * jittery path.
  */
 
 /** One answered ping, all in ms: client send time, server time when it answered, client receive time. */
@@ -22,6 +24,19 @@ export interface ClockSample {
  * is still fresh.
  */
 export const CLOCK_SAMPLE_WINDOW = 32;
+/**
+ * The offset is the mean of this many samples with the smallest round trips. On a path whose
+ * one-way delays jitter independently (100 ± 30 ms each way, 32 samples), the lowest round trip
+ * alone left |error| p95 8.7 ms, the mean of the lowest 3 6.9 ms (the lowest 5 6.4, but worse
+ * than one where one direction queues at random: 3.2 against 1.7 ms with 10 samples).
+ */
+export const CLOCK_TRUSTED_SAMPLES = 3;
+/**
+ * ...of those, only the ones with a round trip within this factor (plus CLOCK_TRUSTED_RTT_SLACK_MS)
+ * of the smallest: a 1 ms sample is never averaged with a 200 ms one while the window is young.
+ */
+export const CLOCK_TRUSTED_RTT_FACTOR = 1.25;
+export const CLOCK_TRUSTED_RTT_SLACK_MS = 2;
 /** Pings sent quickly on (re)connect so an estimate exists before the first playback command (and a good one soon after). */
 export const CLOCK_BURST_PINGS = 10;
 /** Spacing of the burst: far above a LAN rtt, short enough to settle within ~0.5 s. */
@@ -45,11 +60,14 @@ interface Measured {
 
 export class ClockEstimator {
   private readonly window: number;
+  private readonly trusted: number;
   private samples: Measured[] = [];
+  /** The mean offset of the trusted samples, and the largest round trip among them. */
   private best: Measured | null = null;
 
-  constructor(window: number = CLOCK_SAMPLE_WINDOW) {
+  constructor(window: number = CLOCK_SAMPLE_WINDOW, trusted: number = CLOCK_TRUSTED_SAMPLES) {
     this.window = Math.max(1, Math.floor(window));
+    this.trusted = Math.max(1, Math.floor(trusted));
   }
 
   /** Adds one answered ping; returns false (and ignores it) when it cannot be right. */
@@ -60,7 +78,13 @@ export class ClockEstimator {
     if (rtt < 0) return false;
     this.samples.push({ offset: serverTime - (t0 + t3) / 2, rtt });
     if (this.samples.length > this.window) this.samples.shift();
-    this.best = this.samples.reduce((a, b) => (b.rtt < a.rtt ? b : a));
+    const sorted = [...this.samples].sort((a, b) => a.rtt - b.rtt);
+    const cap = sorted[0].rtt * CLOCK_TRUSTED_RTT_FACTOR + CLOCK_TRUSTED_RTT_SLACK_MS;
+    const lowest = sorted.slice(0, this.trusted).filter((m) => m.rtt <= cap);
+    this.best = {
+      offset: lowest.reduce((sum, m) => sum + m.offset, 0) / lowest.length,
+      rtt: lowest[lowest.length - 1].rtt,
+    };
     return true;
   }
 
@@ -73,7 +97,7 @@ export class ClockEstimator {
     return this.best?.offset ?? 0;
   }
 
-  /** Round trip of the trusted sample; the offset is within ±rttMs/2. Infinity until the first sample. */
+  /** The largest round trip among the trusted samples: the offset is within ±rttMs/2. Infinity until the first sample. */
   get rttMs(): number {
     return this.best?.rtt ?? Number.POSITIVE_INFINITY;
   }
