@@ -125,6 +125,28 @@ declare global {
       readonly rateWrites: number;
       readonly strategy: string;
       readonly actions: { atMs: number; kind: string; rate?: number; error: number }[];
+      /** Each timed play(): when planned and called, with the latency used, and what it learned (TimedPlayLogEntry). */
+      readonly timedPlays: {
+        plannedMs: number;
+        calledMs: number;
+        latencyMs: number;
+        target: number;
+        positionAtPlay: number;
+        pausedAtPlay: boolean;
+        residualMs?: number;
+        latencyAfterMs?: number;
+        gate?: { by: 'frame' | 'timeout'; afterMs: number; frames: number; lastMediaTime: number };
+      }[];
+      /** What the follower made of stalls after its rate writes (StallLogEntry). */
+      readonly stalls: {
+        writeAtMs: number;
+        how: string;
+        verdict: string;
+        tickGapMs: number;
+        probe: boolean;
+        readNoiseMs: number;
+        lossMs?: number;
+      }[];
       emit(event: string, payload: unknown): Promise<{ ok: boolean; error?: { code: string; message: string } }>;
       dropConnection(): void;
     };
