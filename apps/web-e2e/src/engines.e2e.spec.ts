@@ -76,7 +76,7 @@ interface ExternalLoss {
 }
 
 /** Losses the follower did not cause in a recording from the command on (see EXTERNAL_LOSS_MS). */
-function externalLosses(rows: ElementClockRow[], from: number, until: number): { losses: ExternalLoss[]; leftOut: Set<number> } {
+function externalLosses(rows: ElementClockRow[], inWindow: (r: ElementClockRow) => boolean): { losses: ExternalLoss[]; leftOut: Set<number> } {
   const losses: ExternalLoss[] = [];
   const leftOut = new Set<number>();
   const v = (r: ElementClockRow | undefined) => (r && r[1] === 1 && r[6] !== null ? r[6] : null);
@@ -93,7 +93,7 @@ function externalLosses(rows: ElementClockRow[], from: number, until: number): {
     while (j < rows.length && !(Math.abs(v(rows[j]) ?? Number.POSITIVE_INFINITY) <= EXTERNAL_SETTLED_MS)) j++;
     let n = 0;
     for (let k = i; k < j; k++) {
-      if (rows[k][0] >= from && rows[k][0] < until) {
+      if (inWindow(rows[k])) {
         leftOut.add(k);
         n++;
       }
@@ -207,13 +207,14 @@ async function measure(page: EnginePage, fromMs: number, forMs: number): Promise
   const rec = await page.evaluate(stopElementClock, null);
   if (!rec) throw new Error('the in-page element clock sampler is gone (page reloaded?)');
   if (rec.error) throw new Error(`element clock sampler: ${rec.error}`);
-  const rows = rec.rows.filter(([since]) => since >= from && since < until);
+  const inWindow = ([since]: ElementClockRow) => since >= from && since < until;
+  const rows = rec.rows.filter(inWindow);
   const first = rows[0];
   const last = rows[rows.length - 1];
-  const { losses, leftOut } = externalLosses(rec.rows, from, until);
+  const { losses, leftOut } = externalLosses(rec.rows, inWindow);
   return {
     errs: rows.map((r) => r[2] ?? Number.NaN),
-    bounded: rec.rows.flatMap((r, k) => (r[0] >= from && r[0] < until && !leftOut.has(k) ? [r[2] ?? Number.NaN] : [])),
+    bounded: rec.rows.flatMap((r, k) => (inWindow(r) && !leftOut.has(k) ? [r[2] ?? Number.NaN] : [])),
     external: losses.filter((l) => l.leftOut > 0),
     endMs: rec.rows[rec.rows.length - 1]?.[0] ?? until,
     signed: rows.map((r) => r[6] ?? Number.NaN),

@@ -1,4 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { StallLogEntry } from '@watch-party/sync-core';
 
 export interface Identity {
   sessionId: string;
@@ -125,7 +126,11 @@ declare global {
       readonly rateWrites: number;
       readonly strategy: string;
       readonly actions: { atMs: number; kind: string; rate?: number; error: number }[];
-      /** Each timed play(): when planned and called, with the latency used, and what it learned (TimedPlayLogEntry). */
+      /**
+       * Each timed play(): when planned and called, with the latency used, and what it learned.
+       * The web app's TimedPlayLogEntry, written out: importing its module here would bring in its
+       * own global declaration of __wpSync, which conflicts with this one.
+       */
       readonly timedPlays: {
         plannedMs: number;
         calledMs: number;
@@ -137,16 +142,8 @@ declare global {
         latencyAfterMs?: number;
         gate?: { by: 'frame' | 'timeout'; afterMs: number; frames: number; lastMediaTime: number };
       }[];
-      /** What the follower made of stalls after its rate writes (StallLogEntry). */
-      readonly stalls: {
-        writeAtMs: number;
-        how: string;
-        verdict: string;
-        tickGapMs: number;
-        probe: boolean;
-        readNoiseMs: number;
-        lossMs?: number;
-      }[];
+      /** What the follower made of stalls after its rate writes. */
+      readonly stalls: StallLogEntry[];
       emit(event: string, payload: unknown): Promise<{ ok: boolean; error?: { code: string; message: string } }>;
       dropConnection(): void;
     };
