@@ -163,7 +163,7 @@ async function waitReady(f, timeout) {
         return JSON.stringify({ sync: !!s, state: s?.state ?? null, rtt: s?.rttMs, readyState: v?.readyState, videoError: v?.error?.message, url: location.href });
       })
       .catch((e) => String(e));
-    throw new Error(`${f.name} not ready: ${why} ${f.errors.join('; ')}`);
+    throw new Error(`${f.name} not ready (${err instanceof Error ? err.message : String(err)}): ${why} ${f.errors.join('; ')}`);
   }
 }
 
@@ -243,7 +243,7 @@ export async function runParty(browser, { api, base, staticUrl, src, kinds, dura
 
 /** BENCH_DEBUG=1: per follower and per command, the steady-state error (ms) as p50 / max. */
 function debugDump(network, results) {
-  for (const [kind, followers] of Object.entries(results)) {
+  for (const followers of Object.values(results)) {
     for (const f of followers) {
       const bySegment = new Map();
       for (const s of f.samples) {
@@ -473,7 +473,7 @@ export async function browserBench({ quick, emit }) {
       };
       const frameNote = {
         frameError:
-          '|mediaTime - expected position at expectedDisplayTime| per presented frame (requestVideoFrameCallback), media ms, at its first display. Even a perfect follower scores up to one vsync: at rate 1 (30 fps on 60 Hz) one value per scene, anywhere in a 16.7 ms window set by where the group timeline falls against the page vsync grid; at rate 1.5 three values 8.3 ms apart across 25 media ms (a vsync is 25 media ms)',
+          '|mediaTime - expected position at expectedDisplayTime| per presented frame (requestVideoFrameCallback), media ms, at its first display. Even a perfect follower scores up to about one vsync: Chromium shows each 30 fps frame for two 60 Hz vsyncs on a grid it picks when playback starts (rarely again at a pause or seek), and rate writes move the element clock but the picture only by whole frames (bench/probe-frame-grid.mjs); so at rate 1 each scene shows one value, anywhere within about 17 ms either side, set by that grid against the group timeline; at rate 1.5 three values 8.3 ms apart across 25 media ms (a vsync is 25 media ms)',
         ...(app
           ? {
               atRate1Ms: round(app.steady.wall.frameP95AtRate1, 3),
