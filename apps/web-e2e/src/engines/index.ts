@@ -5,6 +5,7 @@ import { launchWebkit } from './webkit';
 
 export * from './engine';
 export * from './element-clock';
+export * from './external-losses';
 export * from './rate-write-probe';
 
 declare global {
