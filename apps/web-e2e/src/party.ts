@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import type { StallLogEntry } from '@watch-party/sync-core';
+import type { StallLogEntry, TimedPlayLogEntry } from '@watch-party/sync-core';
 
 export interface Identity {
   sessionId: string;
@@ -126,22 +126,8 @@ declare global {
       readonly rateWrites: number;
       readonly strategy: string;
       readonly actions: { atMs: number; kind: string; rate?: number; error: number }[];
-      /**
-       * Each timed play(): when planned and called, with the latency used, and what it learned.
-       * The web app's TimedPlayLogEntry, written out: importing its module here would bring in its
-       * own global declaration of __wpSync, which conflicts with this one.
-       */
-      readonly timedPlays: {
-        plannedMs: number;
-        calledMs: number;
-        latencyMs: number;
-        target: number;
-        positionAtPlay: number;
-        pausedAtPlay: boolean;
-        residualMs?: number;
-        latencyAfterMs?: number;
-        gate?: { by: 'frame' | 'timeout'; afterMs: number; frames: number; lastMediaTime: number };
-      }[];
+      /** Each timed play(): when planned and called, with the latency used, and what it learned. */
+      readonly timedPlays: TimedPlayLogEntry[];
       /** What the follower made of stalls after its rate writes. */
       readonly stalls: StallLogEntry[];
       emit(event: string, payload: unknown): Promise<{ ok: boolean; error?: { code: string; message: string } }>;

@@ -176,6 +176,25 @@ export interface StallLogEntry {
   /** Most time lost against the rates read back within WRITE_AUDIT_MS of the write (ms). */
   lossMs?: number;
 }
+/**
+ * One timed play() as a page's debug handle lists it (local ms): when it was planned and called,
+ * with the play latency planned with. Kept here beside StallLogEntry so the page and its browser
+ * tests share one shape.
+ */
+export interface TimedPlayLogEntry {
+  plannedMs: number;
+  calledMs: number;
+  latencyMs: number;
+  /** Where the seek was asked to land, and where the element stood when play() was called (s). */
+  target: number;
+  positionAtPlay: number;
+  pausedAtPlay: boolean;
+  /** What the follower learned from this start: its residual (ms, + ahead) and L afterwards. */
+  residualMs?: number;
+  latencyAfterMs?: number;
+  /** How the follower's wait for a frame past the target ended, ms after play(): a frame, or the wait's limit. */
+  gate?: { by: 'frame' | 'timeout'; afterMs: number; frames: number; lastMediaTime: number };
+}
 const STALL_LOG_SIZE = 20;
 /** How long after a rate write the time it lost is followed, for the stall log. */
 const WRITE_AUDIT_MS = 1000;

@@ -11,6 +11,7 @@ import {
   pushBounded,
   SteppedReads,
   type StallLogEntry,
+  type TimedPlayLogEntry,
 } from '@watch-party/sync-core';
 import { BrowserStorageService } from './browser-storage.service';
 import { DebugHandlesService } from './debug-handles.service';
@@ -103,21 +104,7 @@ export interface SyncDebugHandle {
 
 /** One follower action as the debug handle lists it. */
 export type FollowerLogEntry = FollowerAction & { atMs: number; error: number; strategy: FollowerStrategy };
-/** One timed play() as the debug handle lists it (local ms). */
-export interface TimedPlayLogEntry {
-  plannedMs: number;
-  calledMs: number;
-  latencyMs: number;
-  /** Where the seek was asked to land, and where the element stood when play() was called (s). */
-  target: number;
-  positionAtPlay: number;
-  pausedAtPlay: boolean;
-  /** What the follower learned from this start: its residual (ms, + ahead) and L afterwards. */
-  residualMs?: number;
-  latencyAfterMs?: number;
-  /** How the follower's wait for a frame past the target ended, ms after play(): a frame, or the wait's limit. */
-  gate?: { by: 'frame' | 'timeout'; afterMs: number; frames: number; lastMediaTime: number };
-}
+export type { TimedPlayLogEntry };
 /** Actions kept for the debug handle. */
 const ACTION_LOG_SIZE = 100;
 
