@@ -80,10 +80,12 @@ describe('externalLosses (clock losses the follower did not cause)', () => {
       let v = 0;
       for (let k = 0; k < 80; k++) {
         const r = random();
+        if (r >= 0.05 && r < 0.08) {
+          signed.push(null);
+          continue;
+        }
         if (r < 0.05) v -= 10 + random() * 50;
-        else if (r < 0.08) signed.push(null);
         v *= 0.7;
-        if (r >= 0.05 && r < 0.08) continue;
         signed.push(v + (random() - 0.5));
       }
       const writes = Array.from({ length: Math.floor(random() * 3) }, () => Math.floor(random() * 8000));

@@ -59,4 +59,3 @@ export function externalLosses(rows: ElementClockRow[], inWindow: (r: ElementClo
   }
   return { losses, leftOut };
 }
-

@@ -1,6 +1,13 @@
 import { TestBed } from '@angular/core/testing';
 import type { PlaybackState, SessionSnapshot } from '@watch-party/contracts';
-import { CLOCK_BURST_INTERVAL_MS, CLOCK_BURST_PINGS, CLOCK_STEADY_INTERVAL_MS, PLAY_LATE_LEARN_MAX_MS, positionAt } from '@watch-party/sync-core';
+import {
+  CLOCK_BURST_INTERVAL_MS,
+  CLOCK_BURST_PINGS,
+  CLOCK_STEADY_INTERVAL_MS,
+  PLAY_LATE_LEARN_MAX_MS,
+  positionAt,
+  type TimedPlayLogEntry,
+} from '@watch-party/sync-core';
 import { FIREFOX_LIKE, WEBKIT_LIKE, fixedDelay } from '@watch-party/sync-core/testing';
 import { FakeSocket, snapshotFor } from '../testing/fake-socket';
 import { SimVideo } from '../testing/sim-video';
@@ -14,7 +21,6 @@ import {
   START_FRAME_WAIT_MS,
   SYNC_NOW,
   SyncEngineService,
-  type TimedPlayLogEntry,
 } from './sync-engine.service';
 
 /** How far Chromium moves currentTime at play() before its clock runs (measured 10-40 ms; issue 17). */

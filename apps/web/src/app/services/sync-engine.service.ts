@@ -104,7 +104,6 @@ export interface SyncDebugHandle {
 
 /** One follower action as the debug handle lists it. */
 export type FollowerLogEntry = FollowerAction & { atMs: number; error: number; strategy: FollowerStrategy };
-export type { TimedPlayLogEntry };
 /** Actions kept for the debug handle. */
 const ACTION_LOG_SIZE = 100;
 
