@@ -286,6 +286,9 @@ describe('stalled uploads: a client that stops sending is dropped after the idle
     expect(afterMs).toBeGreaterThanOrEqual(IDLE_MS - 50);
     expect(afterMs).toBeLessThan(IDLE_MS + 3000);
     await until('.incoming is empty and its descriptor closed', 2000, () => readdirSync(incoming).length === 0 && openParts() === 0);
+    // The server closes the connection first and counts the refusal once the .part is unlinked:
+    // with no .part ever written the check above passes at once, so wait for the count itself.
+    await until('the refusal is counted', 2000, async () => (await refusals(srv.url, 'upload_stalled')) !== before);
     expect(await refusals(srv.url, 'upload_stalled')).toBe(before + 1);
     expect((await fetch(`${srv.url}/api/health`)).status).toBe(200);
   });
