@@ -151,9 +151,19 @@ export const STALL_PROBE_RATE_STEP = 0.002;
  * A due probe waits this long after the suspect write for the clock to run steadily again, then
  * is given up (steering goes on as before). WebKit's clock runs unevenly for up to ~1 s after a
  * stall: at 600 ms the probe was given up and the second stall came only with the next steering
- * write, seconds later.
+ * write, seconds later. A resync in between restarts the wait when its clock runs: a fresh
+ * WebKitGTK page's probe was given up for the ~0.9 s a resync (with its first-frame wait) took.
  */
 export const STALL_PROBE_GIVE_UP_MS = 2000;
+/**
+ * One rate write whose reads then stand still this long (the page's ticks on time, the element
+ * not buffering) is enough to go seek-only at once, whenever it came: steering at ±5 % would take
+ * 12 s to win that back. A fresh WebKitGTK page's first write, right after its start (so only a
+ * suspicion by STALL_MIN_RUN_MS), stood still 1.2+ s (1 run in 12); it then resynced, its probe
+ * was given up for the time that took and it steered on to 5.2 s after play (p95 165 ms in the
+ * 3-8 s window). Ordinary WebKit stalls measured 40-560 ms.
+ */
+export const STALL_DECISIVE_FREEZE_MS = 600;
 /**
  * After a counted stall, a probe that passes without one is followed by another, up to this many
  * clean probes, before steering goes on as before. WebKitGTK does not stall on every write: a

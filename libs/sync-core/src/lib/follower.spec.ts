@@ -18,6 +18,7 @@ import {
   SEEK_ONLY_BAND_S,
   SETTLED_LEARN_AT_MS,
   SETTLED_LEARN_FROM_MS,
+  STALL_DECISIVE_FREEZE_MS,
   STALL_MAX_TICK_GAP_MS,
   STALL_WINDOW_MS,
   STALL_PROBE_VERDICT_MS,
@@ -508,10 +509,16 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
       return { ...at(now, ahead), playbackRate: rate };
     };
     c.tick(input()); // 45 ms lost: the first stall, a probe is due
-    // The reads then stand still for 700 ms (the clock runs on behind them): no write meanwhile.
+    // The reads then stand still for 500 ms (the clock runs on behind them), then catch up with
+    // it unevenly over 250 ms: no write meanwhile.
     const stale = input().currentTime;
     const held: string[] = [];
-    for (let i = 0; i < 14; i++) held.push(c.tick({ ...input(), currentTime: stale }).kind);
+    for (let i = 0; i < 10; i++) held.push(c.tick({ ...input(), currentTime: stale }).kind);
+    expect(now - 3050).toBeLessThan(STALL_DECISIVE_FREEZE_MS);
+    for (let i = 0; i < 5; i++) {
+      const read = input();
+      held.push(c.tick({ ...read, currentTime: read.currentTime - 0.01 * (5 - i) }).kind);
+    }
     expect(held.filter((k) => k !== 'none')).toEqual([]);
     expect(now - 3000).toBeGreaterThan(FREEZE_AFTER_WRITE_MS);
     // Once they run steadily again, the next write is the probe.
@@ -519,6 +526,64 @@ describe('FollowerController: engines that are not Chromium (learned, not sniffe
     for (let i = 0; i < 6 && write.kind === 'none'; i++) write = c.tick(input());
     expect(write.kind).toBe('rate');
     expect((c as unknown as { probeWrite: boolean }).probeWrite).toBe(true);
+  });
+
+  describe('one rate write whose reads stand still STALL_DECISIVE_FREEZE_MS (a fresh WebKit page: 1.2+ s)', () => {
+    /** A steering write right after the start (only a suspicion by STALL_MIN_RUN_MS), then frozen reads every `stepMs`. */
+    const frozenAfterEarlyWrite = (extra: Partial<FollowerInput> = {}, stepMs = 50, untilMs = 800) => {
+      const { c, at } = settled();
+      const writeAt = 1000 + MARGIN_MS + 100;
+      const a = c.tick(at(writeAt, 0.02));
+      expect(a.kind).toBe('rate');
+      const rate = a.kind === 'rate' ? a.rate : 1;
+      const frozenAt = at(writeAt, 0.02).currentTime;
+      const seen: Array<{ sinceWrite: number; kind: string; strategy: string }> = [];
+      for (let since = stepMs; since <= untilMs; since += stepMs) {
+        const action = c.tick({ ...at(writeAt + since, 0), currentTime: frozenAt, playbackRate: rate, ...extra });
+        seen.push({ sinceWrite: since, kind: action.kind, strategy: c.strategy });
+      }
+      return { c, seen };
+    };
+
+    it('goes seek-only at once and resyncs (the rate first), even though the write came right after the start', () => {
+      const { c, seen } = frozenAfterEarlyWrite();
+      // The first frozen read comes a tick after the write: it is decisive 600 ms after that.
+      const at = (ms: number) => seen.find((x) => x.sinceWrite === ms);
+      expect(at(50 + STALL_DECISIVE_FREEZE_MS - 50)).toEqual({ sinceWrite: 600, kind: 'none', strategy: 'steer' });
+      expect(at(50 + STALL_DECISIVE_FREEZE_MS)).toEqual({ sinceWrite: 650, kind: 'rate', strategy: 'seek-only' });
+      expect(c.stalls.map((x) => x.verdict)).toEqual(['early', 'decisive']);
+    });
+
+    it('not while the element buffers (no data), nor when the page\'s own ticks came late (starved)', () => {
+      expect(frozenAfterEarlyWrite({ buffering: true }).c.strategy).toBe('steer');
+      expect(STALL_MAX_TICK_GAP_MS).toBeLessThan(150);
+      const starved = frozenAfterEarlyWrite({}, 150, 900);
+      expect(starved.c.strategy).toBe('steer');
+      expect(starved.c.stalls.map((x) => x.verdict)).not.toContain('decisive');
+    });
+
+    it('nor reads that stop only later than FREEZE_AFTER_WRITE_MS after the last write (not its freeze)', () => {
+      const { c, at } = settled();
+      // Steering from 20 ms ahead, the clock running at the rates written (no stall)...
+      let now = 3000;
+      let rate = 1;
+      let lastWrite = now;
+      let ahead = 0.02;
+      while (now - lastWrite <= FREEZE_AFTER_WRITE_MS + 50) {
+        const a = c.tick({ ...at(now, ahead), playbackRate: rate });
+        if (a.kind === 'rate') {
+          rate = a.rate;
+          lastWrite = now;
+        }
+        now += 50;
+        ahead -= ((1 - rate) * 50) / 1000;
+      }
+      // ...then the reads stand still for 800 ms, long after the last write.
+      const frozenAt = at(now, ahead).currentTime;
+      for (let i = 0; i < 16; i++) c.tick({ ...at((now += 50), 0), currentTime: frozenAt, playbackRate: rate });
+      expect(c.stalls.map((x) => x.verdict)).not.toContain('decisive');
+      expect(c.strategy).toBe('steer');
+    });
   });
 
   it('reads that jump about right after a freeze its rate write caused are the stall, not read noise (a WebKit stall once made it a noisy player)', () => {

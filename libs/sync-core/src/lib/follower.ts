@@ -29,7 +29,8 @@
  *   fresh WebKit knows within ~1 s of its first correction, long before 3 s after play (issue
  *   15). Not blamed on a write: time lost while our own ticks came late (a starved page), or
  *   right after the clock started (then only the probe decides). After
- *   FREEZES_TO_STOP_STEERING stalls while the element has data, steering is dropped for
+ *   FREEZES_TO_STOP_STEERING stalls while the element has data (or one write whose reads
+ *   stand still STALL_DECISIVE_FREEZE_MS, right after a start or not), steering is dropped for
  *   seek-only correction (timed seeks beyond SEEK_ONLY_BAND_S, widened up to
  *   SEEK_ONLY_BAND_MAX_S where starts land further off), and the play latency is learned from
  *   the settled error (the first one after the switch replaces what steering learned).
@@ -81,6 +82,7 @@ import {
   SEEK_DEADLINE_GUARD_MS,
   STALL_MIN_LOSS_MS,
   STALL_MAX_TICK_GAP_MS,
+  STALL_DECISIVE_FREEZE_MS,
   STALL_MIN_RUN_MS,
   STALL_PROBE_GIVE_UP_MS,
   CLEAN_PROBES_AFTER_STALL,
@@ -163,6 +165,8 @@ export type StallVerdict =
   | 'page-starved'
   | 'probe-dropped-noisy'
   | 'probe-dropped-late'
+  /** Reads stood still STALL_DECISIVE_FREEZE_MS after the write: seek-only at once. */
+  | 'decisive'
   /** Not a stall: the write lost at least half a stall's time, but less (`lossMs`, a near miss). */
   | 'none';
 export interface StallLogEntry {
@@ -305,6 +309,8 @@ export class FollowerController {
   private probeDue = false;
   /** Our last rate write was such a probe. */
   private probeWrite = false;
+  /** A due probe is given up STALL_PROBE_GIVE_UP_MS after this: the suspect write, or the resync after it. */
+  private probeWaitFromMs = Number.NEGATIVE_INFINITY;
   /** The last steady tick, and the longest gap between steady ticks since our last rate write. */
   private lastTickMs = Number.NEGATIVE_INFINITY;
   private maxTickGapSinceWriteMs = 0;
@@ -457,15 +463,36 @@ export class FollowerController {
     }
     verdict('counted');
     this.cleanProbes = 0;
-    if (++this.freezes >= FREEZES_TO_STOP_STEERING) {
-      this.strategyNow = 'seek-only';
-      this.probeDue = false;
-      // What L learned while steering came from first reads, which lag on such a player:
-      // the first settled error after the next start replaces it whole.
-      this.latencySamples = 0;
-    } else {
-      this.probeDue = true;
-    }
+    if (++this.freezes >= FREEZES_TO_STOP_STEERING) this.stopSteering();
+    else this.probeDue = true;
+  }
+
+  /** Rate writes stall this player's clock: correct by timed seeks only from now on. */
+  private stopSteering(): void {
+    this.strategyNow = 'seek-only';
+    this.probeDue = false;
+    // What L learned while steering came from first reads, which lag on such a player:
+    // the first settled error after the next start replaces it whole.
+    this.latencySamples = 0;
+  }
+
+  /**
+   * The reads stopped within FREEZE_AFTER_WRITE_MS of our last rate write (a freeze it caused)
+   * and have stood still for STALL_DECISIVE_FREEZE_MS, with data and with our ticks on time: no
+   * steering can be worth that.
+   */
+  private decisiveFreeze(input: FollowerInput): boolean {
+    const since = this.frozenSinceMs;
+    return (
+      this.strategyNow === 'steer' &&
+      this.frozeAfterWrite &&
+      since !== null &&
+      since >= this.lastWriteMs &&
+      since <= this.lastWriteMs + FREEZE_AFTER_WRITE_MS &&
+      input.nowMs - since >= STALL_DECISIVE_FREEZE_MS &&
+      input.buffering !== true &&
+      this.maxTickGapSinceWriteMs <= STALL_MAX_TICK_GAP_MS
+    );
   }
 
   tick(input: FollowerInput): FollowerAction {
@@ -586,6 +613,8 @@ export class FollowerController {
     this.phaseNow = 'resync';
     this.steering = false;
     this.plan = plan;
+    // No steady tick during a resync: the gap it leaves is not a starved page.
+    this.lastTickMs = Number.NEGATIVE_INFINITY;
   }
 
   private followResync(
@@ -628,6 +657,8 @@ export class FollowerController {
       lateMs: plan.lateMs,
     };
     this.phaseNow = 'steady';
+    // A probe still due is made once this clock runs steadily: its wait starts now.
+    this.probeWaitFromMs = nowMs;
     this.holdUntilMs = plan.issuedAtMs + this.tuning.rateHoldAfterSeekMs;
     this.plan = null;
     this.restartStretch(nowMs);
@@ -764,6 +795,7 @@ export class FollowerController {
       this.logStall('none', 'lost');
     this.writeLossS = 0;
     this.lastWriteMs = nowMs;
+    this.probeWaitFromMs = nowMs;
     this.probeWrite = probe;
     this.freezeCounted = false;
     this.frozeAfterWrite = false;
@@ -794,6 +826,12 @@ export class FollowerController {
     this.lastTickMs = nowMs;
     if (!this.observe(nowMs, ct, playbackRate)) {
       const sinceWrite = nowMs - this.lastWriteMs;
+      if (this.decisiveFreeze(input)) {
+        this.freezeCounted = true;
+        this.logStall('decisive', 'frozen');
+        this.stopSteering();
+        return this.resync(input, expected);
+      }
       if (sinceWrite <= FREEZE_AFTER_WRITE_MS) {
         // Our rate write froze the reads (WebKit): they say nothing until the clock moves,
         // not even a huge error (at 4x a 300 ms freeze reads 1.2 s behind).
@@ -918,12 +956,13 @@ export class FollowerController {
     const minStep = noisy ? NOISY_RATE_WRITE_MIN_STEP : RATE_WRITE_MIN_STEP;
     const needsWrite =
       target === g ? playbackRate !== g : Math.abs(target - playbackRate) > g * minStep;
-    // A probe not made within STALL_PROBE_GIVE_UP_MS of the suspect write (the clock never ran
-    // steadily again), or on noisy reads, is given up: steering goes on as before. Not for noise
-    // when the suspect write froze the reads (noise never repeats a read exactly; WebKit's reads
-    // jumped ~18 ms about after its first stall, and the probe was dropped for that).
+    // A probe not made within STALL_PROBE_GIVE_UP_MS of the suspect write or of a resync after it
+    // (the clock never ran steadily again), or on noisy reads, is given up: steering goes on as
+    // before. Not for noise when the suspect write froze the reads (noise never repeats a read
+    // exactly; WebKit's reads jumped ~18 ms about after its first stall, and the probe was
+    // dropped for that).
     const noisyDrop = noisy && !this.frozeAfterWrite;
-    if (this.probeDue && (noisyDrop || nowMs - this.lastWriteMs > STALL_PROBE_GIVE_UP_MS)) {
+    if (this.probeDue && (noisyDrop || nowMs - this.probeWaitFromMs > STALL_PROBE_GIVE_UP_MS)) {
       this.probeDue = false;
       this.logStall(noisyDrop ? 'probe-dropped-noisy' : 'probe-dropped-late', 'frozen');
     }

@@ -47,6 +47,13 @@ export interface FollowerSimulationOptions {
    * longer, if the write's own stall runs longer).
    */
   starve?: { afterRateWrite: number; forMs: number; mediaStallMs: number };
+  /**
+   * The page's wait for a first frame after its first `starts` timed play() calls: the
+   * follower is not ticked for `forMs` after each (errors are still recorded). The web engine
+   * waits up to START_FRAME_WAIT_MS for requestVideoFrameCallback, which WebKitGTK never calls,
+   * and stops waiting after two such starts.
+   */
+  startGate?: { forMs: number; starts: number };
   /** The controller to drive (one set up by the test, e.g. seek-only); a fresh one by default. */
   controller?: FollowerController;
   /** Sees every controller decision (for property checks). */
@@ -114,6 +121,8 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
   let nextPing = 0;
   let pingsSent = 0;
   let rateWrites = 0;
+  let gatedStarts = 0;
+  let gatedUntil = Number.NEGATIVE_INFINITY;
   const replies: ClockSample[] = [];
 
   for (;;) {
@@ -146,6 +155,10 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
     } else if (playAt === now) {
       playAt = null;
       player.play(now);
+      if (o.startGate && gatedStarts < o.startGate.starts) {
+        gatedStarts++;
+        gatedUntil = now + o.startGate.forMs;
+      }
     } else {
       nextTick = now + tickMs + sampleDelay(rng, tickJitter);
       if (known === null || (clock !== null && !clock.hasEstimate)) continue;
@@ -163,6 +176,7 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
         command,
         sinceCommandMs: now - truth.atMs,
       });
+      if (now < gatedUntil) continue;
       const input: FollowerInput = {
         expectedPosition: positionAt(known, serverNow),
         groupRate: known.rate,
