@@ -49,6 +49,15 @@ describe('externalLosses (clock losses the follower did not cause)', () => {
     expect(at(EXTERNAL_LOSS_MS - 0.1)).toEqual([]);
   });
 
+  it('a loss the follower resyncs at once (a seek-only WebKit: the next sample is its seek, held ahead) is left out until the clock is back', () => {
+    const { losses } = externalLosses(recording([...settled(20), -50.3, 343.5, 193.5, 51, 0.5, ...settled(10)]), everything);
+    expect(losses).toHaveLength(1);
+    expect(losses[0]).toMatchObject({ atMs: 2000, recoveryMs: 400, leftOut: 4 });
+    // Not a resync: a jump back to within EXTERNAL_SETTLED_MS (a dip), or ahead by less than a loss.
+    expect(externalLosses(recording([...settled(20), -40, EXTERNAL_SETTLED_MS, ...settled(10)]), everything).losses).toEqual([]);
+    expect(externalLosses(recording([...settled(20), -16, -16 + EXTERNAL_LOSS_MS - 0.1, ...settled(10)]), everything).losses).toEqual([]);
+  });
+
   it('ignores a one-sample dip (the next sample is back) and a recording without a second of history', () => {
     expect(externalLosses(recording([...settled(20), -40, 0.2, ...settled(10)]), everything).losses).toEqual([]);
     expect(externalLosses(recording([...settled(5), ...CHROMIUM_LOSS.slice(20)]), everything).losses).toEqual([]);

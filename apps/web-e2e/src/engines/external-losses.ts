@@ -13,7 +13,11 @@ import type { ElementClockRow } from './element-clock';
  * rate write of the follower in the EXTERNAL_QUIET_MS before. Its samples until the clock is
  * back within EXTERNAL_SETTLED_MS are left out of the bound; the recovery itself is bounded
  * (EXTERNAL_RECOVERY_MAX_MS) and so is the share of a window left out (EXTERNAL_MAX_SHARE).
- * Losses after our own writes (WebKit's stalls) are never left out.
+ * Losses after our own writes (WebKit's stalls) are never left out. "Stays there" includes the
+ * follower resyncing at once: a seek-only player (WebKit) lost ~50 ms by itself in 2 windows of
+ * 48 here (no write for seconds) and the next sample was its resync's seek, held paused up to
+ * ~340 ms ahead until the group reached it (a jump ahead of at least EXTERNAL_LOSS_MS to beyond
+ * EXTERNAL_SETTLED_MS, which no clock makes in 100 ms by itself).
  */
 export const EXTERNAL_LOSS_MS = 15;
 export const EXTERNAL_SETTLED_MS = 5;
@@ -41,7 +45,9 @@ export function externalLosses(rows: ElementClockRow[], inWindow: (r: ElementClo
     const at = v(rows[i]);
     const next = v(rows[i + 1]);
     if (before === null || at === null || next === null) continue;
-    if (Math.abs(before) > EXTERNAL_SETTLED_MS || at - before > -EXTERNAL_LOSS_MS || next - before > -EXTERNAL_LOSS_MS / 2) continue;
+    const stays = next - before <= -EXTERNAL_LOSS_MS / 2;
+    const resynced = next - at >= EXTERNAL_LOSS_MS && next > EXTERNAL_SETTLED_MS;
+    if (Math.abs(before) > EXTERNAL_SETTLED_MS || at - before > -EXTERNAL_LOSS_MS || !(stays || resynced)) continue;
     const quietSince = rows.findIndex((r) => r[0] >= rows[i - 1][0] - EXTERNAL_QUIET_MS);
     if (quietSince < 0 || rows[i - 1][0] - rows[quietSince][0] < EXTERNAL_QUIET_MS - 150) continue;
     if (rows[i][4] !== rows[quietSince][4]) continue;

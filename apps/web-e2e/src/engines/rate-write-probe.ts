@@ -12,13 +12,16 @@
 export interface RateWriteProbeOptions {
   /** Time lost is measured over this long after a write (the follower's STALL_WINDOW_MS). */
   lossWindowMs: number;
-  /** Reads standing still are looked for this long after a write (FREEZE_AFTER_WRITE_MS). */
+  /**
+   * Reads standing still are looked for this long after a write: past the follower's
+   * FREEZE_AFTER_WRITE_MS (600), where a fresh WebKit's 1.2+ s freeze was cut short.
+   */
   freezeWindowMs: number;
   /** Looks kept (ring), ~1 per ms. */
   maxLooks: number;
 }
 
-export const RATE_WRITE_PROBE: RateWriteProbeOptions = { lossWindowMs: 400, freezeWindowMs: 600, maxLooks: 60_000 };
+export const RATE_WRITE_PROBE: RateWriteProbeOptions = { lossWindowMs: 400, freezeWindowMs: 2000, maxLooks: 60_000 };
 
 /** One rate write: ms since the probe started, rate from → to, ms frozen, ms lost, largest look gap ms, paused/seeking when written. */
 export type RateWriteRow = { at: number; from: number; to: number; frozenMs: number; lostMs: number; maxGapMs: number; paused: boolean; seeking: boolean };
