@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,7 +9,22 @@ function ffmpeg(args: string[], out: string): string {
   return out;
 }
 
-const target = (name: string) => join(mkdtempSync(join(tmpdir(), 'wp-clip-')), name);
+/** The folders this test file's clips were made in: removed when the file's tests are done. */
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new folder under the system's temp dir, removed after the test file that made it (afterAll). */
+export function testTempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+const clipDir = () => testTempDir('wp-clip-');
+
+const target = (name: string) => join(clipDir(), name);
 
 /**
  * A real H.264 (+AAC) clip made by ffmpeg from its test sources: `seconds` long, or exactly
@@ -55,7 +70,7 @@ export function makeSparseClip(opts: { width: number; height: number; frames: nu
  * muxed from a SubRip file and tagged with its language and title when given.
  */
 export function makeSubtitledClip(opts: { seconds: number; tracks: { srt: string; language?: string; title?: string }[] }): string {
-  const dir = mkdtempSync(join(tmpdir(), 'wp-clip-'));
+  const dir = clipDir();
   const args = ['-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=30'];
   opts.tracks.forEach((t, i) => {
     const srt = join(dir, `track${i}.srt`);

@@ -1,10 +1,9 @@
 import type { CreatedLiveShow, LiveIngestClientEvents, LiveIngestServerEvents, LiveShow } from '@watch-party/contracts';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { api } from './api-instance';
+import { testTempDir } from './clips';
 
 export type IngestSocket = Socket<LiveIngestServerEvents, LiveIngestClientEvents> & {
   /** resolves with the `ingest:ready` payload (listened for before connecting) */
@@ -76,7 +75,7 @@ export function publishRtmp(url: string, seconds = 120, o: { video?: boolean; au
 
 /** A VP8 + Opus webm like MediaRecorder makes, as a file. */
 export function makeWebm(seconds: number): string {
-  const out = join(mkdtempSync(join(tmpdir(), 'wp-live-')), 'camera.webm');
+  const out = join(testTempDir('wp-live-'), 'camera.webm');
   const r = spawnSync('ffmpeg', [
     '-v', 'error', '-y',
     '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30',
