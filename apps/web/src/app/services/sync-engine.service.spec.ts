@@ -273,27 +273,51 @@ describe('SyncEngineService', () => {
     clearInterval(video.vsync);
   });
 
+  /** The group plays on an element that presents no frame (no frame callback ever): attached, connected, 2.4 s on. */
+  async function playWithoutFrames(video: ChromiumStartVideo): Promise<void> {
+    video.presentsFrames = false;
+    engine.attach(video.asVideo());
+    await connect(state({ playing: true, position: 10, at: serverNow() }));
+    await advance(START_FRAME_WAIT_MS + 2000);
+  }
+
+  /** How each timed play()'s wait for a first frame ended, oldest first ('none': no wait). */
+  const startGates = (): string[] =>
+    (engine as unknown as { timedPlayLog: TimedPlayLogEntry[] }).timedPlayLog.map((p) => p.gate?.by ?? 'none');
+
   it('stops waiting for frames where requestVideoFrameCallback never calls back (WebKitGTK), after SILENT_FRAME_WAITS_TO_SKIP waits', async () => {
     // The count only grows while the page is visible (a hidden page gets no frame callbacks).
     Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
     const video = new ChromiumStartVideo(now);
     try {
-      video.presentsFrames = false;
-      engine.attach(video.asVideo());
-      await connect(state({ playing: true, position: 10, at: serverNow() }));
-      await advance(START_FRAME_WAIT_MS + 2000);
+      await playWithoutFrames(video);
       for (let rev = 2; rev <= SILENT_FRAME_WAITS_TO_SKIP + 1; rev++) {
         socket.fire('playback:state', state({ playing: true, position: 10 * rev, rev, action: 'seek' }));
         TestBed.tick();
         await advance(START_FRAME_WAIT_MS + 2000);
       }
-      const gates = (engine as unknown as { timedPlayLog: TimedPlayLogEntry[] }).timedPlayLog.map((p) => p.gate?.by ?? 'none');
-      expect(gates).toEqual([...Array<string>(SILENT_FRAME_WAITS_TO_SKIP).fill('timeout'), 'none']);
+      expect(startGates()).toEqual([...Array<string>(SILENT_FRAME_WAITS_TO_SKIP).fill('timeout'), 'none']);
       expect(Math.abs(errorMs(video))).toBeLessThan(40);
     } finally {
       clearInterval(video.vsync);
       // Back to the document's own getter.
       delete (document as unknown as { visibilityState?: string }).visibilityState;
+    }
+  });
+
+  it('a seek-only follower does not wait for a first frame after its starts (it learns from the settled error)', async () => {
+    TestBed.resetTestingModule();
+    localStorage.setItem(FOLLOWER_STRATEGY_KEY, 'seek-only');
+    configure();
+    const video = new ChromiumStartVideo(now);
+    try {
+      await playWithoutFrames(video);
+      const gates = startGates();
+      expect(gates.length).toBeGreaterThan(0);
+      expect(gates).toEqual(gates.map(() => 'none'));
+      expect(video.paused).toBe(false);
+    } finally {
+      clearInterval(video.vsync);
     }
   });
 

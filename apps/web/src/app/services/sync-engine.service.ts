@@ -446,11 +446,17 @@ export class SyncEngineService {
     this.gateUntilFrame(video, target);
   }
 
-  /** No follower decision until `video` presents a frame past `target` (the clock really runs), or START_FRAME_WAIT_MS. */
+  /**
+   * No follower decision until `video` presents a frame past `target` (the clock really runs), or
+   * START_FRAME_WAIT_MS. Not for a seek-only follower: it ignores the first reads after a start
+   * anyway and learns from the error ~0.45 s later. A fresh WebKitGTK page goes seek-only before
+   * its second start, and that start's 400 ms wait for callbacks that never come put its
+   * correction (a hold, 22 ms ahead) past 3 s after play (1 of 16 fresh runs).
+   */
   private gateUntilFrame(video: HTMLVideoElement, target: number): void {
     const state = this.socket.playback();
     if (!state || typeof video.requestVideoFrameCallback !== 'function') return;
-    if (this.silentFrameWaits >= SILENT_FRAME_WAITS_TO_SKIP) return;
+    if (this.silentFrameWaits >= SILENT_FRAME_WAITS_TO_SKIP || this.follower.strategy === 'seek-only') return;
     const gate = { rev: state.rev, sinceMs: this.now(), frames: 0, lastMediaTime: Number.NaN };
     this.startGate = gate;
     const onFrame = (_now: number, frame: VideoFrameCallbackMetadata) => {

@@ -51,7 +51,7 @@ export interface FollowerSimulationOptions {
    * The page's wait for a first frame after its first `starts` timed play() calls: the
    * follower is not ticked for `forMs` after each (errors are still recorded). The web engine
    * waits up to START_FRAME_WAIT_MS for requestVideoFrameCallback, which WebKitGTK never calls,
-   * and stops waiting after two such starts.
+   * and stops waiting after two such starts, or once the follower is seek-only.
    */
   startGate?: { forMs: number; starts: number };
   /** The controller to drive (one set up by the test, e.g. seek-only); a fresh one by default. */
@@ -155,7 +155,7 @@ export function simulateFollower(o: FollowerSimulationOptions): SimulationResult
     } else if (playAt === now) {
       playAt = null;
       player.play(now);
-      if (o.startGate && gatedStarts < o.startGate.starts) {
+      if (o.startGate && gatedStarts < o.startGate.starts && controller.strategy !== 'seek-only') {
         gatedStarts++;
         gatedUntil = now + o.startGate.forMs;
       }
