@@ -31,15 +31,12 @@ const WINDOW_MS = 5000;
 const MIN_SAMPLES = (WINDOW_MS / 100) * 0.8;
 /**
  * Steady |element clock − expected| p95 bounds (issue 15): Chromium 10 ms (kept), Firefox and
- * WebKit 20 ms. WebKit's first play on a fresh profile is printed only: that is when its
- * follower learns that a rate write stalls the clock (a stall, an immediate probe write, a second
- * stall and one resync; within ~2 s of the start in the simulations, follower.engines.sim.spec.ts,
- * but on a loaded 2-core machine its play latency and seeks vary too much to gate CI on); a
- * returning viewer starts knowing it (kept in localStorage). With holds (a start that lands
- * ahead waits for the group instead of resyncing) its p95 was 0.5-10.6 ms in 38 of 42 idle runs
- * here and 78-174 ms in 4, where the switch came 2.9-4.3 s after play (a page starved for up
- * to 1 s, or writes that did not stall). Its seek and 1.5x windows in the same runs: p95
- * 0.5-5.0 ms and 0.4-3.9 ms.
+ * WebKit 20 ms. WebKit's first play on a fresh profile is when its follower learns that a rate
+ * write stalls the clock (a stall, probe writes, seek-only, a resync), and it is bounded too
+ * since the follower goes seek-only at once on a write whose reads stand still 600 ms (a fresh
+ * WebKitGTK froze 0.8-1.2+ s on its first write in ~1 run of 20, and steered on to 5 s after
+ * play) and no longer waits for frame callbacks once seek-only: 19 fresh runs here then switched
+ * 1.3-1.9 s after play, p95 0.7-8.9 ms (before that change 31 runs: 0.5-18.8 ms, and 22.6 once).
  */
 type Phase = 'play' | 'seek 30 s' | 'rate 1.5';
 
@@ -50,7 +47,7 @@ const RUN_ENGINES = ONLY.length > 0 ? ENGINES.filter((e) => ONLY.includes(e)) : 
 const P95_BOUND_MS: Record<EngineName, Partial<Record<Phase, number>>> = {
   chromium: { play: 10, 'seek 30 s': 10, 'rate 1.5': 10 },
   firefox: { play: 20, 'seek 30 s': 20, 'rate 1.5': 20 },
-  webkit: { 'seek 30 s': 20, 'rate 1.5': 20 },
+  webkit: { play: 20, 'seek 30 s': 20, 'rate 1.5': 20 },
 };
 
 interface Measured {
@@ -236,24 +233,57 @@ afterAll(async () => {
   await server?.close();
 });
 
+/**
+ * WebKitGTK's web process now and then deadlocks in its media pipeline: its main thread waits in
+ * gst_element_send_event (a seek, or a rate change, which WebKitGTK carries out as a seek) for a
+ * stream thread of its MSE source, which waits for the main thread (gdb on a hung page; 4 WebKit
+ * runs of ~56 here, host or guest, at any step). The page never answers again, and the WebKit
+ * adapter says so after COMMAND_MS. A step that meets such a page sets the party up once more in
+ * new browsers and runs again, with the hang printed; any other failure stands, and so does a
+ * second hang in the same engine.
+ */
+const DEAD_PAGE = /WebKitWebDriver did not answer/;
+/** A step that may set the party up again after a dead page: the adapter's COMMAND_MS, a new party, the step once more. */
+const STEP_MS = 150_000;
+
 describe.each(RUN_ENGINES)('the party in %s', (engine) => {
   let browser: EngineBrowser | undefined;
   let host: EnginePage;
   let guest: EnginePage;
+  let setUpAgain = false;
   const phases: Partial<Record<Phase, Measured>> = {};
   results.set(engine, phases);
 
-  beforeAll(async () => {
+  async function openPages(): Promise<void> {
     browser = await launchEngine(engine);
     host = await browser.newPage({ debug: true });
     guest = await browser.newPage({ debug: true });
-  }, 60_000);
+  }
+
+  beforeAll(openPages, 60_000);
 
   afterAll(async () => {
     await browser?.close();
   }, 30_000);
 
-  it('host creates on the home page, guest joins through the join card, a link is picked, both play, chat reaches the other', async () => {
+  /** `step`, or, once per engine, after a page stopped answering (DEAD_PAGE): new browsers, the party flow, `step` again. */
+  async function onLivePages<T>(step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (error) {
+      if (setUpAgain || !DEAD_PAGE.test(String(error))) throw error;
+      setUpAgain = true;
+      const line = String(error).split('\n').find((l) => DEAD_PAGE.test(l)) ?? '';
+      followerLogs.push(`${engine}: a page stopped answering (${line.trim().slice(0, 160)}): the party is set up again in new browsers`);
+      await browser?.close().catch(() => undefined);
+      await openPages();
+      if (step !== partyFlow) await partyFlow();
+      return step();
+    }
+  }
+
+  /** Host creates the party, guest joins, a source is picked, the host plays, a chat message goes across. */
+  async function partyFlow(): Promise<void> {
     await host.goto(server.url);
     await host.fill('input[name="hostName"]', 'Ann');
     await host.fill('input[name="partyName"]', `Film club ${engine}`);
@@ -293,19 +323,37 @@ describe.each(RUN_ENGINES)('the party in %s', (engine) => {
       (t) => [...document.querySelectorAll('[data-testid="chat-message"] .msg-text')].some((e) => e.textContent === t),
       text,
     );
-  }, 60_000);
+  }
+
+  it('host creates on the home page, guest joins through the join card, a link is picked, both play, chat reaches the other', async () => {
+    await onLivePages(partyFlow);
+  }, STEP_MS);
+
+  /** The guest's accuracy over one window, with what its follower did, printed. */
+  async function measured(label: string, logLabel: string): Promise<Measured> {
+    const m = await measure(guest, SETTLE_MS, WINDOW_MS);
+    followerLogs.push(`${engine} ${logLabel}: ${await followerLog(guest)}`);
+    followerLogs.push(`${engine} ${logLabel} window (ms, + ahead, every 100 ms): ${series(m)}${externalNote(m)}`);
+    await probeLog(guest, label);
+    return m;
+  }
 
   it('the guest follows after play', async () => {
-    phases.play = await measure(guest, SETTLE_MS, WINDOW_MS);
-    followerLogs.push(`${engine} play: ${await followerLog(guest)}`);
-    followerLogs.push(`${engine} play window (ms, + ahead, every 100 ms): ${series(phases.play)}${externalNote(phases.play)}`);
-    await probeLog(guest, 'play');
+    phases.play = await onLivePages(() => measured('play', 'play'));
     expect(phases.play.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
     const bound = P95_BOUND_MS[engine].play;
     if (bound !== undefined) expectBounded(phases.play, bound);
-  }, 60_000);
+  }, STEP_MS);
 
   it('the guest follows a seek to 30 s through the seek bar', async () => {
+    const seek = await onLivePages(() => seekThenMeasure());
+    phases['seek 30 s'] = seek;
+    expect(seek.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
+    const bound = P95_BOUND_MS[engine]['seek 30 s'];
+    if (bound !== undefined) expectBounded(seek, bound);
+  }, STEP_MS);
+
+  async function seekThenMeasure(): Promise<Measured> {
     const rev = await guest.evaluate(() => window.__wpSync?.state?.rev ?? -1, null);
     await startProbe(guest);
     // As a drag does: input events while moving, a change on release.
@@ -317,36 +365,35 @@ describe.each(RUN_ENGINES)('the party in %s', (engine) => {
       input.dispatchEvent(new Event('change', { bubbles: true }));
     }, 30);
     await guest.waitFor((r) => (window.__wpSync?.state?.rev ?? -1) > r && Math.abs((window.__wpSync?.state?.position ?? 0) - 30) < 0.5, rev);
-    const seek = await measure(guest, SETTLE_MS, WINDOW_MS);
-    phases['seek 30 s'] = seek;
-    followerLogs.push(`${engine} seek: ${await followerLog(guest)}`);
-    followerLogs.push(`${engine} seek window (ms, + ahead, every 100 ms): ${series(seek)}${externalNote(seek)}`);
-    await probeLog(guest, 'seek');
-    expect(seek.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
-    const bound = P95_BOUND_MS[engine]['seek 30 s'];
-    if (bound !== undefined) expectBounded(seek, bound);
-  }, 60_000);
+    return measured('seek', 'seek');
+  }
 
   it('the guest follows rate 1.5 picked in the menu', async () => {
-    await startProbe(guest);
-    await host.click('[data-testid="rate"]');
-    await host.click('[role="menuitemradio"][data-value="1.5"]');
-    await guest.waitFor(() => window.__wpSync?.state?.rate === 1.5 && window.__wpSync.state.playing, null);
-    const fast = await measure(guest, SETTLE_MS, WINDOW_MS);
+    const fast = await onLivePages(async () => {
+      await startProbe(guest);
+      await host.click('[data-testid="rate"]');
+      await host.click('[role="menuitemradio"][data-value="1.5"]');
+      await guest.waitFor(() => window.__wpSync?.state?.rate === 1.5 && window.__wpSync.state.playing, null);
+      return measured('rate 1.5', 'rate 1.5');
+    });
     phases['rate 1.5'] = fast;
-    followerLogs.push(`${engine} rate 1.5: ${await followerLog(guest)}`);
-    followerLogs.push(`${engine} rate 1.5 window (ms, + ahead, every 100 ms): ${series(fast)}${externalNote(fast)}`);
-    await probeLog(guest, 'rate 1.5');
     expect(fast.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
     const bound = P95_BOUND_MS[engine]['rate 1.5'];
     if (bound !== undefined) expectBounded(fast, bound);
-  }, 60_000);
+  }, STEP_MS);
 
   it('neither page logged a problem (errors, rejections, CSP violations, console errors)', async () => {
-    const problems = { host: await host.problems(), guest: await guest.problems() };
+    // problems() reports a page that does not answer as a problem (it does not throw): ask again once, on live pages.
+    const ask = async () => {
+      const problems = { host: await host.problems(), guest: await guest.problems() };
+      const dead = [...problems.host, ...problems.guest].find((p) => DEAD_PAGE.test(p));
+      if (dead !== undefined) throw new Error(dead);
+      return problems;
+    };
+    const problems = await onLivePages(ask).catch((error: unknown) => ({ host: [String(error)], guest: [] }));
     expect(problems).toEqual({ host: [], guest: [] });
     // And the log does record in this engine: an empty list is not a blind one.
     await guest.evaluate((text) => console.error(text), 'probe from the test');
     expect(await guest.problems()).toContain('console.error: probe from the test');
-  });
+  }, STEP_MS);
 });
