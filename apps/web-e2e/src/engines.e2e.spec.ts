@@ -235,9 +235,9 @@ afterAll(async () => {
 
 /**
  * WebKitGTK's web process now and then deadlocks in its media pipeline: its main thread waits in
- * gst_element_send_event (a seek, or a rate change, which WebKitGTK carries out as a seek) for a
- * stream thread of its MSE source, which waits for the main thread (gdb on a hung page; 4 WebKit
- * runs of ~56 here, host or guest, at any step). The page never answers again, and the WebKit
+ * gst_element_send_event (an event sent to the whole pipeline, such as a seek) for a stream
+ * thread of its MSE source, which waits for the main thread (gdb on a hung page; 4 WebKit
+ * runs of 68 here, host or guest, at any step). The page never answers again, and the WebKit
  * adapter says so after COMMAND_MS. A step that meets such a page sets the party up once more in
  * new browsers and runs again, with the hang printed; any other failure stands, and so does a
  * second hang in the same engine.
