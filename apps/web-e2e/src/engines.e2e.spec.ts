@@ -329,17 +329,17 @@ describe.each(RUN_ENGINES)('the party in %s', (engine) => {
     await onLivePages(partyFlow);
   }, STEP_MS);
 
-  /** The guest's accuracy over one window, with what its follower did, printed. */
-  async function measured(label: string, logLabel: string): Promise<Measured> {
+  /** The guest's accuracy over one window, with what its follower did, printed under `label`. */
+  async function measured(label: string): Promise<Measured> {
     const m = await measure(guest, SETTLE_MS, WINDOW_MS);
-    followerLogs.push(`${engine} ${logLabel}: ${await followerLog(guest)}`);
-    followerLogs.push(`${engine} ${logLabel} window (ms, + ahead, every 100 ms): ${series(m)}${externalNote(m)}`);
+    followerLogs.push(`${engine} ${label}: ${await followerLog(guest)}`);
+    followerLogs.push(`${engine} ${label} window (ms, + ahead, every 100 ms): ${series(m)}${externalNote(m)}`);
     await probeLog(guest, label);
     return m;
   }
 
   it('the guest follows after play', async () => {
-    phases.play = await onLivePages(() => measured('play', 'play'));
+    phases.play = await onLivePages(() => measured('play'));
     expect(phases.play.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
     const bound = P95_BOUND_MS[engine].play;
     if (bound !== undefined) expectBounded(phases.play, bound);
@@ -365,7 +365,7 @@ describe.each(RUN_ENGINES)('the party in %s', (engine) => {
       input.dispatchEvent(new Event('change', { bubbles: true }));
     }, 30);
     await guest.waitFor((r) => (window.__wpSync?.state?.rev ?? -1) > r && Math.abs((window.__wpSync?.state?.position ?? 0) - 30) < 0.5, rev);
-    return measured('seek', 'seek');
+    return measured('seek');
   }
 
   it('the guest follows rate 1.5 picked in the menu', async () => {
@@ -374,7 +374,7 @@ describe.each(RUN_ENGINES)('the party in %s', (engine) => {
       await host.click('[data-testid="rate"]');
       await host.click('[role="menuitemradio"][data-value="1.5"]');
       await guest.waitFor(() => window.__wpSync?.state?.rate === 1.5 && window.__wpSync.state.playing, null);
-      return measured('rate 1.5', 'rate 1.5');
+      return measured('rate 1.5');
     });
     phases['rate 1.5'] = fast;
     expect(fast.errs.length).toBeGreaterThanOrEqual(MIN_SAMPLES);
