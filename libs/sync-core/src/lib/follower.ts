@@ -485,7 +485,6 @@ export class FollowerController {
     const since = this.frozenSinceMs;
     return (
       this.strategyNow === 'steer' &&
-      this.frozeAfterWrite &&
       since !== null &&
       since >= this.lastWriteMs &&
       since <= this.lastWriteMs + FREEZE_AFTER_WRITE_MS &&
